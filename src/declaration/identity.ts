@@ -1,0 +1,72 @@
+/**
+ * Run identity — design §3 / declaration-v1.md: `sha256:` + lowercase hex of
+ * SHA-256(RFC 8785 canonical UTF-8 bytes of the declaration).
+ *
+ * The pipeline for untrusted text is fixed: strict parse (A1–A4, limits) → schema
+ * (run-declaration/v1) → canonical bytes (RFC 8785) → SHA-256 (FIPS 180-4, via noble-hashes).
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { RunproofError } from '../errors.js';
+import { fromHex, toHex } from '../encoding/hex.js';
+import { parseStrictJson, type JsonValue, type StrictJsonOptions } from '../json/strict.js';
+import { canonicalBytes } from '../json/canonical.js';
+import { validateDeclaration, type Declaration } from './schema.js';
+
+/** The prefix of every identity. */
+export const IDENTITY_PREFIX = 'sha256:';
+
+const IDENTITY_PATTERN = /^sha256:[0-9a-f]{64}$/;
+
+/** An identity with the bytes it was derived from. */
+export interface ValueIdentity {
+  /** `sha256:<64 lowercase hex>`. */
+  identity: string;
+  /** The 32-byte SHA-256 digest. */
+  digest: Uint8Array;
+  /** The RFC 8785 canonical UTF-8 bytes that were hashed. */
+  canonical: Uint8Array;
+}
+
+/** A declaration's identity together with the validated declaration. */
+export interface DeclarationIdentity extends ValueIdentity {
+  declaration: Declaration;
+}
+
+/** formatIdentity writes a 32-byte digest as `sha256:<64 lowercase hex>`. */
+export function formatIdentity(digest: Uint8Array): string {
+  if (digest.length !== 32) throw new Error(`identity: digest must be 32 bytes, got ${digest.length}`);
+  return IDENTITY_PREFIX + toHex(digest);
+}
+
+/**
+ * parseIdentity reads `sha256:` + exactly 64 lowercase hex digits, nothing else (no whitespace,
+ * no uppercase), and returns the 32-byte digest.
+ * @throws RunproofError IDENTITY_MALFORMED
+ */
+export function parseIdentity(text: string): Uint8Array {
+  if (typeof text !== 'string' || !IDENTITY_PATTERN.test(text)) {
+    throw new RunproofError('IDENTITY_MALFORMED', 'identity must be "sha256:" followed by 64 lowercase hex digits');
+  }
+  return fromHex(text.slice(IDENTITY_PREFIX.length), 32, 'identity');
+}
+
+/**
+ * identityOfValue hashes the canonical form of any plain JSON value (no schema check).
+ * @throws RunproofError JSON_NOT_PLAIN
+ */
+export function identityOfValue(value: JsonValue): ValueIdentity {
+  const canonical = canonicalBytes(value);
+  const digest = sha256(canonical);
+  return { identity: formatIdentity(digest), digest, canonical };
+}
+
+/**
+ * declarationIdentity derives the identity of a declaration given as text or bytes:
+ * strict parse → schema → canonical → SHA-256.
+ * @throws RunproofError JSON_* from the parser, DECLARATION_INVALID from the schema
+ */
+export function declarationIdentity(input: Uint8Array | string, opts?: StrictJsonOptions): DeclarationIdentity {
+  const value = parseStrictJson(input, opts);
+  const declaration = validateDeclaration(value);
+  return { ...identityOfValue(value), declaration };
+}

@@ -1,0 +1,89 @@
+/**
+ * Canonical JSON — RFC 8785, the JSON Canonicalization Scheme (JCS).
+ *
+ * The serialisation itself is the `canonicalize` npm package (v4): keys sorted by UTF-16 code
+ * units (§3.2.3), strings escaped as ECMAScript `JSON.stringify` does (§3.2.2.2), numbers
+ * formatted by ECMAScript Number::toString (§3.2.2.3, so `-0` becomes `0`), no whitespace. It is lenient about what it is given —
+ * it silently drops `undefined` members (declaration-v1.md rule C5), follows `toJSON`, and
+ * serialises class instances and Dates — so every value first passes {@link assertPlainJson},
+ * which rejects anything that is not a plain JSON value with JSON_NOT_PLAIN and the path.
+ */
+import canonicalize from 'canonicalize';
+import { RunproofError } from '../errors.js';
+import { utf8 } from '../encoding/utf8.js';
+import { hasLoneSurrogate, jsonPath, type JsonValue } from './strict.js';
+
+function notPlain(why: string, segs: (string | number)[]): never {
+  throw new RunproofError('JSON_NOT_PLAIN', `not a plain JSON value: ${why}`, { path: jsonPath(segs) });
+}
+
+function check(v: unknown, segs: (string | number)[], ancestors: Set<object>): void {
+  switch (typeof v) {
+    case 'string':
+      if (hasLoneSurrogate(v)) notPlain('string with a lone surrogate', segs);
+      return;
+    case 'number':
+      if (!Number.isFinite(v)) notPlain(`non-finite number ${String(v)}`, segs);
+      return;
+    case 'boolean':
+      return;
+    case 'object':
+      break;
+    default:
+      // undefined, bigint, symbol, function
+      notPlain(typeof v, segs);
+  }
+  if (v === null) return;
+  if (ancestors.has(v)) notPlain('cyclic reference', segs);
+  ancestors.add(v);
+  const depth = segs.length;
+  if (Array.isArray(v)) {
+    if (Object.getPrototypeOf(v) !== Array.prototype) notPlain('array subclass', segs);
+    for (let i = 0; i < v.length; i++) {
+      segs[depth] = i;
+      // A hole reads as undefined and is rejected with it.
+      check(v[i], segs, ancestors);
+    }
+  } else {
+    const proto: unknown = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) notPlain(`instance of ${(v as object).constructor?.name ?? 'a class'}`, segs);
+    if (Object.getOwnPropertySymbols(v).length > 0) notPlain('object with symbol keys', segs);
+    const obj = v as Record<string, unknown>;
+    for (const k of Object.keys(obj)) {
+      segs[depth] = k;
+      if (hasLoneSurrogate(k)) notPlain('member name with a lone surrogate', segs);
+      check(obj[k], segs, ancestors);
+    }
+  }
+  segs.length = depth;
+  ancestors.delete(v);
+}
+
+/**
+ * assertPlainJson checks that `value` is a plain JSON value: null, a boolean, a finite number,
+ * a string without lone surrogates, a dense array or a plain object (prototype Object.prototype
+ * or null) of such values, without cycles.
+ * @throws RunproofError JSON_NOT_PLAIN with the path of the first fault
+ */
+export function assertPlainJson(value: unknown): asserts value is JsonValue {
+  check(value, [], new Set());
+}
+
+/**
+ * canonicalJson returns the RFC 8785 canonical text of a plain JSON value.
+ * @throws RunproofError JSON_NOT_PLAIN
+ */
+export function canonicalJson(value: JsonValue): string {
+  assertPlainJson(value);
+  const text = canonicalize(value);
+  if (text === undefined) throw new Error('canonical: canonicalize returned undefined for a checked value');
+  return text;
+}
+
+/**
+ * canonicalBytes returns the UTF-8 bytes of the RFC 8785 canonical text — the bytes that are hashed.
+ * @throws RunproofError JSON_NOT_PLAIN
+ */
+export function canonicalBytes(value: JsonValue): Uint8Array {
+  return utf8(canonicalJson(value));
+}
