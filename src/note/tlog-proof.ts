@@ -1,0 +1,128 @@
+/**
+ * Offline inclusion proofs — c2sp.org/tlog-proof ("Format"):
+ *
+ *     c2sp.org/tlog-proof@v1\n
+ *     extra <base64 opaque data>\n          (optional; unauthenticated)
+ *     index <decimal, no leading zeros>\n
+ *     <base64 SHA-256 hash>\n ...           (inclusion path, leaf's sibling first; RFC 6962 §2.1.1)
+ *     \n
+ *     <the checkpoint, a signed note, verbatim>
+ *
+ * runproof always writes the `extra` line: it carries the 41-byte log entry (design §4), which
+ * the verifier must re-derive and compare, never trust. Parsing is strict: any malformation
+ * throws MALFORMED_PROOF naming the line. Limits: at most {@link MAX_PROOF_PATH} path hashes
+ * (a tree below 2^53 needs at most 53) and {@link MAX_PROOF_SIZE} bytes in total.
+ */
+import { RunproofError } from '../errors.js';
+import { fromBase64, toBase64 } from '../encoding/base64.js';
+import { parseDecimal } from '../encoding/decimal.js';
+import { decodeUtf8, utf8 } from '../encoding/utf8.js';
+import { parseCheckpoint, type Hash } from './checkpoint.js';
+import { parseNote } from './note.js';
+
+/** The fixed first line (tlog-proof "Format"). */
+export const TLOG_PROOF_HEADER = 'c2sp.org/tlog-proof@v1';
+/** Largest accepted inclusion path. */
+export const MAX_PROOF_PATH = 64;
+/** Largest accepted proof, in bytes. */
+export const MAX_PROOF_SIZE = 1_000_000;
+
+/** A parsed tlog-proof. `checkpoint` is the signed checkpoint note, verbatim. */
+export interface TlogProof {
+  extra?: Uint8Array;
+  index: number;
+  path: Hash[];
+  checkpoint: string;
+}
+
+const malformed = (why: string, line: number, cause?: unknown) =>
+  new RunproofError('MALFORMED_PROOF', why, cause === undefined ? { path: `line ${line}` } : { path: `line ${line}`, cause });
+
+/** Parses the signed checkpoint note at `line`, wrapping its errors as MALFORMED_PROOF. */
+function checkCheckpoint(note: string, line: number): void {
+  try {
+    parseCheckpoint(parseNote(note).text);
+  } catch (cause) {
+    const where = cause instanceof RunproofError && cause.path !== undefined ? ` (checkpoint ${cause.path})` : '';
+    throw malformed(`invalid checkpoint${where}: ${cause instanceof Error ? cause.message : String(cause)}`, line, cause);
+  }
+}
+
+/**
+ * formatTlogProof writes a proof in the c2sp.org/tlog-proof text format.
+ * @throws RunproofError MALFORMED_PROOF if a field cannot be written
+ */
+export function formatTlogProof(p: TlogProof): string {
+  if (!Number.isSafeInteger(p.index) || p.index < 0) throw malformed(`index ${p.index} is not a non-negative safe integer`, 0);
+  if (p.path.length > MAX_PROOF_PATH) throw malformed(`more than ${MAX_PROOF_PATH} path hashes`, 0);
+  for (const h of p.path) if (h.length !== 32) throw malformed('path hashes must be 32 bytes', 0);
+  const lines = [TLOG_PROOF_HEADER];
+  if (p.extra !== undefined) lines.push(`extra ${toBase64(p.extra)}`);
+  lines.push(`index ${p.index}`, ...p.path.map(toBase64), '');
+  const out = lines.join('\n') + '\n' + p.checkpoint;
+  checkCheckpoint(p.checkpoint, lines.length + 1);
+  if (utf8(out).length > MAX_PROOF_SIZE) throw malformed(`proof larger than ${MAX_PROOF_SIZE} bytes`, 0);
+  return out;
+}
+
+/**
+ * parseTlogProof parses a proof strictly; the checkpoint must parse as a signed checkpoint
+ * note (its signatures are not verified here).
+ * @throws RunproofError MALFORMED_PROOF (path: the line number)
+ */
+export function parseTlogProof(input: string | Uint8Array): TlogProof {
+  // A string's UTF-8 length is at least its UTF-16 length, so this bounds both forms.
+  if (input.length > MAX_PROOF_SIZE) throw malformed(`proof larger than ${MAX_PROOF_SIZE} bytes`, 1);
+  let text: string;
+  if (typeof input === 'string') {
+    text = input;
+  } else {
+    try {
+      text = decodeUtf8(input, 'proof');
+    } catch (cause) {
+      throw malformed('proof is not valid UTF-8', 1, cause);
+    }
+  }
+  if (typeof input === 'string' && utf8(text).length > MAX_PROOF_SIZE) throw malformed(`proof larger than ${MAX_PROOF_SIZE} bytes`, 1);
+  let pos = 0;
+  let lineNo = 0;
+  /** Returns the next line (without its newline); every line before the checkpoint must end in \n. */
+  const next = (): string => {
+    lineNo++;
+    const nl = text.indexOf('\n', pos);
+    if (nl < 0) throw malformed('unexpected end of proof', lineNo);
+    const line = text.slice(pos, nl);
+    pos = nl + 1;
+    return line;
+  };
+  if (next() !== TLOG_PROOF_HEADER) throw malformed(`first line must be ${TLOG_PROOF_HEADER}`, lineNo);
+  let line = next();
+  let extra: Uint8Array | undefined;
+  if (line.startsWith('extra ')) {
+    try {
+      extra = fromBase64(line.slice('extra '.length), undefined, 'extra');
+    } catch (cause) {
+      throw malformed('extra is not canonical base64', lineNo, cause);
+    }
+    line = next();
+  }
+  if (!line.startsWith('index ')) throw malformed('expected "index N"', lineNo);
+  let index: number;
+  try {
+    index = parseDecimal(line.slice('index '.length), 'index');
+  } catch (cause) {
+    throw malformed('index is not a canonical decimal', lineNo, cause);
+  }
+  const path: Hash[] = [];
+  for (line = next(); line !== ''; line = next()) {
+    if (path.length === MAX_PROOF_PATH) throw malformed(`more than ${MAX_PROOF_PATH} path hashes`, lineNo);
+    try {
+      path.push(fromBase64(line, 32, 'path hash'));
+    } catch (cause) {
+      throw malformed('path line is not base64 of a 32-byte hash', lineNo, cause);
+    }
+  }
+  const checkpoint = text.slice(pos);
+  checkCheckpoint(checkpoint, lineNo + 1);
+  return extra === undefined ? { index, path, checkpoint } : { extra, index, path, checkpoint };
+}
