@@ -1,0 +1,252 @@
+/**
+ * A read-only client for a C2SP tlog-tiles log (c2sp.org/tlog-tiles "APIs"): the checkpoint,
+ * hash tiles and entry bundles, over the global `fetch` (Node 20 and browsers), nothing Node-only.
+ *
+ * Nothing fetched here is trusted: a checkpoint must be opened with the log key, and every hash
+ * computed from tiles must be checked against a signed root. The client only enforces the shape
+ * the spec promises (a tile of width W is exactly W·32 bytes; a bundle parses to W entries).
+ */
+import { RunproofError } from '../src/errors.js';
+import { decodeUtf8 } from '../src/encoding/utf8.js';
+import { type Hash, HASH_SIZE } from '../src/merkle/hash.js';
+import type { AsyncHashReader } from '../src/merkle/tree.js';
+import { type Tile, TILE_WIDTH, asyncTileReader, entriesPath, tilePath } from '../src/merkle/tiles.js';
+import { MAX_BUNDLE_ENTRY } from '../src/merkle/bundle.js';
+
+export type { Hash };
+
+/** Options for a {@link LogClient}. */
+export interface LogClientOptions {
+  /** The fetch implementation (default: the global `fetch`). */
+  fetch?: typeof fetch;
+  /** Per-request timeout in milliseconds (default 30 s). */
+  timeoutMs?: number;
+}
+
+/** The largest checkpoint accepted, in bytes (the signed-note limit). */
+const MAX_CHECKPOINT_BYTES = 1_000_000;
+/** The largest entry bundle accepted: 256 entries of at most 65535 bytes with their prefixes. */
+const MAX_BUNDLE_BYTES = TILE_WIDTH * (2 + MAX_BUNDLE_ENTRY);
+/** The most tiles a client keeps in its cache (about 8 MiB of full tiles). */
+const TILE_CACHE_LIMIT = 1024;
+
+/**
+ * LogClient reads a tlog-tiles log at `baseUrl` (the log's URL prefix).
+ * Network failures throw `UNREACHABLE`, a 404 throws `NOT_FOUND`, 429/5xx throw `UNAVAILABLE`,
+ * each naming the URL.
+ */
+export class LogClient {
+  /** The URL prefix, without a trailing slash. */
+  readonly baseUrl: string;
+  private readonly fetchFn: typeof fetch;
+  private readonly timeoutMs: number;
+  private readonly tileCache = new Map<string, Promise<Uint8Array>>();
+
+  constructor(baseUrl: string, opts: LogClientOptions = {}) {
+    let url: URL;
+    try {
+      url = new URL(baseUrl);
+    } catch (cause) {
+      throw new RunproofError('MALFORMED_REQUEST', `log URL ${JSON.stringify(baseUrl)} is not a URL`, { cause });
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new RunproofError('MALFORMED_REQUEST', `log URL ${JSON.stringify(baseUrl)} must be http or https`);
+    }
+    this.baseUrl = url.href.replace(/\/+$/, '');
+    this.fetchFn = opts.fetch ?? globalThis.fetch.bind(globalThis);
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+  }
+
+  /** url returns the absolute URL of a path under the log prefix. */
+  url(path: string): string {
+    return `${this.baseUrl}/${path}`;
+  }
+
+  /** checkpoint fetches the latest signed checkpoint note, as text (not yet verified). */
+  async checkpoint(): Promise<string> {
+    const url = this.url('checkpoint');
+    const bytes = await this.get(url, MAX_CHECKPOINT_BYTES);
+    return decodeUtf8(bytes, `checkpoint from ${url}`);
+  }
+
+  /**
+   * tile fetches a hash tile: exactly `width`·32 bytes. If a partial tile is gone (404), the full
+   * tile is fetched and its prefix used (c2sp.org/tlog-tiles "Partial Tiles": logs MAY delete a
+   * partial tile once the full one exists; its first W hashes are the same).
+   */
+  async tile(tile: Tile): Promise<Uint8Array> {
+    const want = tile.width * HASH_SIZE;
+    const path = tilePath(tile);
+    let url = this.url(path);
+    let data: Uint8Array;
+    try {
+      data = await this.get(url, want);
+    } catch (e) {
+      if (tile.width === TILE_WIDTH || !(e instanceof RunproofError && e.code === 'NOT_FOUND')) throw e;
+      url = this.url(tilePath({ ...tile, width: TILE_WIDTH }));
+      data = (await this.get(url, TILE_WIDTH * HASH_SIZE)).subarray(0, want);
+      if (data.length < want) throw wrongSize(url, data.length, TILE_WIDTH * HASH_SIZE);
+      return data;
+    }
+    if (data.length !== want) throw wrongSize(url, data.length, want);
+    return data;
+  }
+
+  /**
+   * entries fetches entry bundle `index` holding `width` entries, gzip-decoded if it arrives
+   * compressed. A partial bundle that is gone (404) is replaced by the prefix of the full one.
+   * The bytes are not parsed here beyond what the fallback needs.
+   */
+  async entries(index: number, width: number): Promise<Uint8Array> {
+    const url = this.url(entriesPath(index, width));
+    try {
+      return await this.bundle(url);
+    } catch (e) {
+      if (width === TILE_WIDTH || !(e instanceof RunproofError && e.code === 'NOT_FOUND')) throw e;
+      const fullUrl = this.url(entriesPath(index, TILE_WIDTH));
+      const full = await this.bundle(fullUrl);
+      return bundlePrefix(full, width, fullUrl);
+    }
+  }
+
+  /**
+   * hashReader returns an {@link AsyncHashReader} over this log's tiles for a tree of `size`
+   * leaves (tile widths follow from the size, c2sp.org/tlog-tiles). Tiles are cached across
+   * calls; full tiles never change, partial ones are keyed by their width.
+   */
+  hashReader(size: number): AsyncHashReader {
+    return asyncTileReader(size, (t) => this.cachedTile(t));
+  }
+
+  private cachedTile(tile: Tile): Promise<Uint8Array> {
+    const key = tilePath(tile);
+    let p = this.tileCache.get(key);
+    if (p === undefined) {
+      if (this.tileCache.size >= TILE_CACHE_LIMIT) this.tileCache.clear();
+      p = this.tile(tile);
+      this.tileCache.set(key, p);
+      p.catch(() => this.tileCache.delete(key));
+    }
+    return p;
+  }
+
+  private async bundle(url: string): Promise<Uint8Array> {
+    const raw = await this.get(url, MAX_BUNDLE_BYTES);
+    return isGzip(raw) ? gunzip(raw, url) : raw;
+  }
+
+  /** get fetches `url` and returns its body, refusing more than `maxBytes`. */
+  private async get(url: string, maxBytes: number): Promise<Uint8Array> {
+    let res: Response;
+    try {
+      res = await this.fetchFn(url, {
+        headers: { 'Accept-Encoding': 'gzip, identity' },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (cause) {
+      throw new RunproofError('UNREACHABLE', `GET ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    }
+    if (res.status === 404) {
+      await res.body?.cancel();
+      throw new RunproofError('NOT_FOUND', `GET ${url}: 404 Not Found`, { evidence: { url } });
+    }
+    if (res.status !== 200) {
+      await res.body?.cancel();
+      const code = res.status === 429 || res.status >= 500 ? 'UNAVAILABLE' : 'UNREACHABLE';
+      throw new RunproofError(code, `GET ${url}: HTTP ${res.status}`, { evidence: { url, status: res.status } });
+    }
+    try {
+      return await readLimited(res, maxBytes, url);
+    } catch (cause) {
+      if (cause instanceof RunproofError) throw cause;
+      throw new RunproofError('UNREACHABLE', `GET ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    }
+  }
+}
+
+function wrongSize(url: string, got: number, want: number): RunproofError {
+  return new RunproofError('MALFORMED_ENCODING', `GET ${url}: tile is ${got} bytes, want ${want}`, {
+    evidence: { url, length: got, want },
+  });
+}
+
+/** readLimited reads a response body, failing once it exceeds `maxBytes`. */
+async function readLimited(res: Response, maxBytes: number, url: string): Promise<Uint8Array> {
+  const declared = res.headers.get('content-length');
+  if (declared !== null && Number(declared) > maxBytes && res.headers.get('content-encoding') === null) {
+    await res.body?.cancel();
+    throw tooLarge(url, maxBytes);
+  }
+  if (res.body === null) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(url, maxBytes);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+function tooLarge(url: string, maxBytes: number): RunproofError {
+  return new RunproofError('TOO_LARGE', `GET ${url}: response is larger than ${maxBytes} bytes`, { evidence: { url } });
+}
+
+/**
+ * isGzip tells whether bytes start with the gzip magic and the deflate method (RFC 1952 §2.3.1).
+ * `fetch` already undoes `Content-Encoding: gzip`; this catches bundles stored and served as
+ * .gz files without that header.
+ */
+function isGzip(b: Uint8Array): boolean {
+  return b.length >= 18 && b[0] === 0x1f && b[1] === 0x8b && b[2] === 0x08;
+}
+
+/**
+ * gunzip decompresses with the standard `DecompressionStream`. A raw bundle can in principle
+ * start with the gzip magic (a first entry of 8075 bytes starting with 0x08); if the bytes do
+ * not decompress they are returned unchanged — they are checked against the hash tiles anyway.
+ */
+async function gunzip(bytes: Uint8Array, url: string): Promise<Uint8Array> {
+  try {
+    const source = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(bytes);
+        c.close();
+      },
+    });
+    const stream = source.pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
+    const out = await readLimited(new Response(stream), MAX_BUNDLE_BYTES, url);
+    return out;
+  } catch (e) {
+    if (e instanceof RunproofError) throw e;
+    return bytes;
+  }
+}
+
+/** bundlePrefix returns the bytes of the first `count` entries of a bundle. */
+function bundlePrefix(bundle: Uint8Array, count: number, url: string): Uint8Array {
+  let o = 0;
+  for (let i = 0; i < count; i++) {
+    if (o + 2 > bundle.length) {
+      throw new RunproofError('MALFORMED_ENTRY', `GET ${url}: bundle has fewer than ${count} entries`, { evidence: { url, offset: o } });
+    }
+    o += 2 + bundle[o]! * 256 + bundle[o + 1]!;
+  }
+  if (o > bundle.length) {
+    throw new RunproofError('MALFORMED_ENTRY', `GET ${url}: entry ${count - 1} is truncated`, { evidence: { url, offset: o } });
+  }
+  return bundle.subarray(0, o);
+}
