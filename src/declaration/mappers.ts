@@ -1,0 +1,171 @@
+/**
+ * Request mappers — the mapping table of declaration-v1.md ("Mapping a request body"): a pure
+ * function from the HTTP request body as sent (plus the provider name, a few headers and
+ * operator extras) to a run-declaration/v1 value.
+ *
+ * `model` → `model.name`; the conversation field → `context.messages`; the separate system
+ * channel → `instructions`; `tools` → `tools`; EXCLUDE fields are dropped; REJECT fields fail the
+ * mapping; every other field → `parameters`, verbatim under its wire name (default is include,
+ * so new provider fields enter the identity). Values are never normalised.
+ *
+ * A body without a conversation field maps to `context: {}` — the schema requires `context`
+ * and allows it empty, and inventing `messages: []` would declare something the client never
+ * sent (declaration-v1.md rule C: absent ≠ empty).
+ */
+import { RunproofError } from '../errors.js';
+import { toBase64Url } from '../encoding/base64.js';
+import { parseStrictJson, type JsonObject, type JsonValue } from '../json/strict.js';
+import { validateDeclaration, DECLARATION_SCHEMA, type ContentRef, type Declaration, type DeclarationApi, type DocumentRef } from './schema.js';
+
+/** A provider request dialect that can be mapped. */
+export type RequestApi = 'openai-chat' | 'openai-responses' | 'anthropic';
+
+/** Operator-supplied fields, added to the declaration only when given. */
+export interface MappingExtras {
+  revision?: string;
+  weights?: ContentRef;
+  documents?: DocumentRef[];
+  extensions?: JsonObject;
+}
+
+/** Options for {@link mapRequest}. */
+export interface MapRequestOptions {
+  /** `model.provider`: who serves the model, from configuration. */
+  provider: string;
+  /** HTTP request headers (names case-insensitive); only Anthropic's are read. */
+  headers?: Record<string, string>;
+  /** `'auto'` (default): 16 random bytes as base64url; `'none'`: no salt; otherwise the salt itself. */
+  salt?: 'auto' | 'none' | string;
+  /** Source of random bytes for `salt: 'auto'` (src/ has no randomness of its own). */
+  randomBytes?: (n: number) => Uint8Array;
+  extras?: MappingExtras;
+}
+
+interface Dialect {
+  api: DeclarationApi;
+  conversation: string;
+  system?: string;
+  exclude: readonly string[];
+  reject: readonly string[];
+}
+
+// declaration-v1.md mapping table.
+const CHAT_EXCLUDE = [
+  'stream', 'stream_options', 'store', 'metadata', 'user', 'safety_identifier', 'service_tier',
+  'prompt_cache_key', 'prompt_cache_retention', 'prompt_cache_options',
+];
+const DIALECTS: Record<RequestApi, Dialect> = {
+  'openai-chat': { api: 'openai.chat_completions', conversation: 'messages', exclude: CHAT_EXCLUDE, reject: [] },
+  'openai-responses': {
+    api: 'openai.responses',
+    conversation: 'input',
+    system: 'instructions',
+    exclude: [...CHAT_EXCLUDE, 'background', 'include'],
+    reject: ['previous_response_id', 'conversation', 'prompt'],
+  },
+  anthropic: {
+    api: 'anthropic.messages',
+    conversation: 'messages',
+    system: 'system',
+    exclude: ['stream', 'metadata', 'service_tier', 'inference_geo'],
+    reject: ['container'],
+  },
+};
+
+/** The request dialects {@link mapRequest} knows. */
+export const REQUEST_APIS = Object.keys(DIALECTS) as RequestApi[];
+
+/** mapperApiName gives the declaration `api` value of a request dialect. */
+export function mapperApiName(api: RequestApi): DeclarationApi {
+  return DIALECTS[api].api;
+}
+
+/** Sets a member as own data, also for the name `__proto__` (plain assignment would change the prototype). */
+function put(obj: JsonObject, key: string, value: JsonValue): void {
+  Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** Reads headers case-insensitively; the same name twice (in different cases) is ambiguous. */
+function lowerHeaders(headers: Record<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, value] of Object.entries(headers)) {
+    const k = name.toLowerCase();
+    if (out.has(k)) throw new RunproofError('MAPPING_INVALID', `header ${k} given more than once`, { path: `header ${k}` });
+    out.set(k, value);
+  }
+  return out;
+}
+
+/**
+ * Anthropic headers (declaration-v1.md): `anthropic-version` → `api_version`;
+ * `anthropic-beta` → `parameters.betas`, split on commas, trimmed, order kept. Empty list
+ * elements are ignored, as RFC 9110 §5.6.1 requires of list-valued headers.
+ */
+function anthropicHeaders(headers: Map<string, string>, decl: JsonObject, parameters: JsonObject): void {
+  const version = headers.get('anthropic-version');
+  if (version !== undefined) decl.api_version = version;
+  const beta = headers.get('anthropic-beta');
+  if (beta === undefined) return;
+  const betas = beta.split(',').map((b) => b.trim()).filter((b) => b !== '');
+  if (betas.length === 0) return;
+  if (Object.hasOwn(parameters, 'betas')) {
+    throw new RunproofError('MAPPING_INVALID', 'the body has a "betas" field and an anthropic-beta header; refusing to merge them', { path: '$.betas' });
+  }
+  put(parameters, 'betas', betas);
+}
+
+/** Picks the salt (design: a client generates one by default; public runs may opt out). */
+function chooseSalt(opts: MapRequestOptions): string | undefined {
+  const salt = opts.salt ?? 'auto';
+  if (salt === 'none') return undefined;
+  if (salt !== 'auto') return salt;
+  if (opts.randomBytes === undefined) throw new Error('mapRequest: salt "auto" needs opts.randomBytes');
+  const bytes = opts.randomBytes(16);
+  if (bytes.length !== 16) throw new Error(`mapRequest: randomBytes(16) returned ${bytes.length} bytes`);
+  return toBase64Url(bytes);
+}
+
+/**
+ * mapRequest maps a raw provider request body to a validated run declaration.
+ * @throws RunproofError JSON_* (the body is parsed strictly), MAPPING_INVALID (not an object, no
+ *   string `model`, ambiguous headers), MAPPING_REJECTED (a REJECT field, named by its path),
+ *   DECLARATION_INVALID (e.g. a bad provider, salt or extras)
+ */
+export function mapRequest(api: RequestApi, body: Uint8Array | string, opts: MapRequestOptions): Declaration {
+  if (!Object.hasOwn(DIALECTS, api)) throw new RunproofError('MAPPING_INVALID', `unknown request dialect ${JSON.stringify(api)}`);
+  const dialect = DIALECTS[api];
+  const req = parseStrictJson(body);
+  if (typeof req !== 'object' || req === null || Array.isArray(req)) {
+    throw new RunproofError('MAPPING_INVALID', 'request body must be a JSON object', { path: '$' });
+  }
+  if (typeof req.model !== 'string') {
+    throw new RunproofError('MAPPING_INVALID', 'request body must have a string "model"', { path: '$.model' });
+  }
+  for (const field of dialect.reject) {
+    if (Object.hasOwn(req, field)) {
+      throw new RunproofError('MAPPING_REJECTED', `field "${field}" refers to state held by the provider, which a declaration cannot capture`, { path: `$.${field}` });
+    }
+  }
+
+  const model: JsonObject = { provider: opts.provider, name: req.model };
+  const parameters: JsonObject = {};
+  const context: JsonObject = {};
+  const decl: JsonObject = { schema: DECLARATION_SCHEMA, api: dialect.api, model, parameters, context };
+  for (const [key, value] of Object.entries(req)) {
+    if (key === 'model' || dialect.exclude.includes(key)) continue;
+    if (key === dialect.conversation) context.messages = value;
+    else if (key === dialect.system) decl.instructions = value;
+    else if (key === 'tools') decl.tools = value;
+    else put(parameters, key, value);
+  }
+  if (api === 'anthropic' && opts.headers !== undefined) anthropicHeaders(lowerHeaders(opts.headers), decl, parameters);
+
+  const extras = opts.extras ?? {};
+  if (extras.revision !== undefined) model.revision = extras.revision;
+  if (extras.weights !== undefined) model.weights = extras.weights as unknown as JsonObject;
+  if (extras.documents !== undefined) context.documents = extras.documents as unknown as JsonValue[];
+  if (extras.extensions !== undefined) decl.extensions = extras.extensions;
+  const salt = chooseSalt(opts);
+  if (salt !== undefined) decl.salt = salt;
+  return validateDeclaration(decl);
+}
