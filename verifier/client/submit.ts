@@ -1,0 +1,173 @@
+/**
+ * One submission to a runproof log: `POST <log>/v1/declarations` (design §5) with the
+ * declaration's canonical bytes, answered with `{identity, index, timestamp, duplicate, receipt}`
+ * once the entry is durably sequenced and covered by a signed checkpoint.
+ *
+ * The answer is untrusted: it is read with a size limit, parsed strictly and checked for shape
+ * here; the receipt itself is verified by the caller ({@link declareCanonical}). Failures map to
+ * codes a caller can act on: `UNREACHABLE` (no connection, or no answer within the timeout) and
+ * `UNAVAILABLE` (HTTP 429 or 5xx) mean "the log cannot take this now"; any other 4xx carries
+ * the log's own code when it is a known one (e.g. `DECLARATION_INVALID`, `UNAUTHORIZED`).
+ */
+import { ERROR_CODES, RunproofError, type ErrorCode } from '../../src/errors.js';
+import { parseStrictJson, type JsonValue } from '../../src/json/strict.js';
+
+/** The log's answer to a submission, shape-checked but not yet verified. */
+export interface SubmitAnswer {
+  identity: string;
+  index: number;
+  timestamp: number;
+  duplicate: boolean;
+  receipt: string;
+}
+
+/** How to reach the log. */
+export interface SubmitOptions {
+  /** The log's URL prefix, e.g. `https://log.example.com`. */
+  log: string;
+  /** A bearer token, if the log requires one for submissions. */
+  token?: string;
+  /** How long to wait for the log's answer, in milliseconds (default 10 000). */
+  timeoutMs?: number;
+  /** The fetch implementation (default: the global `fetch`). */
+  fetch?: typeof fetch;
+  /** An outer signal (e.g. the SDK's) that also aborts the submission. */
+  signal?: AbortSignal | null;
+}
+
+/** The default time to wait for a log's answer. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+/** The largest answer accepted: a receipt is a few KiB; a tlog-proof note is at most 1 MB. */
+const MAX_ANSWER_BYTES = 1_048_576;
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+
+/**
+ * logEndpoint checks a log URL (http or https) and returns the submission endpoint under it.
+ * @throws RunproofError MALFORMED_REQUEST
+ */
+export function logEndpoint(log: string): string {
+  let url: URL;
+  try {
+    url = new URL(log);
+  } catch (cause) {
+    throw new RunproofError('MALFORMED_REQUEST', `log URL ${JSON.stringify(log)} is not a URL`, { path: 'log', cause });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new RunproofError('MALFORMED_REQUEST', `log URL ${JSON.stringify(log)} must be http or https`, { path: 'log' });
+  }
+  if (url.search !== '' || url.hash !== '') {
+    throw new RunproofError('MALFORMED_REQUEST', `log URL ${JSON.stringify(log)} must not have a query or fragment`, { path: 'log' });
+  }
+  return `${url.href.replace(/\/+$/, '')}/v1/declarations`;
+}
+
+/**
+ * submitDeclaration posts canonical declaration bytes to the log and returns its checked answer.
+ * @throws RunproofError UNREACHABLE, UNAVAILABLE, the log's 4xx code, or MALFORMED_REQUEST for
+ *   an answer that is not the promised shape; an abort of `signal` is rethrown as is
+ */
+export async function submitDeclaration(canonical: Uint8Array, opts: SubmitOptions): Promise<SubmitAnswer> {
+  const url = logEndpoint(opts.log);
+  const fetchFn = opts.fetch ?? globalThis.fetch;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
+
+  let res: Response;
+  let body: Uint8Array;
+  try {
+    res = await fetchFn.call(undefined, url, { method: 'POST', headers, body: canonical as Uint8Array<ArrayBuffer>, signal });
+    body = await readLimited(res, MAX_ANSWER_BYTES, url);
+  } catch (cause) {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? cause;
+    if (cause instanceof RunproofError) throw cause;
+    const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : cause instanceof Error ? cause.message : String(cause);
+    throw new RunproofError('UNREACHABLE', `POST ${url}: ${why}`, { cause, evidence: { url } });
+  }
+  if (res.status !== 200 && res.status !== 201) throw httpError(url, res.status, body);
+  return parseAnswer(url, body);
+}
+
+/** httpError maps a non-success answer to a RunproofError. */
+function httpError(url: string, status: number, body: Uint8Array): RunproofError {
+  let code: string | undefined;
+  let message: string | undefined;
+  try {
+    const v = parseStrictJson(body) as { error?: { code?: JsonValue; message?: JsonValue } };
+    if (typeof v?.error?.code === 'string') code = v.error.code;
+    if (typeof v?.error?.message === 'string') message = v.error.message;
+  } catch {
+    // Not our JSON error body (a proxy's page, say): the status alone decides.
+  }
+  const evidence = { url, status, ...(code !== undefined ? { logCode: code } : {}) };
+  const what = `POST ${url}: HTTP ${status}${message !== undefined ? `: ${message}` : ''}`;
+  if (status === 429 || status >= 500) return new RunproofError('UNAVAILABLE', what, { evidence });
+  const mapped: ErrorCode = code !== undefined && KNOWN_CODES.has(code) ? (code as ErrorCode) : statusCode(status);
+  return new RunproofError(mapped, what, { evidence });
+}
+
+function statusCode(status: number): ErrorCode {
+  switch (status) {
+    case 401:
+      return 'UNAUTHORIZED';
+    case 403:
+      return 'FORBIDDEN';
+    case 404:
+      return 'NOT_FOUND';
+    case 409:
+      return 'CONFLICT';
+    case 413:
+      return 'TOO_LARGE';
+    case 415:
+      return 'UNSUPPORTED_MEDIA_TYPE';
+    default:
+      return 'MALFORMED_REQUEST';
+  }
+}
+
+/** parseAnswer checks the shape of `{identity, index, timestamp, duplicate, receipt}`. */
+function parseAnswer(url: string, body: Uint8Array): SubmitAnswer {
+  const bad = (why: string) => new RunproofError('MALFORMED_REQUEST', `POST ${url}: the log's answer ${why}`, { evidence: { url } });
+  let v: JsonValue;
+  try {
+    v = parseStrictJson(body);
+  } catch (cause) {
+    throw new RunproofError('MALFORMED_REQUEST', `POST ${url}: the log's answer is not strict JSON`, { cause, evidence: { url } });
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw bad('is not a JSON object');
+  const { identity, index, timestamp, duplicate, receipt } = v;
+  if (typeof identity !== 'string') throw bad('has no identity string');
+  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) throw bad('has no valid index');
+  if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp) || timestamp < 0) throw bad('has no valid timestamp');
+  if (typeof duplicate !== 'boolean') throw bad('has no duplicate flag');
+  if (typeof receipt !== 'string') throw bad('has no receipt text');
+  return { identity, index, timestamp, duplicate, receipt };
+}
+
+/** readLimited reads a response body, failing once it exceeds `maxBytes`. */
+async function readLimited(res: Response, maxBytes: number, url: string): Promise<Uint8Array> {
+  if (res.body === null) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new RunproofError('TOO_LARGE', `POST ${url}: answer is larger than ${maxBytes} bytes`, { evidence: { url } });
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
