@@ -1,0 +1,95 @@
+/**
+ * `declare` — submit one run declaration to a runproof log and return a receipt that has
+ * already been verified here, offline, against the declaration and the caller's trust root.
+ *
+ * The log is not trusted: its answer only counts once the receipt (a c2sp.org/tlog-proof) proves
+ * that the entry for this declaration's identity is in a checkpoint signed by the log key (and
+ * the policy's witness quorum). A receipt that does not verify is evidence of a misbehaving log,
+ * and the error carries it.
+ */
+import { RunproofError, isRunproofError } from '../../src/errors.js';
+import { canonicalBytes } from '../../src/json/canonical.js';
+import type { JsonValue } from '../../src/json/strict.js';
+import { declarationIdentity } from '../../src/declaration/identity.js';
+import { verifyReceipt } from '../../src/receipt/verify.js';
+import { submitDeclaration, type SubmitOptions } from './submit.js';
+import { resolveTrust, type Trust, type TrustOptions } from './trust.js';
+
+/** Options of {@link declare}. */
+export interface DeclareOptions extends TrustOptions {
+  /** The log's URL prefix, e.g. `https://log.example.com`. */
+  log: string;
+  /** A bearer token, if the log requires one for submissions. */
+  token?: string;
+  /** How long to wait for the log, in milliseconds (default 10 000). */
+  timeoutMs?: number;
+  /** The fetch implementation used to reach the log (default: the global `fetch`). */
+  fetch?: typeof fetch;
+}
+
+/** A declared run: its identity and a receipt verified against it. */
+export interface Declared {
+  /** `sha256:<64 hex>`, derived here from the declaration (and confirmed by the receipt). */
+  identity: string;
+  /** The c2sp.org/tlog-proof receipt text; save it as `<name>.tlog-proof`. */
+  receipt: string;
+  /** The entry's index in the log. */
+  index: number;
+  /** When the log sequenced the entry, in milliseconds since the Unix epoch. */
+  timestamp: number;
+  /** True if the identity was already in the log (the existing entry is returned). */
+  duplicate: boolean;
+  /** The RFC 8785 canonical bytes of the declaration — what the identity is the hash of. */
+  declaration: Uint8Array;
+}
+
+/**
+ * declare submits a declaration (a plain object, or its JSON text or bytes) to the log and
+ * verifies the receipt it gets back before returning.
+ *
+ * @throws RunproofError JSON_* / DECLARATION_INVALID for a bad declaration (nothing is sent);
+ *   UNREACHABLE / UNAVAILABLE when the log cannot be reached or is overloaded; the log's code for
+ *   a refused submission; ENTRY_MISMATCH, PROOF_FAILED, INVALID_SIGNATURE, QUORUM_NOT_MET, … when
+ *   the receipt does not prove what the log claims (with the receipt as evidence)
+ * @example
+ * const { identity, receipt } = await declare(declaration, { log: 'https://log.example.com', vkey });
+ */
+export async function declare(declaration: object | Uint8Array | string, opts: DeclareOptions): Promise<Declared> {
+  const trust = resolveTrust(opts);
+  return declareCanonical(canonicalDeclaration(declaration), trust, opts);
+}
+
+/**
+ * canonicalDeclaration checks a declaration (strict parse, run-declaration/v1 schema) and returns
+ * its canonical bytes. A plain object is first written in canonical form, which rejects anything
+ * that is not plain JSON (undefined, functions, class instances, non-finite numbers).
+ * @throws RunproofError JSON_*, DECLARATION_INVALID
+ */
+export function canonicalDeclaration(declaration: object | Uint8Array | string): Uint8Array {
+  const input = typeof declaration === 'string' || declaration instanceof Uint8Array ? declaration : canonicalBytes(declaration as JsonValue);
+  return declarationIdentity(input).canonical;
+}
+
+/**
+ * declareCanonical submits canonical declaration bytes (already checked) and verifies the
+ * receipt against them and `trust`. Shared by {@link declare} and `runproofFetch`.
+ */
+export async function declareCanonical(canonical: Uint8Array, trust: Trust, opts: SubmitOptions): Promise<Declared> {
+  const { identity } = declarationIdentity(canonical);
+  const answer = await submitDeclaration(canonical, opts);
+  const evidence = { log: opts.log, identity, answer };
+  if (answer.identity !== identity) {
+    throw new RunproofError('ENTRY_MISMATCH', `log answered for ${answer.identity}, but the declaration's identity is ${identity}`, { evidence });
+  }
+  let verdict: ReturnType<typeof verifyReceipt>;
+  try {
+    verdict = verifyReceipt({ receipt: answer.receipt, identity, declaration: canonical, trust });
+  } catch (e) {
+    if (!isRunproofError(e)) throw e;
+    throw new RunproofError(e.code, `the receipt from ${opts.log} does not verify: ${e.message}`, { evidence: { ...evidence, ...e.evidence }, cause: e });
+  }
+  if (verdict.index !== answer.index || verdict.timestamp !== answer.timestamp) {
+    throw new RunproofError('ENTRY_MISMATCH', `log answered index ${answer.index} at ${answer.timestamp}, but its receipt proves index ${verdict.index} at ${verdict.timestamp}`, { evidence });
+  }
+  return { identity, receipt: answer.receipt, index: verdict.index, timestamp: verdict.timestamp, duplicate: answer.duplicate, declaration: canonical };
+}
