@@ -1,0 +1,55 @@
+/**
+ * The single-writer lock (design §6: a second server on the same database must refuse to start).
+ *
+ * The lock is an OS file lock, held by SQLite on a small side database `<db>.lock` opened with
+ * `PRAGMA locking_mode = EXCLUSIVE` and written once: from then on SQLite keeps its exclusive
+ * lock on that file until the connection closes. Another process (or another connection in
+ * this process) gets SQLITE_BUSY at once. The kernel drops the lock when the holder dies, even
+ * by SIGKILL, so a crash never leaves a stale lock behind. The log database itself stays
+ * readable by other processes (backups, `sqlite3` inspection).
+ */
+import Database from 'better-sqlite3';
+import { RunproofError } from '../../src/errors.js';
+
+/** A held writer lock; `release()` drops it (idempotent). */
+export interface WriterLock {
+  readonly path: string;
+  release(): void;
+}
+
+/**
+ * acquireWriterLock takes the writer lock for the log database at `dbPath`, or fails at once.
+ * @throws RunproofError CONFLICT if another runproof-log holds it
+ */
+export function acquireWriterLock(dbPath: string): WriterLock {
+  const path = `${dbPath}.lock`;
+  const db = new Database(path, { timeout: 0 });
+  try {
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+    db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL, since_ms INTEGER NOT NULL) STRICT');
+    db.exec('DELETE FROM holder');
+    db.prepare('INSERT INTO holder (pid, since_ms) VALUES (?, ?)').run(process.pid, Date.now());
+    db.exec('COMMIT');
+  } catch (cause) {
+    db.close();
+    if (isBusy(cause)) {
+      throw new RunproofError('CONFLICT', `another runproof-log holds ${dbPath} (lock file ${path}); stop it first`, { cause });
+    }
+    throw cause;
+  }
+  let held = true;
+  return {
+    path,
+    release() {
+      if (!held) return;
+      held = false;
+      db.close();
+    },
+  };
+}
+
+function isBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}

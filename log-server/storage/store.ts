@@ -1,0 +1,134 @@
+/**
+ * The log database: opening it (pragmas, migrations, origin check) and every SQL statement the
+ * log runs, prepared once. Rows hold the published bytes (migrations/0001_log.sql); this file
+ * knows nothing about Merkle trees — the right edge (right-edge.ts) and the sequencer decide
+ * what to write, and the sequencer owns the transaction.
+ */
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { RunproofError } from '../../src/errors.js';
+import { migrate } from './migrate.js';
+
+/** A stored tile or bundle row: its index and blob. */
+export interface BlobRow {
+  idx: number;
+  data: Uint8Array;
+}
+
+/**
+ * openDatabase opens (or with `create`, creates) the log database with the pragmas the log
+ * relies on — WAL, synchronous=FULL (a COMMIT is on disk before it returns), foreign keys — and
+ * brings its schema up to date.
+ * @throws RunproofError NOT_FOUND if the file is absent and `create` is not set
+ */
+export function openDatabase(dbPath: string, create: boolean): Database.Database {
+  if (!create && !existsSync(dbPath)) {
+    throw new RunproofError('NOT_FOUND', `log database ${dbPath} does not exist; create it first (runproof-log init, or the create option)`);
+  }
+  const db = new Database(dbPath, { timeout: 0 });
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+/** Store wraps the prepared statements of an open log database. Not safe to share across processes. */
+export class Store {
+  readonly db: Database.Database;
+  private readonly s;
+
+  constructor(db: Database.Database) {
+    this.db = db;
+    this.s = {
+      meta: db.prepare<[], { origin: string }>('SELECT origin FROM log_meta WHERE id = 1'),
+      putMeta: db.prepare<[string, number]>('INSERT INTO log_meta (id, origin, created_ms) VALUES (1, ?, ?)'),
+      tile: db.prepare<[number, number], { hashes: Buffer }>('SELECT hashes FROM tiles WHERE level = ? AND idx = ?'),
+      // Tiles only grow: the WHERE makes a shrinking or same-size write change nothing, which
+      // putTile reports as a broken invariant.
+      putTile: db.prepare<[number, number, Uint8Array]>(
+        'INSERT INTO tiles (level, idx, hashes) VALUES (?, ?, ?) ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes WHERE length(excluded.hashes) > length(tiles.hashes)',
+      ),
+      bundle: db.prepare<[number], { entries: Buffer }>('SELECT entries FROM bundles WHERE idx = ?'),
+      putBundle: db.prepare<[number, Uint8Array]>(
+        'INSERT INTO bundles (idx, entries) VALUES (?, ?) ON CONFLICT (idx) DO UPDATE SET entries = excluded.entries WHERE length(excluded.entries) > length(bundles.entries)',
+      ),
+      identity: db.prepare<[Uint8Array], { idx: number }>('SELECT idx FROM identities WHERE digest = ?'),
+      putIdentity: db.prepare<[Uint8Array, number]>('INSERT INTO identities (digest, idx) VALUES (?, ?)'),
+      checkpoint: db.prepare<[number], { note: string }>('SELECT note FROM checkpoints WHERE size = ?'),
+      latest: db.prepare<[], { size: number; note: string }>('SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1'),
+      putCheckpoint: db.prepare<[number, string]>('INSERT INTO checkpoints (size, note) VALUES (?, ?)'),
+      sizes: db.prepare<[], { size: number }>('SELECT size FROM checkpoints ORDER BY size'),
+    };
+  }
+
+  /** origin returns the stored log origin, or undefined for a fresh database. */
+  origin(): string | undefined {
+    return this.s.meta.get()?.origin;
+  }
+
+  /** putOrigin records the origin of a fresh database. */
+  putOrigin(origin: string, createdMs: number): void {
+    this.s.putMeta.run(origin, createdMs);
+  }
+
+  /** tile returns the stored blob of hash tile (level, idx): full, or the right edge's partial one. */
+  tile(level: number, idx: number): Uint8Array | undefined {
+    return bytes(this.s.tile.get(level, idx)?.hashes);
+  }
+
+  /** putTile writes a hash tile blob that must be longer than the stored one (tiles only grow). */
+  putTile(level: number, idx: number, hashes: Uint8Array): void {
+    if (this.s.putTile.run(level, idx, hashes).changes !== 1) throw new Error(`store: tile ${level}/${idx} would not grow`);
+  }
+
+  /** bundle returns the stored blob of entry bundle `idx`. */
+  bundle(idx: number): Uint8Array | undefined {
+    return bytes(this.s.bundle.get(idx)?.entries);
+  }
+
+  /** putBundle writes an entry bundle blob that must be longer than the stored one. */
+  putBundle(idx: number, entries: Uint8Array): void {
+    if (this.s.putBundle.run(idx, entries).changes !== 1) throw new Error(`store: bundle ${idx} would not grow`);
+  }
+
+  /** identityIndex returns the entry index of an identity digest, if logged. */
+  identityIndex(digest: Uint8Array): number | undefined {
+    return this.s.identity.get(digest)?.idx;
+  }
+
+  /** putIdentity indexes a newly logged identity (the primary key refuses a second one). */
+  putIdentity(digest: Uint8Array, idx: number): void {
+    this.s.putIdentity.run(digest, idx);
+  }
+
+  /** checkpoint returns the stored signed checkpoint of exactly `size`, if any. */
+  checkpoint(size: number): string | undefined {
+    return this.s.checkpoint.get(size)?.note;
+  }
+
+  /** latestCheckpoint returns the stored checkpoint with the largest size. */
+  latestCheckpoint(): { size: number; note: string } | undefined {
+    return this.s.latest.get();
+  }
+
+  /** putCheckpoint stores a signed checkpoint (one per size, never replaced). */
+  putCheckpoint(size: number, note: string): void {
+    this.s.putCheckpoint.run(size, note);
+  }
+
+  /** checkpointSizes lists the sizes of all stored checkpoints, ascending. */
+  checkpointSizes(): number[] {
+    return this.s.sizes.all().map((r) => r.size);
+  }
+}
+
+/** bytes views a Buffer from SQLite as a plain Uint8Array, so `.slice()` copies (Buffer's does not). */
+function bytes(b: Buffer | undefined): Uint8Array | undefined {
+  return b === undefined ? undefined : new Uint8Array(b.buffer, b.byteOffset, b.length);
+}
