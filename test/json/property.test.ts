@@ -1,0 +1,125 @@
+/** Property tests: parse/canonical round trips and agreement with JSON.parse on plain input. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../src/json/canonical.js';
+import { parseStrictJson, type JsonValue } from '../../src/json/strict.js';
+import { identityOfValue } from '../../src/declaration/identity.js';
+
+/**
+ * Finite doubles except integers in [2^53, 1e21): ECMAScript prints those without an exponent
+ * (`100000000000000000000`), and rule A3 rejects such an integer literal on reading. See the
+ * explicit test below.
+ */
+const double = fc.double({ noNaN: true, noDefaultInfinity: true }).filter((x) => !(Math.abs(x) >= 2 ** 53 && Math.abs(x) < 1e21));
+
+/** Any JSON value the strict rules accept: safe integers, finite doubles, well-formed strings. */
+const jsonValue: fc.Arbitrary<JsonValue> = fc.letrec<{ value: JsonValue }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.constant(null),
+    fc.boolean(),
+    fc.maxSafeInteger(),
+    double,
+    fc.string({ unit: 'binary' }),
+    fc.array(tie('value'), { maxLength: 5 }),
+    fc.dictionary(fc.string({ unit: 'binary', maxLength: 6 }), tie('value'), { maxKeys: 5 }),
+  ),
+})).value;
+
+/** Re-serialises a value with shuffled member order and random JSON whitespace. */
+function reformat(v: JsonValue, rnd: () => number): string {
+  const ws = () => [' ', '\t', '\n', '\r', ''][Math.floor(rnd() * 5)]!;
+  if (Array.isArray(v)) return `[${ws()}${v.map((x) => ws() + reformat(x, rnd) + ws()).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const keys = Object.keys(v);
+    for (let i = keys.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      [keys[i], keys[j]] = [keys[j]!, keys[i]!];
+    }
+    return `{${ws()}${keys.map((k) => `${ws()}${JSON.stringify(k)}${ws()}:${ws()}${reformat(v[k]!, rnd)}`).join(',')}${ws()}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0 || 1; // test-only PRNG (xorshift32); not tree arithmetic
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+}
+
+describe('properties', () => {
+  it('member order and whitespace never change the identity', () => {
+    fc.assert(
+      fc.property(jsonValue, fc.integer(), (v, seed) => {
+        const a = identityOfValue(parseStrictJson(JSON.stringify(v))).identity;
+        const b = identityOfValue(parseStrictJson(reformat(v, seeded(seed)))).identity;
+        expect(b).toBe(a);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('canonical → parse → canonical is stable', () => {
+    fc.assert(
+      fc.property(jsonValue, (v) => {
+        const c = canonicalJson(v);
+        expect(canonicalJson(parseStrictJson(c))).toBe(c);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('agrees with JSON.parse on valid input without duplicates or unsafe integers', () => {
+    fc.assert(
+      fc.property(jsonValue, (v) => {
+        const text = JSON.stringify(v);
+        expect(parseStrictJson(text)).toStrictEqual(JSON.parse(text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('agrees with JSON.parse on fast-check JSON text, or rejects it with a coded error', () => {
+    fc.assert(
+      fc.property(fc.json(), (text) => {
+        let strict: unknown;
+        try {
+          strict = parseStrictJson(text);
+        } catch (e) {
+          // fc.json may produce -0 only; anything it produces is valid, so a rejection must be
+          // one of the value rules, never a syntax error.
+          expect((e as { code: string }).code).toMatch(/^JSON_(UNSAFE_INTEGER|NUMBER_OVERFLOW|NUMBER_UNDERFLOW|LONE_SURROGATE)$/);
+          return;
+        }
+        expect(strict).toStrictEqual(JSON.parse(text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('canonical text is valid JSON that JSON.parse reads to an equal value', () => {
+    fc.assert(
+      fc.property(jsonValue, (v) => {
+        const back = JSON.parse(canonicalJson(v)) as JsonValue;
+        expect(canonicalJson(back)).toBe(canonicalJson(v));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('the A3 edge of canonical round trips', () => {
+  it('an integer-valued double in [2^53, 1e21) is accepted with an exponent but its canonical text is not', () => {
+    const v = parseStrictJson('{"n":1e20}');
+    const c = canonicalJson(v);
+    expect(c).toBe('{"n":100000000000000000000}');
+    expect(() => parseStrictJson(c)).toThrow(expect.objectContaining({ code: 'JSON_UNSAFE_INTEGER', path: '$.n' }));
+    // From 1e21 on, Number::toString uses an exponent and the round trip holds again.
+    expect(canonicalJson(parseStrictJson(canonicalJson(parseStrictJson('[1e21]'))))).toBe('[1e+21]');
+  });
+});
+
