@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+/**
+ * `runproof-log` — the operator's log server (design §9).
+ *
+ *     runproof-log serve [options]     run the log (see `runproof-log serve --help`)
+ *
+ * Start-up prints `key: value` lines (origin, verifier key, URLs); the last one is
+ * `listening: <url>`, printed once the server accepts connections. SIGTERM or SIGINT stops it
+ * gracefully: no new connections, requests in flight answered, sequencer flushed, exit 0.
+ * Exit codes: 0 stopped cleanly, 1 runtime failure, 2 bad usage or configuration.
+ */
+import { ConfigError, parseServeConfig, SERVE_HELP } from './config.js';
+import { startLogServer } from './http/server.js';
+import { RunproofError } from '../src/errors.js';
+
+const USAGE = ['usage: runproof-log serve [options]', '', "Run 'runproof-log serve --help' for the options."].join('\n');
+
+function print(line: string): void {
+  process.stdout.write(line + '\n');
+}
+
+async function serveCommand(args: string[]): Promise<number> {
+  const cfg = parseServeConfig(args, process.env);
+  if (cfg === 'help') {
+    print(SERVE_HELP);
+    return 0;
+  }
+  const server = await startLogServer(cfg, print);
+  const size = server.log.size;
+  print(`origin: ${server.origin}`);
+  print(`verifier key: ${server.vkey}`);
+  print(`tree size: ${size}`);
+  print(`checkpoint: ${server.url}/checkpoint`);
+  print(`submit: POST ${server.url}/v1/declarations`);
+  print(`api: ${server.url}/openapi.json`);
+  print(`listening: ${server.url}`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        process.stderr.write(`runproof-log: ${signal} again, exiting now\n`);
+        process.exit(1);
+      }
+      stopping = true;
+      process.stderr.write(`runproof-log: ${signal}: stopping\n`);
+      server.close().then(
+        () => resolve(0),
+        (e: unknown) => {
+          process.stderr.write(`runproof-log: error while stopping: ${e instanceof Error ? e.message : String(e)}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    print(USAGE);
+    return 0;
+  }
+  if (command === '--version') {
+    print('runproof-log 0.1.0');
+    return 0;
+  }
+  if (command !== 'serve') {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  return serveCommand(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Everything is closed by now; if some library still holds the event loop, do not hang.
+    setTimeout(() => process.exit(code), 1000).unref();
+  },
+  (e: unknown) => {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`runproof-log: ${e.message}\n`);
+      process.exitCode = 2;
+    } else if (e instanceof RunproofError) {
+      process.stderr.write(`runproof-log: ${e.code}: ${e.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`runproof-log: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

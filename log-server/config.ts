@@ -1,0 +1,230 @@
+/**
+ * Configuration of `runproof-log serve` (design §9): every option is a flag and a `RUNPROOF_*`
+ * environment variable; a flag wins over the variable, the variable over the default. The table
+ * {@link SERVE_OPTIONS} drives both the parser and the `--help` text, so they cannot drift apart.
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseDecimal } from '../src/encoding/decimal.js';
+import { fromHex } from '../src/encoding/hex.js';
+import { isRunproofError } from '../src/errors.js';
+import { parseVerifierKey, SIG_COSIGNATURE_V1 } from '../src/note/keys.js';
+
+/** ConfigError is a bad flag, variable or file setting; the CLI prints it and exits 2. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A witness the log asks for cosignatures (c2sp.org/tlog-witness). */
+export interface WitnessConfig {
+  /** The witness's key name (equal to the name in its verifier key). */
+  name: string;
+  /** The witness's verifier key (cosignature/v1, type 0x04). */
+  vkey: string;
+  /** The witness's submission prefix URL; the log POSTs `<url>/add-checkpoint`. */
+  url: string;
+}
+
+/** The settings of a running log server. */
+export interface ServeConfig {
+  /** SQLite database file. */
+  dbPath: string;
+  /** Private key file (Go note signer format, mode 0600). */
+  keyPath: string;
+  /** Checkpoint origin (= key name); undefined means "the existing key's name, else the default". */
+  origin: string | undefined;
+  /** Create a new database for an existing key (never implicit: that could fork the log). */
+  init: boolean;
+  /** Address to listen on. */
+  host: string;
+  /** Port to listen on (0 = any free port). */
+  port: number;
+  /** Largest request body, bytes. */
+  maxBodyBytes: number;
+  /** Most items in one batch request. */
+  maxBatchItems: number;
+  /** Submissions per second per client address (0 = unlimited). */
+  ratePerSecond: number;
+  /** SHA-256 digests of accepted bearer tokens (empty = submissions need no token). */
+  tokenDigests: Uint8Array[];
+  /** Witnesses to ask for cosignatures. */
+  witnesses: WitnessConfig[];
+  /** Cosignatures `?wait=cosigned` waits for. */
+  witnessQuorum: number;
+  /** Longest wait for a witness, ms. */
+  witnessTimeoutMs: number;
+}
+
+/** Default checkpoint origin for a log started without `--origin` and without a key. */
+export const DEFAULT_ORIGIN = 'runproof.local/log';
+
+interface OptionSpec {
+  flag: string;
+  env: string;
+  arg: string;
+  help: string;
+  multiple?: boolean;
+  boolean?: boolean;
+}
+
+/** Every option of `runproof-log serve`, in `--help` order. */
+export const SERVE_OPTIONS: readonly OptionSpec[] = [
+  { flag: 'data', env: 'RUNPROOF_DATA', arg: 'DIR', help: 'data directory for the default --db and --key (default ./data)' },
+  { flag: 'db', env: 'RUNPROOF_DB', arg: 'FILE', help: 'SQLite database (default DIR/log.db)' },
+  { flag: 'key', env: 'RUNPROOF_KEY', arg: 'FILE', help: 'private key, Go note signer format, mode 0600 (default DIR/log.key)' },
+  { flag: 'origin', env: 'RUNPROOF_ORIGIN', arg: 'NAME', help: `checkpoint origin = key name (default: the key's name, else ${DEFAULT_ORIGIN})` },
+  { flag: 'init', env: 'RUNPROOF_INIT', arg: '', boolean: true, help: 'allow creating a new database for an existing key' },
+  { flag: 'listen', env: 'RUNPROOF_LISTEN', arg: 'HOST:PORT', help: 'address to listen on (default 127.0.0.1:8080; port 0 = any free port)' },
+  { flag: 'max-body', env: 'RUNPROOF_MAX_BODY', arg: 'BYTES', help: 'largest request body (default 1048576)' },
+  { flag: 'max-batch-items', env: 'RUNPROOF_MAX_BATCH_ITEMS', arg: 'N', help: 'most items in one batch request (default 1000)' },
+  { flag: 'rate', env: 'RUNPROOF_RATE', arg: 'N[/s]', help: 'submissions per second per client address (default 0 = unlimited)' },
+  { flag: 'token-hash', env: 'RUNPROOF_TOKEN_HASH', arg: 'sha256:HEX', multiple: true, help: 'require a bearer token with this SHA-256 for submissions (repeatable; env: space-separated)' },
+  { flag: 'witness', env: 'RUNPROOF_WITNESS', arg: 'NAME=VKEY@URL', multiple: true, help: 'ask this witness to cosign checkpoints (repeatable; env: space-separated)' },
+  { flag: 'witness-quorum', env: 'RUNPROOF_WITNESS_QUORUM', arg: 'K', help: 'cosignatures that ?wait=cosigned waits for (default: all witnesses)' },
+  { flag: 'witness-timeout', env: 'RUNPROOF_WITNESS_TIMEOUT', arg: 'MS', help: 'longest wait for a witness (default 5000)' },
+];
+
+/** SERVE_HELP is the `runproof-log serve --help` text. */
+export const SERVE_HELP = [
+  'usage: runproof-log serve [options]',
+  '',
+  'Runs the log: sequences submissions into a C2SP tlog-tiles Merkle log stored in SQLite and',
+  'serves it over HTTP. On first start (no key, no database) it creates both and prints the',
+  'verifier key. Each option can also be set with the environment variable shown; a flag wins.',
+  '',
+  'options:',
+  ...SERVE_OPTIONS.map((o) => {
+    const left = `  --${o.flag}${o.arg ? ' ' + o.arg : ''}`;
+    return `${left.padEnd(36)} ${o.help}\n${''.padEnd(37)} [${o.env}]`;
+  }),
+  '  -h, --help                         this text',
+].join('\n');
+
+/** Largest sane value for byte and count limits. */
+const MAX_LIMIT = 2 ** 31;
+
+function num(text: string, what: string, min: number, max: number): number {
+  let n: number;
+  try {
+    n = parseDecimal(text, what, max);
+  } catch (e) {
+    if (isRunproofError(e)) throw new ConfigError(`${what}: ${JSON.stringify(text)} is not a whole number in ${min}..${max}`);
+    throw e;
+  }
+  if (n < min) throw new ConfigError(`${what}: must be at least ${min}`);
+  return n;
+}
+
+/** parseListen reads `HOST:PORT` or `[IPv6]:PORT`. */
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):([0-9]+)$/.exec(text);
+  if (m === null) throw new ConfigError(`--listen: want HOST:PORT or [IPv6]:PORT, got ${JSON.stringify(text)}`);
+  return { host: m[1] ?? m[2]!, port: num(m[3]!, '--listen port', 0, 65535) };
+}
+
+/** parseTokenHash reads `sha256:<64 lowercase hex>` (the SHA-256 of a bearer token). */
+export function parseTokenHash(text: string): Uint8Array {
+  const m = /^sha256:([0-9a-f]{64})$/.exec(text);
+  if (m === null) throw new ConfigError(`--token-hash: want sha256:<64 lowercase hex>, got ${JSON.stringify(text.slice(0, 80))}`);
+  return fromHex(m[1]!, 32);
+}
+
+/**
+ * parseWitness reads `NAME=VKEY@URL`: NAME must equal the name in VKEY, VKEY must be a
+ * cosignature/v1 (type 0x04) verifier key, URL an http(s) URL.
+ */
+export function parseWitness(text: string): WitnessConfig {
+  const eq = text.indexOf('=');
+  const at = text.lastIndexOf('@http');
+  if (eq <= 0 || at < eq) throw new ConfigError(`--witness: want NAME=VKEY@URL, got ${JSON.stringify(text.slice(0, 200))}`);
+  const name = text.slice(0, eq);
+  const vkey = text.slice(eq + 1, at);
+  const url = text.slice(at + 1);
+  let verifier;
+  try {
+    verifier = parseVerifierKey(vkey);
+  } catch (e) {
+    if (isRunproofError(e)) throw new ConfigError(`--witness ${name}: bad verifier key: ${e.message}`);
+    throw e;
+  }
+  if (verifier.name !== name) throw new ConfigError(`--witness ${name}: the verifier key is named ${JSON.stringify(verifier.name)}`);
+  if (verifier.type !== SIG_COSIGNATURE_V1) throw new ConfigError(`--witness ${name}: not a witness key (want type 0x04, cosignature/v1)`);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`--witness ${name}: bad URL ${JSON.stringify(url)}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(`--witness ${name}: URL must be http(s)`);
+  return { name, vkey, url: url.replace(/\/+$/, '') };
+}
+
+/**
+ * parseServeConfig reads the flags of `runproof-log serve` and the `RUNPROOF_*` variables in `env`.
+ * Returns `'help'` for `--help`.
+ * @throws ConfigError for any bad value
+ */
+export function parseServeConfig(args: string[], env: Record<string, string | undefined>): ServeConfig | 'help' {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+  for (const o of SERVE_OPTIONS) options[o.flag] = o.boolean ? { type: 'boolean' } : { type: 'string', ...(o.multiple ? { multiple: true } : {}) };
+  let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  try {
+    ({ values } = parseArgs({ args, options, strict: true, allowPositionals: false }));
+  } catch (e) {
+    throw new ConfigError(e instanceof Error ? e.message : String(e));
+  }
+  if (values['help'] === true) return 'help';
+
+  const one = (flag: string): string | undefined => {
+    const v = values[flag];
+    if (typeof v === 'string') return v;
+    const spec = SERVE_OPTIONS.find((o) => o.flag === flag)!;
+    const e = env[spec.env];
+    return e === undefined || e === '' ? undefined : e;
+  };
+  const many = (flag: string): string[] => {
+    const v = values[flag];
+    if (Array.isArray(v) && v.length > 0) return v.map(String);
+    const spec = SERVE_OPTIONS.find((o) => o.flag === flag)!;
+    return (env[spec.env] ?? '').split(/[\s]+/).filter((s) => s !== '');
+  };
+  const flagOn = (flag: string): boolean => {
+    if (values[flag] === true) return true;
+    const spec = SERVE_OPTIONS.find((o) => o.flag === flag)!;
+    const e = env[spec.env];
+    if (e === undefined || e === '' || e === '0' || e === 'false') return false;
+    if (e === '1' || e === 'true') return true;
+    throw new ConfigError(`${spec.env}: want 1/true or 0/false, got ${JSON.stringify(e)}`);
+  };
+
+  const data = one('data') ?? './data';
+  const listen = parseListen(one('listen') ?? '127.0.0.1:8080');
+  const rateText = one('rate') ?? '0';
+  const witnesses = many('witness').map(parseWitness);
+  const names = new Set<string>();
+  for (const w of witnesses) {
+    if (names.has(w.name)) throw new ConfigError(`--witness ${w.name}: listed twice`);
+    names.add(w.name);
+  }
+  const quorumText = one('witness-quorum');
+  const witnessQuorum = quorumText === undefined ? witnesses.length : num(quorumText, '--witness-quorum', 0, witnesses.length);
+  const origin = one('origin');
+  return {
+    dbPath: one('db') ?? join(data, 'log.db'),
+    keyPath: one('key') ?? join(data, 'log.key'),
+    origin,
+    init: flagOn('init'),
+    host: listen.host,
+    port: listen.port,
+    maxBodyBytes: num(one('max-body') ?? '1048576', '--max-body', 1024, MAX_LIMIT),
+    maxBatchItems: num(one('max-batch-items') ?? '1000', '--max-batch-items', 1, 1_000_000),
+    ratePerSecond: num(rateText.endsWith('/s') ? rateText.slice(0, -2) : rateText, '--rate', 0, 1_000_000),
+    tokenDigests: many('token-hash').map(parseTokenHash),
+    witnesses,
+    witnessQuorum,
+    witnessTimeoutMs: num(one('witness-timeout') ?? '5000', '--witness-timeout', 1, 600_000),
+  };
+}

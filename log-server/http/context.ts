@@ -1,0 +1,65 @@
+/**
+ * What the HTTP layer is given: the log, the witness pool's cosignatures, the limits and the
+ * metrics. Routes read these; they never open databases or keys themselves.
+ */
+import type { Log } from '../log.js';
+import type { LogMetrics } from '../metrics.js';
+
+/** The part of the witness pool the routes use (log-server/witness-client.ts `WitnessPool`). */
+export interface Cosignatures {
+  /** The signed checkpoint plus the cosignature lines gathered for it so far. */
+  withCosignatures(signedCheckpoint: string): string;
+  /** Resolves with the checkpoint carrying at least `quorum` cosignatures, or what it has after `timeoutMs`. */
+  waitForQuorum(signedCheckpoint: string, quorum: number, timeoutMs: number): Promise<string>;
+}
+
+/** Options of {@link createApp} (see `./app.ts`). */
+export interface AppOptions {
+  log: Log;
+  /** Witness cosignatures; absent when the log has no witnesses. */
+  cosignatures?: Cosignatures;
+  /** Cosignatures `?wait=cosigned` waits for (default 0: do not wait). */
+  witnessQuorum?: number;
+  /** Longest `?wait=cosigned` wait, ms (default 5000). */
+  witnessTimeoutMs?: number;
+  /** Largest request body, bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Most items in one batch (default 1000). */
+  maxBatchItems?: number;
+  /** Submissions per second per client address (0 or absent: unlimited). */
+  ratePerSecond?: number;
+  /** SHA-256 digests of accepted bearer tokens (empty or absent: no token needed). */
+  tokenDigests?: Uint8Array[];
+  metrics?: LogMetrics;
+  /** Clock for the rate limiter, ms (default Date.now). */
+  now?: () => number;
+  /** While this returns false every request is refused with 503 (the server is stopping). */
+  accepting?: () => boolean;
+  /** Where unexpected errors (bugs) are reported (default: stderr). */
+  logError?: (e: unknown) => void;
+}
+
+/** The resolved settings the routes read. */
+export interface AppSettings {
+  log: Log;
+  cosign: (signedCheckpoint: string) => string;
+  waitCosigned: (signedCheckpoint: string) => Promise<string>;
+  maxBodyBytes: number;
+  maxBatchItems: number;
+  metrics: LogMetrics | undefined;
+}
+
+/** resolveSettings fills in defaults. */
+export function resolveSettings(o: AppOptions): AppSettings {
+  const pool = o.cosignatures;
+  const quorum = o.witnessQuorum ?? 0;
+  const timeout = o.witnessTimeoutMs ?? 5000;
+  return {
+    log: o.log,
+    cosign: pool ? (s) => pool.withCosignatures(s) : (s) => s,
+    waitCosigned: pool && quorum > 0 ? (s) => pool.waitForQuorum(s, quorum, timeout) : async (s) => (pool ? pool.withCosignatures(s) : s),
+    maxBodyBytes: o.maxBodyBytes ?? 1048576,
+    maxBatchItems: o.maxBatchItems ?? 1000,
+    metrics: o.metrics,
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * The read side, exactly as c2sp.org/tlog-tiles serves it, so any tlog client can read the log:
+ * `GET /checkpoint`, `GET /tile/<L>/<N>[.p/<W>]` and `GET /tile/entries/<N>[.p/<W>]`.
+ */
+import type { Hono } from 'hono';
+import { RunproofError } from '../../../src/errors.js';
+import { parseTilePath, TILE_WIDTH } from '../../../src/merkle/tiles.js';
+import type { AppSettings } from '../context.js';
+
+/** Cache-Control of full tiles and bundles: their bytes never change (tlog-tiles "immutable"). */
+export const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Cache-Control of partial tiles: also fixed bytes, but superseded by the full tile soon. */
+export const PARTIAL = 'public, max-age=60';
+
+/** rawPath is the request path exactly as sent (no percent-decoding), without the query. */
+export function rawPath(url: string): string {
+  const start = url.indexOf('/', url.indexOf('://') + 3);
+  if (start < 0) return '/';
+  const q = url.indexOf('?', start);
+  return q < 0 ? url.slice(start) : url.slice(start, q);
+}
+
+/** readRoutes adds the tlog-tiles endpoints. */
+export function readRoutes(app: Hono, s: AppSettings): void {
+  // tlog-tiles "Checkpoints": text/plain; charset=utf-8, "headers SHOULD prevent caching beyond
+  // a few seconds"; carries the log signature and the witness cosignatures gathered so far.
+  app.get('/checkpoint', (c) => {
+    const body = s.cosign(s.log.latest().signed);
+    return c.body(body, 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
+  });
+
+  // tlog-tiles "Merkle Tree" and "Log entries": application/octet-stream, long-lived caching.
+  app.get('/tile/*', (c) => {
+    const path = rawPath(c.req.url).slice(1);
+    const info = parseTilePath(path);
+    const data = info.kind === 'hash' ? s.log.readTile(info.tile) : s.log.readEntries(info.index, info.width);
+    if (data === undefined) throw new RunproofError('NOT_FOUND', `${path} is beyond the tree (size ${s.log.size})`);
+    const width = info.kind === 'hash' ? info.tile.width : info.width;
+    return c.body(data as Uint8Array<ArrayBuffer>, 200, {
+      'Content-Type': 'application/octet-stream',
+      'Cache-Control': width === TILE_WIDTH ? IMMUTABLE : PARTIAL,
+    });
+  });
+}

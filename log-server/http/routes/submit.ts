@@ -1,0 +1,149 @@
+/**
+ * The write side (design §5): `POST /v1/declarations`, `POST /v1/identities` and the batch form
+ * `POST /v1/batch`. Each answers only after the log has committed the entry and a signed
+ * checkpoint covering it (`Log.submit` resolves after COMMIT), with a C2SP tlog-proof receipt.
+ *
+ * Input is checked in this order, and nothing reaches the log unless every check passed:
+ * bearer token → rate → media type → body size (while reading) → strict JSON → shape/schema.
+ * With `?wait=cosigned` the answer also waits (bounded) for the witness quorum.
+ */
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { RunproofError } from '../../../src/errors.js';
+import { declarationIdentity, formatIdentity, identityOfValue, parseIdentity } from '../../../src/declaration/identity.js';
+import { validateDeclaration } from '../../../src/declaration/schema.js';
+import { parseStrictJson, type JsonValue } from '../../../src/json/strict.js';
+import type { Sequenced } from '../../log.js';
+import type { AppSettings } from '../context.js';
+import { errorBody, type ErrorBody } from '../errors.js';
+import { limitBody, readBody, requireJson } from '../middleware/body.js';
+
+/** The answer to one accepted submission. */
+export interface SubmitResult {
+  identity: string;
+  index: number;
+  /** Entry time, ms since the Unix epoch. */
+  timestamp: number;
+  /** True when the identity was already in the log (this is its existing entry). */
+  duplicate: boolean;
+  /** C2SP tlog-proof text: entry, inclusion proof and signed checkpoint. */
+  receipt: string;
+}
+
+/** The submission endpoints, for the guards in `app.ts`. */
+export const SUBMIT_PATHS = ['/v1/declarations', '/v1/identities', '/v1/batch'] as const;
+
+/** wantsCosigned reads `?wait=cosigned` (the only value accepted). */
+function wantsCosigned(c: Context): boolean {
+  const wait = c.req.query('wait');
+  if (wait === undefined) return false;
+  if (wait === 'cosigned') return true;
+  throw new RunproofError('MALFORMED_REQUEST', 'query parameter wait: the only value is "cosigned"', { path: 'wait' });
+}
+
+function isObject(v: JsonValue): v is { [k: string]: JsonValue } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** onlyMember returns the value of the single member `name` of an object, else throws. */
+function onlyMember(v: JsonValue, name: string, where: string): JsonValue {
+  if (!isObject(v)) throw new RunproofError('MALFORMED_REQUEST', `want a JSON object {"${name}": …}`, { path: where });
+  const keys = Object.keys(v);
+  if (keys.length !== 1 || keys[0] !== name) {
+    throw new RunproofError('MALFORMED_REQUEST', `want exactly one member "${name}"`, { path: where });
+  }
+  return v[name]!;
+}
+
+/** identityMember reads `{"identity":"sha256:…"}`. */
+function identityMember(v: JsonValue, where: string): Uint8Array {
+  const id = onlyMember(v, 'identity', where);
+  if (typeof id !== 'string') throw new RunproofError('IDENTITY_MALFORMED', 'identity must be a string "sha256:<hex>"', { path: `${where}.identity` });
+  try {
+    return parseIdentity(id);
+  } catch (e) {
+    if (e instanceof RunproofError) throw new RunproofError(e.code, e.message, { path: `${where}.identity` });
+    throw e;
+  }
+}
+
+/** Re-roots a JSON path reported inside a batch item's declaration. */
+function withinItem(e: unknown, prefix: string): unknown {
+  if (!(e instanceof RunproofError) || e.path === undefined || !e.path.startsWith('$')) return e;
+  const msg = e.message.endsWith(` (at ${e.path})`) ? e.message.slice(0, -` (at ${e.path})`.length) : e.message;
+  return new RunproofError(e.code, msg, { path: prefix + e.path.slice(1) });
+}
+
+/** submitRoutes adds the submission endpoints; `guards` run first on each (auth, rate). */
+export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandler[]): void {
+  const all = [...guards, requireJson(), limitBody(s.maxBodyBytes)];
+  for (const path of SUBMIT_PATHS) for (const g of all) app.post(path, g);
+
+  /** answer turns a sequenced entry into the JSON answer, with the (maybe cosigned) receipt. */
+  async function answer(seq: Sequenced, identity: string, wait: boolean, started: number): Promise<SubmitResult> {
+    const checkpoint = wait ? await s.waitCosigned(seq.checkpoint) : s.cosign(seq.checkpoint);
+    const receipt = s.log.receipt(seq.index, checkpoint);
+    s.metrics?.submitted(seq.duplicate, (performance.now() - started) / 1000);
+    return { identity, index: seq.index, timestamp: seq.timestamp, duplicate: seq.duplicate, receipt };
+  }
+
+  app.post('/v1/declarations', async (c) => {
+    const started = performance.now();
+    const wait = wantsCosigned(c);
+    const { identity, digest } = declarationIdentity(await readBody(c), { maxBytes: s.maxBodyBytes });
+    return c.json(await answer(await s.log.submit(digest), identity, wait, started));
+  });
+
+  app.post('/v1/identities', async (c) => {
+    const started = performance.now();
+    const wait = wantsCosigned(c);
+    const digest = identityMember(parseStrictJson(await readBody(c), { maxBytes: s.maxBodyBytes }), '$');
+    return c.json(await answer(await s.log.submit(digest), formatIdentity(digest), wait, started));
+  });
+
+  // Batch: {"items":[{"declaration":{…}} | {"identity":"sha256:…"}, …]} →
+  // {"results":[SubmitResult | {"error":{code,message,path}}, …]}, one per item, in order.
+  app.post('/v1/batch', async (c) => {
+    const started = performance.now();
+    const wait = wantsCosigned(c);
+    const items = onlyMember(parseStrictJson(await readBody(c), { maxBytes: s.maxBodyBytes }), 'items', '$');
+    if (!Array.isArray(items)) throw new RunproofError('MALFORMED_REQUEST', 'items must be an array', { path: '$.items' });
+    if (items.length > s.maxBatchItems) {
+      throw new RunproofError('TOO_LARGE', `a batch holds at most ${s.maxBatchItems} items, got ${items.length}`, { path: '$.items' });
+    }
+    const results: (SubmitResult | { error: ErrorBody } | undefined)[] = new Array(items.length);
+    const digests: Uint8Array[] = [];
+    const identities: string[] = [];
+    const slots: number[] = [];
+    items.forEach((item, i) => {
+      const where = `$.items[${i}]`;
+      try {
+        if (isObject(item) && Object.hasOwn(item, 'declaration')) {
+          const value = onlyMember(item, 'declaration', where);
+          try {
+            validateDeclaration(value);
+          } catch (e) {
+            throw withinItem(e, `${where}.declaration`);
+          }
+          const { identity, digest } = identityOfValue(value);
+          digests.push(digest);
+          identities.push(identity);
+        } else {
+          const digest = identityMember(item, where);
+          digests.push(digest);
+          identities.push(formatIdentity(digest));
+        }
+        slots.push(i);
+      } catch (e) {
+        if (!(e instanceof RunproofError)) throw e;
+        s.metrics?.rejected(e.code);
+        results[i] = { error: errorBody(e) };
+      }
+    });
+    const sequenced = digests.length > 0 ? await s.log.submitMany(digests) : [];
+    const answers = await Promise.all(sequenced.map((seq, k) => answer(seq, identities[k]!, wait, started)));
+    answers.forEach((a, k) => {
+      results[slots[k]!] = a;
+    });
+    return c.json({ results });
+  });
+}

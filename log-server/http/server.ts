@@ -1,0 +1,146 @@
+/**
+ * Starting and stopping a log server: key, database, witness pool, metrics and the HTTP listener
+ * (`@hono/node-server`), with a graceful stop (design §6: nothing acknowledged is lost).
+ *
+ * First start: with neither key nor database present, both are created. A database is never
+ * created implicitly for an existing key (without `--init`), and a key never for an existing
+ * database: a second tree signed by one key, or a tree without its key, is a fork or a dead log.
+ */
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { verifierKey } from '../../src/note/keys.js';
+import { ConfigError, DEFAULT_ORIGIN, type ServeConfig } from '../config.js';
+import { createKeyFile, readKeyFile } from '../keyfile.js';
+import { Log } from '../log.js';
+import { LogMetrics } from '../metrics.js';
+import { WitnessPool } from '../witness-client.js';
+import { createApp } from './app.js';
+
+/** A running log server. */
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  origin: string;
+  /** The log's verifier key (what clients and witnesses trust). */
+  vkey: string;
+  /** What this start created. */
+  created: { key: boolean; db: boolean };
+  log: Log;
+  /** Stops accepting, answers requests in flight, flushes and closes the log. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Longest wait for requests in flight during {@link RunningServer.close}, ms. */
+const DRAIN_MS = 10_000;
+
+/**
+ * startLogServer opens (or on first start creates) the key and the log and starts listening.
+ * @throws ConfigError for unusable settings; RunproofError CONFLICT if another server holds the database
+ */
+export async function startLogServer(cfg: ServeConfig, say: (line: string) => void = () => undefined): Promise<RunningServer> {
+  const keyExists = existsSync(cfg.keyPath);
+  const dbExists = existsSync(cfg.dbPath);
+  if (!keyExists && dbExists) {
+    throw new ConfigError(`database ${cfg.dbPath} exists but key file ${cfg.keyPath} does not; the log cannot sign without its key`);
+  }
+  if (keyExists && !dbExists && !cfg.init) {
+    throw new ConfigError(
+      `key ${cfg.keyPath} exists but database ${cfg.dbPath} does not. Starting a new tree with an existing key would fork the log ` +
+        'if its old database is merely misplaced; restore the database, or pass --init to start a new log with this key',
+    );
+  }
+  const signer = keyExists ? readKeyFile(cfg.keyPath) : createKeyFile(cfg.keyPath, cfg.origin ?? DEFAULT_ORIGIN);
+  if (!keyExists) say(`created key ${cfg.keyPath} (mode 0600; keep it secret and backed up)`);
+  const origin = cfg.origin ?? signer.name;
+  if (origin !== signer.name) throw new ConfigError(`--origin ${origin} differs from the key's name ${signer.name} (the key name is the origin)`);
+
+  let pool: WitnessPool | undefined;
+  let log: Log | undefined;
+  const metrics = new LogMetrics(() => log?.size ?? 0, { defaults: true });
+  log = Log.open({
+    dbPath: cfg.dbPath,
+    origin,
+    signer,
+    create: !dbExists,
+    onCheckpoint: (signed) => pool?.onCheckpoint(signed),
+    onBatch: (entries, ms) => metrics.onBatch(entries, ms),
+  });
+  const opened = log;
+  if (!dbExists) say(`created database ${cfg.dbPath}`);
+  if (cfg.witnesses.length > 0) {
+    pool = new WitnessPool({
+      origin,
+      witnesses: cfg.witnesses,
+      timeoutMs: cfg.witnessTimeoutMs,
+      consistencyProof: (m, n) => opened.consistencyProof(m, n),
+      log: (msg) => process.stderr.write(`runproof-log: witness: ${msg}\n`),
+    });
+    pool.onCheckpoint(opened.latest().signed);
+  }
+
+  let accepting = true;
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const app = createApp({
+    log: opened,
+    ...(pool ? { cosignatures: pool } : {}),
+    witnessQuorum: cfg.witnessQuorum,
+    witnessTimeoutMs: cfg.witnessTimeoutMs,
+    maxBodyBytes: cfg.maxBodyBytes,
+    maxBatchItems: cfg.maxBatchItems,
+    ratePerSecond: cfg.ratePerSecond,
+    tokenDigests: cfg.tokenDigests,
+    metrics,
+    accepting: () => accepting,
+  });
+
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = serve(
+        {
+          fetch: async (req, env) => {
+            inFlight++;
+            try {
+              return await app.fetch(req, env);
+            } finally {
+              inFlight--;
+              if (inFlight === 0) drained?.();
+            }
+          },
+          hostname: cfg.host,
+          port: cfg.port,
+        },
+        () => resolve(s as Server),
+      ) as Server;
+      s.once('error', reject);
+    });
+  } catch (e) {
+    pool?.close();
+    await opened.close();
+    throw e;
+  }
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+
+  let closing: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    closing ??= (async () => {
+      accepting = false;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        await Promise.race([new Promise<void>((resolve) => (drained = resolve)), new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]);
+      }
+      pool?.close();
+      await opened.close();
+      server.closeAllConnections();
+      await stopped;
+    })();
+    return closing;
+  }
+
+  return { url: `http://${host}:${addr.port}`, origin, vkey: verifierKey(signer), created: { key: !keyExists, db: !dbExists }, log: opened, close };
+}
