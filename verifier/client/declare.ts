@@ -11,9 +11,9 @@ import { RunproofError, isRunproofError } from '../../src/errors.js';
 import { canonicalBytes } from '../../src/json/canonical.js';
 import type { JsonValue } from '../../src/json/strict.js';
 import { declarationIdentity } from '../../src/declaration/identity.js';
-import { verifyReceipt } from '../../src/receipt/verify.js';
+import { ReceiptVerifier, type ReceiptVerdict } from '../../src/receipt/verify.js';
 import { submitDeclaration, type SubmitOptions } from './submit.js';
-import { resolveTrust, type Trust, type TrustOptions } from './trust.js';
+import { resolveTrust, type TrustOptions } from './trust.js';
 
 /** Options of {@link declare}. */
 export interface DeclareOptions extends TrustOptions {
@@ -55,8 +55,8 @@ export interface Declared {
  * const { identity, receipt } = await declare(declaration, { log: 'https://log.example.com', vkey });
  */
 export async function declare(declaration: object | Uint8Array | string, opts: DeclareOptions): Promise<Declared> {
-  const trust = resolveTrust(opts);
-  return declareCanonical(canonicalDeclaration(declaration), trust, opts);
+  const verifier = new ReceiptVerifier(resolveTrust(opts));
+  return declareCanonical(canonicalDeclaration(declaration), verifier, opts);
 }
 
 /**
@@ -72,18 +72,19 @@ export function canonicalDeclaration(declaration: object | Uint8Array | string):
 
 /**
  * declareCanonical submits canonical declaration bytes (already checked) and verifies the
- * receipt against them and `trust`. Shared by {@link declare} and `runproofFetch`.
+ * receipt against them with `verifier` (which caches checkpoints it has already verified).
+ * Shared by {@link declare} and `runproofFetch`.
  */
-export async function declareCanonical(canonical: Uint8Array, trust: Trust, opts: SubmitOptions): Promise<Declared> {
+export async function declareCanonical(canonical: Uint8Array, verifier: ReceiptVerifier, opts: SubmitOptions): Promise<Declared> {
   const { identity } = declarationIdentity(canonical);
   const answer = await submitDeclaration(canonical, opts);
   const evidence = { log: opts.log, identity, answer };
   if (answer.identity !== identity) {
     throw new RunproofError('ENTRY_MISMATCH', `log answered for ${answer.identity}, but the declaration's identity is ${identity}`, { evidence });
   }
-  let verdict: ReturnType<typeof verifyReceipt>;
+  let verdict: ReceiptVerdict;
   try {
-    verdict = verifyReceipt({ receipt: answer.receipt, identity, declaration: canonical, trust });
+    verdict = verifier.verify({ receipt: answer.receipt, identity, declaration: canonical });
   } catch (e) {
     if (!isRunproofError(e)) throw e;
     throw new RunproofError(e.code, `the receipt from ${opts.log} does not verify: ${e.message}`, { evidence: { ...evidence, ...e.evidence }, cause: e });

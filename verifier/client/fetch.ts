@@ -25,6 +25,7 @@ import { RunproofError, isRunproofError } from '../../src/errors.js';
 import { canonicalBytes } from '../../src/json/canonical.js';
 import type { JsonValue } from '../../src/json/strict.js';
 import { mapRequest, type RequestApi } from '../../src/declaration/mappers.js';
+import { ReceiptVerifier } from '../../src/receipt/verify.js';
 import { declareCanonical, type Declared } from './declare.js';
 import { outgoingCall } from './request.js';
 import { defaultProvider, requestApi } from './route.js';
@@ -84,7 +85,7 @@ function randomBytes(n: number): Uint8Array {
  * const client = new OpenAI({ fetch: runproofFetch({ log: 'https://log.example.com', vkey }) });
  */
 export function runproofFetch(opts: RunproofFetchOptions): typeof fetch {
-  const trust = resolveTrust(opts);
+  const verifier = new ReceiptVerifier(resolveTrust(opts));
   logEndpoint(opts.log);
   const onUnavailable = opts.onUnavailable ?? 'fail';
   if (onUnavailable !== 'fail' && onUnavailable !== 'proceed') {
@@ -114,7 +115,7 @@ export function runproofFetch(opts: RunproofFetchOptions): typeof fetch {
 
     let declared: Declared;
     try {
-      declared = await declareCanonical(canonical, trust, { log: opts.log, token: opts.token, timeoutMs: opts.timeoutMs, fetch: baseFetch, signal: init?.signal ?? null });
+      declared = await declareCanonical(canonical, verifier, { log: opts.log, token: opts.token, timeoutMs: opts.timeoutMs, fetch: baseFetch, signal: init?.signal ?? null });
     } catch (e) {
       if (onUnavailable === 'proceed' && isRunproofError(e) && (e.code === 'UNREACHABLE' || e.code === 'UNAVAILABLE')) {
         opts.onDeclared?.({ status: 'unavailable', api, url, error: e });

@@ -6,9 +6,7 @@
 import { RunproofError } from '../../src/errors.js';
 import { parseVerifierKey } from '../../src/note/keys.js';
 import { parsePolicy, type TrustPolicy } from '../../src/note/policy.js';
-
-/** What a receipt is verified against: the log's verifier key, or a tlog-policy. */
-export type Trust = { vkey: string } | { policy: TrustPolicy };
+import type { ReceiptTrust } from '../../src/receipt/verify.js';
 
 /** The trust fields a caller may pass. */
 export interface TrustOptions {
@@ -23,7 +21,7 @@ export interface TrustOptions {
  * @throws RunproofError MALFORMED_KEY or MALFORMED_POLICY for bad text, MALFORMED_REQUEST if
  *   both or neither are given
  */
-export function resolveTrust(opts: TrustOptions): Trust {
+export function resolveTrust(opts: TrustOptions): ReceiptTrust {
   const hasKey = opts.vkey !== undefined;
   const hasPolicy = opts.policy !== undefined;
   if (hasKey === hasPolicy) {
