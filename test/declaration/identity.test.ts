@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { declarationIdentity, formatIdentity, identityOfValue, parseIdentity } from '../../src/declaration/identity.js';
+import { expectCode } from '../json/expect-code.js';
+
+const MINIMAL = '{"schema":"run-declaration/v1","api":"generic","model":{"provider":"example","name":"m"},"parameters":{},"context":{}}';
+
+describe('identity text', () => {
+  const digest = Uint8Array.from({ length: 32 }, (_, i) => i * 7);
+  it('formats and parses sha256:<64 lowercase hex>', () => {
+    const id = formatIdentity(digest);
+    expect(id).toBe('sha256:00070e151c232a31383f464d545b626970777e858c939aa1a8afb6bdc4cbd2d9');
+    expect(Array.from(parseIdentity(id))).toEqual(Array.from(digest));
+  });
+
+  it.each([
+    '',
+    'sha256:',
+    'sha256:' + 'a'.repeat(63),
+    'sha256:' + 'a'.repeat(65),
+    'sha256:' + 'A'.repeat(64),
+    'SHA256:' + 'a'.repeat(64),
+    'sha512:' + 'a'.repeat(64),
+    ' sha256:' + 'a'.repeat(64),
+    'sha256:' + 'a'.repeat(64) + '\n',
+    'sha256: ' + 'a'.repeat(63),
+    'a'.repeat(64),
+    'sha256:' + 'g'.repeat(64),
+  ])('rejects %j', (text) => {
+    expectCode(() => parseIdentity(text), 'IDENTITY_MALFORMED');
+  });
+
+  it('refuses a digest that is not 32 bytes (a bug, not input)', () => {
+    expect(() => formatIdentity(new Uint8Array(31))).toThrow(Error);
+  });
+});
+
+describe('identityOfValue', () => {
+  it('is SHA-256 of the canonical bytes', () => {
+    const got = identityOfValue({ b: 1, a: [true, null] });
+    expect(new TextDecoder().decode(got.canonical)).toBe('{"a":[true,null],"b":1}');
+    expect(Array.from(got.digest)).toEqual(Array.from(sha256(got.canonical)));
+    expect(got.identity).toBe(formatIdentity(got.digest));
+  });
+
+  it('of "{}" is the SHA-256 of the two bytes {}', () => {
+    expect(identityOfValue({}).identity).toBe('sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a');
+  });
+});
+
+describe('declarationIdentity', () => {
+  it('parses strictly, validates and hashes', () => {
+    const got = declarationIdentity(MINIMAL);
+    expect(got.declaration.model.provider).toBe('example');
+    expect(new TextDecoder().decode(got.canonical)).toBe(
+      '{"api":"generic","context":{},"model":{"name":"m","provider":"example"},"parameters":{},"schema":"run-declaration/v1"}',
+    );
+  });
+
+  it('whitespace and member order do not matter; values do', () => {
+    const a = declarationIdentity(MINIMAL).identity;
+    const b = declarationIdentity('{ "context" : {}, "parameters":{}, "model":{"name":"m","provider":"example"},\n"api":"generic","schema":"run-declaration/v1"}\n').identity;
+    expect(b).toBe(a);
+    expect(declarationIdentity(MINIMAL.replace('"m"', '"m2"')).identity).not.toBe(a);
+  });
+
+  it('passes strict-parse errors through', () => {
+    expectCode(() => declarationIdentity(MINIMAL.replace('"parameters":{}', '"parameters":{"seed":9007199254740993}')), 'JSON_UNSAFE_INTEGER', '$.parameters.seed');
+    expectCode(() => declarationIdentity(MINIMAL.replace('"parameters":{}', '"parameters":{"a":1,"a":1}')), 'JSON_DUPLICATE_KEY', '$.parameters.a');
+    expectCode(() => declarationIdentity(MINIMAL, { maxBytes: 50 }), 'JSON_TOO_LARGE');
+    expectCode(() => declarationIdentity(MINIMAL, { maxDepth: 1 }), 'JSON_TOO_DEEP', '$.model');
+  });
+
+  it('passes schema errors through', () => {
+    expectCode(() => declarationIdentity(MINIMAL.replace('"generic"', '"other"')), 'DECLARATION_INVALID', '$.api');
+  });
+});
