@@ -1,0 +1,168 @@
+/**
+ * `runproof submit` — send a run declaration (or only its identity) to a log and save the
+ * receipt (design §5, §9). The declaration is checked locally first (strict parse, schema,
+ * identity), the log's answer must name the same identity, and with `--vkey` the receipt is
+ * verified offline before the command reports OK.
+ *
+ * Steps: read input → submit → check the answer → verify (with --vkey) → write the receipt.
+ * A receipt that fails verification is not written.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { declarationIdentity, parseIdentity } from '../../src/declaration/identity.js';
+import { ERROR_CODES, RunproofError, type ErrorCode } from '../../src/errors.js';
+import { verifyReceipt, type ReceiptVerdict } from '../../src/receipt/verify.js';
+import { storeFileName } from '../client/store.js';
+import { logEndpoint, submitDeclaration, type SubmitAnswer, type SubmitOptions } from '../client/submit.js';
+import { parseStrictJson } from '../../src/json/strict.js';
+import { EXIT, UsageError } from '../exit.js';
+
+const HELP = `usage: runproof submit FILE|- --log URL [options]
+       runproof submit --identity sha256:HEX --log URL [options]
+
+Submits a run declaration (FILE, or - for standard input) to a runproof log and saves the
+receipt (a c2sp.org/tlog-proof). The declaration is parsed strictly and its identity derived
+locally; only the canonical bytes are sent. With only --identity, just the identity is sent
+(the log then cannot check the declaration).
+
+  --log URL            the log's URL prefix, e.g. http://127.0.0.1:8080
+  --identity ID        sha256:<hex>; with FILE, the declaration must have this identity
+  --vkey KEY           the log's verifier key: verify the receipt before saying OK
+  -o, --out FILE       where to write the receipt (default ./sha256-<hex>.tlog-proof)
+  --token T            bearer token for logs that require one (or RUNPROOF_TOKEN)
+  --json               print the result as one JSON object
+Exit codes: 0 ok, 1 the receipt does not verify, 2 bad usage or input, 3 log unreachable.`;
+
+/** What is being submitted. */
+interface Input {
+  identity: string;
+  /** Canonical declaration bytes, when a declaration was given. */
+  canonical?: Uint8Array;
+  /** The declaration as given, for offline verification. */
+  declaration?: Uint8Array;
+}
+
+/** readInput reads FILE (or stdin) and/or --identity and derives the identity locally. */
+function readInput(file: string | undefined, identityFlag: string | undefined): Input {
+  if (file === undefined) {
+    if (identityFlag === undefined) throw new UsageError('give a declaration FILE (or -) or --identity sha256:HEX; see --help');
+    parseIdentity(identityFlag);
+    return { identity: identityFlag };
+  }
+  const declaration = new Uint8Array(readFileSync(file === '-' ? 0 : file));
+  const { identity, canonical } = declarationIdentity(declaration);
+  if (identityFlag !== undefined && identityFlag !== identity) {
+    throw new RunproofError('ENTRY_MISMATCH', `the declaration's identity is ${identity}, not ${identityFlag}`);
+  }
+  return { identity, canonical, declaration };
+}
+
+/** Largest answer read from the log (a receipt is a few KiB). */
+const MAX_ANSWER_BYTES = 1_048_576;
+
+/**
+ * submitIdentity posts `{"identity": …}` to `<log>/v1/identities`. The client library covers
+ * declarations only; this is its identity twin with the same outcomes: UNREACHABLE when there
+ * is no answer, UNAVAILABLE for 429/5xx, the log's own code for other errors.
+ */
+async function submitIdentity(identity: string, opts: SubmitOptions): Promise<SubmitAnswer> {
+  const url = logEndpoint(opts.log).replace(/\/v1\/declarations$/, '/v1/identities');
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  if (opts.token !== undefined) headers['authorization'] = `Bearer ${opts.token}`;
+  let res: Response;
+  let body: Uint8Array;
+  try {
+    res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ identity }), signal: AbortSignal.timeout(30_000) });
+    body = new Uint8Array(await res.arrayBuffer());
+  } catch (cause) {
+    throw new RunproofError('UNREACHABLE', `POST ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause, evidence: { url } });
+  }
+  if (body.length > MAX_ANSWER_BYTES) throw new RunproofError('TOO_LARGE', `POST ${url}: answer larger than ${MAX_ANSWER_BYTES} bytes`);
+  let v: unknown;
+  try {
+    v = parseStrictJson(body);
+  } catch (cause) {
+    throw new RunproofError(res.status >= 500 ? 'UNAVAILABLE' : 'MALFORMED_REQUEST', `POST ${url}: HTTP ${res.status}, answer is not JSON`, { cause });
+  }
+  const a = v as Partial<SubmitAnswer> & { error?: { code?: unknown; message?: unknown } };
+  if (res.status !== 200) {
+    const what = `POST ${url}: HTTP ${res.status}: ${String(a.error?.message ?? '')}`;
+    if (res.status === 429 || res.status >= 500) throw new RunproofError('UNAVAILABLE', what);
+    const code = typeof a.error?.code === 'string' && (ERROR_CODES as readonly string[]).includes(a.error.code) ? (a.error.code as ErrorCode) : 'MALFORMED_REQUEST';
+    throw new RunproofError(code, what);
+  }
+  if (typeof a.identity !== 'string' || !Number.isSafeInteger(a.index) || !Number.isSafeInteger(a.timestamp) || typeof a.duplicate !== 'boolean' || typeof a.receipt !== 'string') {
+    throw new RunproofError('MALFORMED_REQUEST', `POST ${url}: the log's answer is not {identity, index, timestamp, duplicate, receipt}`);
+  }
+  return a as SubmitAnswer;
+}
+
+/** run is the `runproof submit` command. */
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      log: { type: 'string' },
+      identity: { type: 'string' },
+      vkey: { type: 'string' },
+      out: { type: 'string', short: 'o' },
+      token: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP + '\n');
+    return EXIT.OK;
+  }
+  if (positionals.length > 1) throw new UsageError('give at most one declaration FILE');
+  if (values.log === undefined) throw new UsageError('--log URL is required');
+  const input = readInput(positionals[0], values.identity);
+  const token = values.token ?? process.env['RUNPROOF_TOKEN'];
+  const opts = { log: values.log, ...(token !== undefined && token !== '' ? { token } : {}) };
+
+  const answer: SubmitAnswer = input.canonical !== undefined ? await submitDeclaration(input.canonical, opts) : await submitIdentity(input.identity, opts);
+  if (answer.identity !== input.identity) {
+    throw new RunproofError('ENTRY_MISMATCH', `the log answered for ${answer.identity}, but ${input.identity} was submitted`, {
+      evidence: { answer },
+    });
+  }
+  let verdict: ReceiptVerdict | undefined;
+  if (values.vkey !== undefined) {
+    verdict = verifyReceipt({
+      receipt: answer.receipt,
+      ...(input.declaration !== undefined ? { declaration: input.declaration } : { identity: input.identity }),
+      trust: { vkey: values.vkey },
+    });
+    if (verdict.index !== answer.index) {
+      throw new RunproofError('ENTRY_MISMATCH', `the log said index ${answer.index}, its receipt proves index ${verdict.index}`);
+    }
+  }
+  const out = values.out ?? `${storeFileName(input.identity)}.tlog-proof`;
+  writeFileSync(out, answer.receipt);
+
+  if (values.json) {
+    const result = {
+      identity: answer.identity,
+      index: answer.index,
+      timestamp: answer.timestamp,
+      duplicate: answer.duplicate,
+      receipt: out,
+      verified: verdict !== undefined,
+      ...(verdict !== undefined ? { origin: verdict.origin, treeSize: verdict.treeSize } : {}),
+    };
+    process.stdout.write(JSON.stringify(result) + '\n');
+  } else {
+    const what = answer.duplicate ? 'already logged' : 'logged';
+    process.stdout.write(`${answer.identity} ${what} at index ${answer.index} (${new Date(answer.timestamp).toISOString()})\n`);
+    process.stdout.write(`receipt written to ${out}\n`);
+    process.stdout.write(
+      verdict !== undefined
+        ? `OK: receipt verified against ${verdict.origin} (tree size ${verdict.treeSize})\n`
+        : 'receipt not verified (pass --vkey to verify it)\n',
+    );
+  }
+  return EXIT.OK;
+}
