@@ -1,0 +1,129 @@
+/**
+ * `runproof identity` — derive a run identity locally, with no log involved (docs/specification.md):
+ * strict parse → run-declaration/v1 schema → RFC 8785 canonical bytes → `sha256:<hex>`.
+ *
+ * `--canonical` prints the canonical bytes themselves, exactly and without a trailing newline,
+ * so `runproof identity --canonical x.json | sha256sum` gives the identity's hex. Without
+ * `--from` it canonicalises ANY strict JSON value (no schema check). `--from` maps a raw
+ * provider request body to a declaration first (declaration-v1.md mapping table).
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { declarationIdentity, identityOfValue, type ValueIdentity } from '../../src/declaration/identity.js';
+import { mapRequest, REQUEST_APIS, type RequestApi } from '../../src/declaration/mappers.js';
+import { parseStrictJson, type JsonValue } from '../../src/json/strict.js';
+import { EXIT, UsageError } from '../exit.js';
+
+const HELP = `usage: runproof identity FILE|- [--canonical] [--json]
+       runproof identity FILE|- --from API --provider NAME [--salt auto|none|SALT] [--header 'name: value']... [--canonical] [--json]
+
+Prints the identity (sha256:<hex>) of a run declaration read from FILE, or - for standard
+input. The declaration is parsed strictly (UTF-8, no BOM, no duplicate names, no lone
+surrogates, integers within ±(2^53−1), no overflow/underflow, depth ≤ 64, ≤ 1 MiB) and
+checked against run-declaration/v1.
+
+  --canonical          print the RFC 8785 canonical bytes instead, exactly, with no trailing
+                       newline; without --from, of ANY strict JSON value (no schema check)
+  --json               print {"identity":"sha256:…","canonical":"…"} and a newline
+  --from API           FILE is a raw request body of API (${REQUEST_APIS.join(', ')});
+                       map it to a declaration first
+  --provider NAME      with --from: model.provider, e.g. openai, anthropic, aws.bedrock
+  --salt auto|none|S   with --from: a fresh random 16-byte salt (default), none, or S itself
+  --header 'N: V'      with --from: a request header (anthropic-version, anthropic-beta);
+                       may be repeated; repeated names are joined with ", "
+Errors name the JSON path and the rule. Exit codes: 0 ok, 2 bad usage or input.`;
+
+/** Parses `name: value` (RFC 9110 §5: a token, a colon, optional whitespace around the value). */
+function parseHeader(text: string): [string, string] {
+  const colon = text.indexOf(':');
+  const name = colon < 0 ? '' : text.slice(0, colon);
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError(`--header ${JSON.stringify(text)}: want 'name: value'`);
+  return [name.toLowerCase(), text.slice(colon + 1).trim()];
+}
+
+function headerRecord(lines: string[]): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  for (const line of lines) {
+    const [name, value] = parseHeader(line);
+    // RFC 9110 §5.3: repeated field lines combine into one comma-separated value.
+    out[name] = Object.hasOwn(out, name) ? `${out[name]}, ${value}` : value;
+  }
+  return out;
+}
+
+/** Reads FILE, or standard input for `-`; an unreadable file is bad input (exit 2). */
+function readInput(file: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(file === '-' ? 0 : file));
+  } catch (e) {
+    throw new UsageError(`cannot read ${file === '-' ? 'standard input' : file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      options: {
+        canonical: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        from: { type: 'string' },
+        provider: { type: 'string' },
+        salt: { type: 'string' },
+        header: { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    throw new UsageError(`${e instanceof Error ? e.message : String(e)}; see 'runproof identity --help'`);
+  }
+}
+
+/** run is the `runproof identity` command. */
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args);
+  if (values.help) {
+    process.stdout.write(HELP + '\n');
+    return EXIT.OK;
+  }
+  if (positionals.length !== 1) throw new UsageError("give exactly one FILE (or - for standard input); see 'runproof identity --help'");
+  const fromOnly = ['provider', 'salt', 'header'] as const;
+  if (values.from === undefined) {
+    for (const f of fromOnly) if (values[f] !== undefined) throw new UsageError(`--${f} needs --from`);
+  } else {
+    if (!(REQUEST_APIS as string[]).includes(values.from)) throw new UsageError(`--from must be one of ${REQUEST_APIS.join(', ')}`);
+    if (values.provider === undefined) throw new UsageError('--from needs --provider NAME');
+  }
+  const input = readInput(positionals[0]!);
+
+  let result: ValueIdentity;
+  if (values.from !== undefined) {
+    const declaration = mapRequest(values.from as RequestApi, input, {
+      provider: values.provider!,
+      salt: values.salt ?? 'auto',
+      randomBytes: (n) => new Uint8Array(randomBytes(n)),
+      headers: headerRecord(values.header ?? []),
+    });
+    result = identityOfValue(declaration as unknown as JsonValue);
+    if ((values.salt ?? 'auto') === 'auto' && !values.canonical && !values.json) {
+      process.stderr.write('runproof: note: the salt is random; use --canonical or --json to keep the declaration\n');
+    }
+  } else if (values.canonical) {
+    result = identityOfValue(parseStrictJson(input));
+  } else {
+    result = declarationIdentity(input);
+  }
+
+  if (values.json) {
+    const canonical = new TextDecoder().decode(result.canonical);
+    process.stdout.write(JSON.stringify({ identity: result.identity, canonical }) + '\n');
+  } else if (values.canonical) {
+    process.stdout.write(result.canonical);
+  } else {
+    process.stdout.write(result.identity + '\n');
+  }
+  return EXIT.OK;
+}
