@@ -105,7 +105,10 @@ function httpError(url: string, status: number, body: Uint8Array): RunproofError
   const evidence = { url, status, ...(code !== undefined ? { logCode: code } : {}) };
   const what = `POST ${url}: HTTP ${status}${message !== undefined ? `: ${message}` : ''}`;
   if (status === 429 || status >= 500) return new RunproofError('UNAVAILABLE', what, { evidence });
-  const mapped: ErrorCode = code !== undefined && KNOWN_CODES.has(code) ? (code as ErrorCode) : statusCode(status);
+  // The outage codes follow from the transport and the status only, never from the log's body:
+  // a 4xx that calls itself UNAVAILABLE must not switch `onUnavailable: 'proceed'` on.
+  const usable = code !== undefined && KNOWN_CODES.has(code) && code !== 'UNAVAILABLE' && code !== 'UNREACHABLE';
+  const mapped: ErrorCode = usable ? (code as ErrorCode) : statusCode(status);
   return new RunproofError(mapped, what, { evidence });
 }
 
