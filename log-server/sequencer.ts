@@ -114,9 +114,18 @@ export class Sequencer {
     if (this.waiting + identities.length > this.o.maxPending) {
       throw new RunproofError('UNAVAILABLE', `the log is busy: ${this.waiting} submissions waiting (limit ${this.o.maxPending}); retry later`);
     }
-    const out = identities.map((identity) => {
-      const stored = this.o.store.identityIndex(identity);
-      if (stored !== undefined) return Promise.resolve(this.answer(identity, stored, this.o.readEntry(stored), true, this.latestState.signed));
+    // One read transaction for all the lookups: outside a transaction every SELECT on a WAL
+    // database opens and closes its own read snapshot, which costs more than the lookup.
+    const { store } = this.o;
+    let stored: (number | undefined)[];
+    try {
+      stored = identities.length === 1 ? [store.identityIndex(identities[0]!)] : store.db.transaction(() => identities.map((d) => store.identityIndex(d)))();
+    } catch (cause) {
+      throw unavailable(cause);
+    }
+    const out = identities.map((identity, i) => {
+      const index = stored[i];
+      if (index !== undefined) return Promise.resolve(this.answer(identity, index, this.o.readEntry(index), true, this.latestState.signed));
       const key = Buffer.from(identity.buffer, identity.byteOffset, identity.length).toString('latin1');
       return new Promise<Sequenced>((resolve, reject) => {
         const p = this.pool.get(key);
@@ -255,5 +264,5 @@ export class Sequencer {
 function unavailable(cause: unknown): RunproofError {
   const code = (cause as { code?: unknown } | null)?.code;
   const what = typeof code === 'string' ? code : cause instanceof Error ? cause.message : String(cause);
-  return new RunproofError('UNAVAILABLE', `the log could not store the batch (${what}); nothing was written, retry later`, { cause });
+  return new RunproofError('UNAVAILABLE', `the log storage failed (${what}); nothing was written, retry later`, { cause });
 }

@@ -10,6 +10,7 @@
  */
 import Database from 'better-sqlite3';
 import { RunproofError } from '../../src/errors.js';
+import { storageError } from './store.js';
 
 /** A held writer lock; `release()` drops it (idempotent). */
 export interface WriterLock {
@@ -23,7 +24,12 @@ export interface WriterLock {
  */
 export function acquireWriterLock(dbPath: string): WriterLock {
   const path = `${dbPath}.lock`;
-  const db = new Database(path, { timeout: 0 });
+  let db: Database.Database;
+  try {
+    db = new Database(path, { timeout: 0 });
+  } catch (cause) {
+    throw storageError(path, cause);
+  }
   try {
     db.pragma('locking_mode = EXCLUSIVE');
     db.exec('BEGIN EXCLUSIVE');
@@ -36,7 +42,7 @@ export function acquireWriterLock(dbPath: string): WriterLock {
     if (isBusy(cause)) {
       throw new RunproofError('CONFLICT', `another runproof-log holds ${dbPath} (lock file ${path}); stop it first`, { cause });
     }
-    throw cause;
+    throw storageError(path, cause);
   }
   let held = true;
   return {

@@ -25,17 +25,39 @@ export function openDatabase(dbPath: string, create: boolean): Database.Database
   if (!create && !existsSync(dbPath)) {
     throw new RunproofError('NOT_FOUND', `log database ${dbPath} does not exist; create it first (runproof-log init, or the create option)`);
   }
-  const db = new Database(dbPath, { timeout: 0 });
+  let db: Database.Database;
+  try {
+    db = new Database(dbPath, { timeout: 1000 });
+  } catch (cause) {
+    throw storageError(dbPath, cause);
+  }
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    // Batches dirty many random pages of the identity index: a 64 MiB page cache keeps its
+    // upper levels in memory, and a 32 MiB WAL between automatic checkpoints keeps most
+    // commits from also paying for a checkpoint (its own fsync of the database file).
+    db.pragma('cache_size = -65536');
+    db.pragma('wal_autocheckpoint = 8192');
     migrate(db);
     return db;
   } catch (e) {
     db.close();
-    throw e;
+    throw storageError(dbPath, e);
   }
+}
+
+/**
+ * storageError turns a SQLite fault the operator can fix (read-only file or directory, disk
+ * full, I/O error, busy) into RunproofError UNAVAILABLE naming the database; others pass through.
+ */
+export function storageError(dbPath: string, cause: unknown): unknown {
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^SQLITE_(READONLY|CANTOPEN|FULL|IOERR|BUSY|PERM|AUTH)/.test(code)) {
+    return new RunproofError('UNAVAILABLE', `log database ${dbPath}: ${code} (read-only, full or unreachable storage?)`, { cause });
+  }
+  return cause;
 }
 
 /** Store wraps the prepared statements of an open log database. Not safe to share across processes. */

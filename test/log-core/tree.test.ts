@@ -1,0 +1,174 @@
+/**
+ * The stored tree is the RFC 6962 tree of the entries, served as c2sp.org/tlog-tiles: tiles
+ * equal tiles computed independently from the leaf hashes, checkpoint roots equal the
+ * independent root, receipts verify, and consistency proofs between stored checkpoints verify —
+ * at sizes crossing the tile boundaries 255/256/257 and 65535/65536/65537.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { equalBytes } from '../../src/encoding/utf8.js';
+import { leafHash } from '../../src/merkle/hash.js';
+import { verifyConsistency, verifyInclusion } from '../../src/merkle/proof.js';
+import { tilesForSize } from '../../src/merkle/tiles.js';
+import { parseCheckpoint, openCheckpoint, type Checkpoint } from '../../src/note/checkpoint.js';
+import { decodeEntry } from '../../src/note/entry.js';
+import { toVerifier } from '../../src/note/keys.js';
+import { parseNote } from '../../src/note/note.js';
+import { parseTlogProof } from '../../src/note/tlog-proof.js';
+import { parseBundle } from '../../src/merkle/bundle.js';
+import type { Log, Sequenced } from '../../log-server/log.js';
+import { identity, openLog, oracleLeaf, oracleMth, oracleTile, signer, tempDir } from './helpers.js';
+
+const verifier = toVerifier(signer);
+
+/** grow submits identities [from, to) in submitMany chunks of at most `chunk`, one awaited batch each. */
+async function grow(log: Log, from: number, to: number, chunk: number, out: Sequenced[]): Promise<void> {
+  for (let i = from; i < to; i += chunk) {
+    const got = await log.submitMany(Array.from({ length: Math.min(chunk, to - i) }, (_, j) => identity(i + j)));
+    out.push(...got);
+  }
+}
+
+function checkAgainstOracle(log: Log, entries: readonly Uint8Array[], size: number, leaves: readonly Uint8Array[]): void {
+  const signed = log.checkpointAt(size);
+  expect(signed, `checkpoint ${size}`).toBeDefined();
+  const cp = openCheckpoint(signed!, verifier).checkpoint;
+  expect(cp.size).toBe(size);
+  expect(equalBytes(cp.root, oracleMth(leaves, 0, size))).toBe(true);
+  for (const tile of tilesForSize(size)) {
+    const got = log.readTile(tile);
+    expect(got, `tile ${JSON.stringify(tile)}`).toBeDefined();
+    expect(equalBytes(got!, oracleTile(leaves, tile.level, tile.index, tile.width)), `tile ${JSON.stringify(tile)} at size ${size}`).toBe(true);
+  }
+  const wrong: number[] = [];
+  for (let b = 0; b * 256 < size; b++) {
+    const width = Math.min(256, size - b * 256);
+    const bundle = parseBundle(log.readEntries(b, width)!, width);
+    bundle.forEach((e, i) => {
+      if (!equalBytes(e, entries[b * 256 + i]!)) wrong.push(b * 256 + i);
+    });
+  }
+  expect(wrong, `bundle entries at size ${size}`).toEqual([]);
+}
+
+const opened = new Map<string, Checkpoint>();
+function checkReceipt(log: Log, index: number, s: Sequenced): void {
+  const proof = parseTlogProof(log.receipt(index));
+  expect(proof.index).toBe(index);
+  expect(equalBytes(proof.extra!, s.entry)).toBe(true);
+  if (!opened.has(proof.checkpoint)) opened.set(proof.checkpoint, openCheckpoint(proof.checkpoint, verifier).checkpoint);
+  const cp = opened.get(proof.checkpoint)!;
+  verifyInclusion(leafHash(s.entry), index, cp.size, proof.path, cp.root);
+}
+
+function checkAllConsistency(log: Log, sizes: readonly number[]): void {
+  const roots = sizes.map((n) => parseCheckpoint(parseNote(log.checkpointAt(n)!).text).root);
+  for (let i = 0; i < sizes.length; i++) {
+    for (let j = i; j < sizes.length; j++) {
+      verifyConsistency(sizes[i]!, sizes[j]!, roots[i]!, roots[j]!, log.consistencyProof(sizes[i]!, sizes[j]!));
+    }
+  }
+}
+
+describe('small log across the first tile boundary', () => {
+  const t = tempDir();
+  let log: Log;
+  const got: Sequenced[] = [];
+  beforeAll(async () => {
+    log = openLog(t.db);
+    await grow(log, 0, 255, 100, got); // sizes 100, 200, 255
+    await grow(log, 255, 256, 1, got);
+    await grow(log, 256, 257, 1, got);
+    await grow(log, 257, 600, 343, got);
+  });
+  afterAll(async () => {
+    await log.close();
+    t.cleanup();
+  });
+
+  it('assigns consecutive indexes and builds well-formed entries', () => {
+    expect(log.size).toBe(600);
+    got.forEach((s, i) => {
+      expect(s.index).toBe(i);
+      expect(s.duplicate).toBe(false);
+      const e = decodeEntry(s.entry);
+      expect(equalBytes(e.identity, identity(i))).toBe(true);
+      expect(e.timestamp).toBe(s.timestamp);
+      expect(parseCheckpoint(parseNote(s.checkpoint).text).size).toBeGreaterThan(i);
+    });
+  });
+
+  it('serves tiles, bundles and roots equal to an independent RFC 6962 computation at every checkpoint', () => {
+    const entries = got.map((s) => s.entry);
+    const leaves = entries.map(oracleLeaf);
+    for (const size of [0, 100, 200, 255, 256, 257, 600]) checkAgainstOracle(log, entries, size, leaves);
+  });
+
+  it('issues a verifying receipt for every entry', () => {
+    got.forEach((s, i) => checkReceipt(log, i, s));
+  });
+
+  it('proves consistency between every pair of stored checkpoints', () => {
+    checkAllConsistency(log, [0, 100, 200, 255, 256, 257, 600]);
+  });
+
+  it('receipts against an older checkpoint prove inclusion in that checkpoint', () => {
+    const old = log.checkpointAt(256)!;
+    const proof = parseTlogProof(log.receipt(255, old));
+    expect(proof.checkpoint).toBe(old);
+    const cp = parseCheckpoint(parseNote(old).text);
+    verifyInclusion(leafHash(got[255]!.entry), 255, 256, proof.path, cp.root);
+  });
+
+  it('refuses proofs beyond the log or out of order with codes', () => {
+    expect(() => log.inclusionProof(5, 601)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => log.inclusionProof(600, 600)).toThrow(expect.objectContaining({ code: 'MALFORMED_REQUEST' }));
+    expect(() => log.consistencyProof(300, 200)).toThrow(expect.objectContaining({ code: 'MALFORMED_REQUEST' }));
+    expect(() => log.receipt(256, log.checkpointAt(256)!)).toThrow(expect.objectContaining({ code: 'MALFORMED_REQUEST' }));
+    expect(log.readTile({ level: 0, index: 2, width: 89 })).toBeUndefined(); // 600 = 2*256 + 88
+    expect(log.readTile({ level: 0, index: 2, width: 88 })).toBeDefined();
+    expect(log.readTile({ level: 1, index: 0, width: 3 })).toBeUndefined();
+    expect(log.readEntries(2, 89)).toBeUndefined();
+    expect(log.checkpointAt(601)).toBeUndefined();
+  });
+});
+
+describe('large log across the second tile level boundary', () => {
+  const t = tempDir();
+  let log: Log;
+  const got: Sequenced[] = [];
+  const sizes = [0];
+  beforeAll(async () => {
+    log = openLog(t.db);
+    for (const [to, chunk] of [[60000, 4000], [65535, 5535], [65536, 1], [65537, 1], [66000, 463]] as const) {
+      await grow(log, log.size, to, chunk, got);
+      for (let s = sizes.at(-1)! + chunk; s <= to; s += chunk) sizes.push(s);
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await log.close();
+    t.cleanup();
+  });
+
+  it('stored one checkpoint per batch, at the expected sizes', () => {
+    expect(sizes).toContain(65535);
+    expect(sizes).toContain(65536);
+    expect(sizes).toContain(65537);
+    for (const s of sizes) expect(log.checkpointAt(s), `checkpoint ${s}`).toBeDefined();
+  });
+
+  it('serves tiles equal to the independent computation and the independent root', () => {
+    const entries = got.map((s) => s.entry);
+    const leaves = entries.map(oracleLeaf);
+    for (const size of [65535, 65536, 65537, 66000]) checkAgainstOracle(log, entries, size, leaves);
+  }, 60_000);
+
+  it('issues verifying receipts around the boundaries and at random', () => {
+    const picks = [0, 1, 255, 256, 65279, 65280, 65534, 65535, 65536, 65999];
+    for (let i = 0; i < 200; i++) picks.push(Math.floor(Math.random() * got.length));
+    for (const i of picks) checkReceipt(log, i, got[i]!);
+  });
+
+  it('proves consistency between every pair of stored checkpoints', () => {
+    checkAllConsistency(log, sizes);
+  });
+});
