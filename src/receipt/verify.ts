@@ -196,6 +196,16 @@ function openUnderPolicy(note: string, policy: TrustPolicy): TrustedCheckpoint {
 }
 
 /**
+ * verifyCheckpoint checks a signed checkpoint under a trust root: the log's signature (its key
+ * name is the origin) and, under a policy, the witness quorum — step 5 on its own, for callers
+ * that fetch a checkpoint from a log (audit, consistency).
+ * @throws RunproofError as step 5
+ */
+export function verifyCheckpoint(note: string, trust: ReceiptTrust): TrustedCheckpoint {
+  return new ReceiptVerifier(trust).checkpoint(note);
+}
+
+/**
  * verifyReceipt checks one receipt offline (steps 1–6 above) and returns what it proves.
  * To check many receipts, reuse a {@link ReceiptVerifier}.
  * @throws RunproofError with the code of the step that failed
