@@ -8,6 +8,11 @@
  * old signatures; a transparency log wants exactly one valid encoding per signature, so
  * that a signed note cannot be re-encoded into a second valid one.
  *
+ * noble checks the cofactored equation [8][S]B = [8]R + [8][k]A (the check RFC 8032 §5.1.7
+ * states; the cofactorless one is optional). Go's crypto/ed25519 checks the cofactorless one;
+ * the two differ only for signatures whose R has a small-order component, which only the key
+ * holder can make, so honest signatures verify identically in both.
+ *
  * noble v3 needs a synchronous SHA-512 for the synchronous API; it is wired here once.
  */
 import * as ed from '@noble/ed25519';

@@ -129,6 +129,7 @@ export function parseNote(msg: string | Uint8Array): ParsedNote {
 function signatureLine(sig: NoteSignature): string {
   if (!isValidKeyName(sig.name)) throw malformed(`invalid key name ${JSON.stringify(sig.name)}`);
   if (!Number.isInteger(sig.keyId) || sig.keyId < 0 || sig.keyId > 0xffffffff) throw new Error(`formatNote: bad key ID ${sig.keyId}`);
+  if (sig.signature.length === 0) throw malformed(`empty signature by ${sig.name}`);
   const id = Uint8Array.of(Math.floor(sig.keyId / 2 ** 24), Math.floor(sig.keyId / 2 ** 16) % 256, Math.floor(sig.keyId / 2 ** 8) % 256, sig.keyId % 256);
   return `${SIG_PREFIX}${sig.name} ${toBase64(concatBytes(id, sig.signature))}\n`;
 }

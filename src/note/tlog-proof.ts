@@ -35,8 +35,11 @@ export interface TlogProof {
   checkpoint: string;
 }
 
-const malformed = (why: string, line: number, cause?: unknown) =>
-  new RunproofError('MALFORMED_PROOF', why, cause === undefined ? { path: `line ${line}` } : { path: `line ${line}`, cause });
+const malformed = (why: string, line?: number, cause?: unknown) =>
+  new RunproofError('MALFORMED_PROOF', why, {
+    ...(line === undefined ? {} : { path: `line ${line}` }),
+    ...(cause === undefined ? {} : { cause }),
+  });
 
 /** Parses the signed checkpoint note at `line`, wrapping its errors as MALFORMED_PROOF. */
 function checkCheckpoint(note: string, line: number): void {
@@ -53,15 +56,15 @@ function checkCheckpoint(note: string, line: number): void {
  * @throws RunproofError MALFORMED_PROOF if a field cannot be written
  */
 export function formatTlogProof(p: TlogProof): string {
-  if (!Number.isSafeInteger(p.index) || p.index < 0) throw malformed(`index ${p.index} is not a non-negative safe integer`, 0);
-  if (p.path.length > MAX_PROOF_PATH) throw malformed(`more than ${MAX_PROOF_PATH} path hashes`, 0);
-  for (const h of p.path) if (h.length !== 32) throw malformed('path hashes must be 32 bytes', 0);
+  if (!Number.isSafeInteger(p.index) || p.index < 0) throw malformed(`index ${p.index} is not a non-negative safe integer`);
+  if (p.path.length > MAX_PROOF_PATH) throw malformed(`more than ${MAX_PROOF_PATH} path hashes`);
+  for (const h of p.path) if (h.length !== 32) throw malformed('path hashes must be 32 bytes');
   const lines = [TLOG_PROOF_HEADER];
   if (p.extra !== undefined) lines.push(`extra ${toBase64(p.extra)}`);
   lines.push(`index ${p.index}`, ...p.path.map(toBase64), '');
   const out = lines.join('\n') + '\n' + p.checkpoint;
   checkCheckpoint(p.checkpoint, lines.length + 1);
-  if (utf8(out).length > MAX_PROOF_SIZE) throw malformed(`proof larger than ${MAX_PROOF_SIZE} bytes`, 0);
+  if (utf8(out).length > MAX_PROOF_SIZE) throw malformed(`proof larger than ${MAX_PROOF_SIZE} bytes`);
   return out;
 }
 

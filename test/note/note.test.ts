@@ -160,6 +160,7 @@ describe('strict parsing', () => {
     expect(codeOf(() => formatNote('a\rb\n', sig))).toBe('MALFORMED_NOTE');
     expect(codeOf(() => formatNote(go.text, []))).toBe('MALFORMED_NOTE');
     expect(codeOf(() => formatNote(go.text, [{ ...sig[0]!, name: 'a b' }]))).toBe('MALFORMED_NOTE');
+    expect(codeOf(() => formatNote(go.text, [{ ...sig[0]!, signature: new Uint8Array(0) }]))).toBe('MALFORMED_NOTE');
   });
 });
 
