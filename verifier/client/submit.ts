@@ -84,8 +84,12 @@ export async function submitDeclaration(canonical: Uint8Array, opts: SubmitOptio
   } catch (cause) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? cause;
     if (cause instanceof RunproofError) throw cause;
-    const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : cause instanceof Error ? cause.message : String(cause);
-    throw new RunproofError('UNREACHABLE', `POST ${url}: ${why}`, { cause, evidence: { url } });
+    if (timeout.aborted) {
+      // No `cause` here: the SDKs look for "timed out" in an error and its cause and then
+      // throw their own timeout error without a cause, which would hide this code.
+      throw new RunproofError('UNREACHABLE', `POST ${url}: no answer within ${timeoutMs} ms`, { evidence: { url, timeoutMs } });
+    }
+    throw new RunproofError('UNREACHABLE', `POST ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause, evidence: { url } });
   }
   if (res.status !== 200 && res.status !== 201) throw httpError(url, res.status, body);
   return parseAnswer(url, body);
