@@ -98,15 +98,17 @@ function lowerHeaders(headers: Record<string, string>): Map<string, string> {
 
 /**
  * Anthropic headers (declaration-v1.md): `anthropic-version` → `api_version`;
- * `anthropic-beta` → `parameters.betas`, split on commas, trimmed, order kept. Empty list
- * elements are ignored, as RFC 9110 §5.6.1 requires of list-valued headers.
+ * `anthropic-beta` → `parameters.betas`, split on commas, trimmed of spaces and tabs, order
+ * kept. Empty list elements are ignored, as RFC 9110 §5.6.1 requires of list-valued headers.
  */
 function anthropicHeaders(headers: Map<string, string>, decl: JsonObject, parameters: JsonObject): void {
   const version = headers.get('anthropic-version');
   if (version !== undefined) decl.api_version = version;
   const beta = headers.get('anthropic-beta');
   if (beta === undefined) return;
-  const betas = beta.split(',').map((b) => b.trim()).filter((b) => b !== '');
+  // Trim optional whitespace (space and tab, RFC 9110 §5.6.3) — not String.prototype.trim,
+  // which also strips Unicode spaces a header value may legitimately hold.
+  const betas = beta.split(',').map((b) => b.replace(/^[ \t]+|[ \t]+$/g, '')).filter((b) => b !== '');
   if (betas.length === 0) return;
   if (Object.hasOwn(parameters, 'betas')) {
     throw new RunproofError('MAPPING_INVALID', 'the body has a "betas" field and an anthropic-beta header; refusing to merge them', { path: '$.betas' });

@@ -95,6 +95,11 @@ describe('anthropic', () => {
     expect(d.parameters).toStrictEqual({ betas: ['b2', 'a1', 'c3'] });
   });
 
+  it('trims only spaces and tabs around beta names', () => {
+    const d = map('anthropic', { model: 'm' }, { headers: { 'anthropic-beta': '\ta1 ,\u00a0b2' } });
+    expect(d.parameters).toStrictEqual({ betas: ['a1', '\u00a0b2'] });
+  });
+
   it('an empty anthropic-beta adds nothing; an empty anthropic-version is invalid', () => {
     expect(map('anthropic', { model: 'm' }, { headers: { 'anthropic-beta': ' , ' } }).parameters).toStrictEqual({});
     expectCode(() => map('anthropic', { model: 'm' }, { headers: { 'anthropic-version': '' } }), 'DECLARATION_INVALID', '$.api_version');
