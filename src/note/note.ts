@@ -198,7 +198,7 @@ export function openNote(msg: string | Uint8Array, verifiers: readonly Verifier[
   }
   if (verified.length === 0) {
     throw new RunproofError('NO_VERIFIED_SIGNATURE', 'no signature by a known key', {
-      evidence: { note, signers: parsed.signatures.map((s) => `${s.name}+${formatKeyId(s.keyId)}`) },
+      evidence: { note, text: parsed.text, signers: parsed.signatures.map((s) => `${s.name}+${formatKeyId(s.keyId)}`) },
     });
   }
   return { text: parsed.text, verified, unverified };
