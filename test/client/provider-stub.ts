@@ -5,6 +5,8 @@
  * or Server-Sent Events when the body says `"stream": true` — and records every request it gets
  * (exact body bytes and headers) in arrival order.
  *
+ * A request with an `x-stub-status: N` header is answered with status N and an error body.
+ *
  * `onRequest` runs when a request has fully arrived and before the answer is written; the tests
  * use it to ask the log, at that moment, whether the run is already declared. A streamed answer
  * writes its first event, then waits for `gate` (bounded) before the rest, so a test can prove the
@@ -76,6 +78,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Provi
   requests.push(record);
   if (opts.onRequest) record.check = await opts.onRequest(record);
 
+  const forced = headers['x-stub-status'];
+  if (forced !== undefined) {
+    res.writeHead(Number(forced), 'Stub Says No', { 'content-type': 'application/json', 'x-provider': 'stub', 'retry-after': '7' });
+    res.end(JSON.stringify({ error: { message: 'forced by x-stub-status', type: 'stub_error' } }));
+    return;
+  }
   if (req.method !== 'POST') {
     json(res, 200, { object: 'list', data: [] });
     return;
