@@ -171,4 +171,14 @@ describe('large log across the second tile level boundary', () => {
   it('proves consistency between every pair of stored checkpoints', () => {
     checkAllConsistency(log, sizes);
   });
+
+  it('reopens at a two-level right edge with the same root and keeps appending', async () => {
+    const before = log.latest();
+    await log.close();
+    log = openLog(t.db, { create: false });
+    expect(log.latest()).toEqual(before);
+    await grow(log, log.size, log.size + 1, 1, got);
+    const leaves = got.map((s) => oracleLeaf(s.entry));
+    expect(equalBytes(log.latest().checkpoint.root, oracleMth(leaves))).toBe(true);
+  });
 });

@@ -1,0 +1,79 @@
+/**
+ * Storage faults: a full database (PRAGMA max_page_count) or a read-only connection makes the
+ * batch fail with UNAVAILABLE and writes nothing (size, tiles, checkpoints, identities all
+ * unchanged); once the fault is gone the same log keeps working and stays consistent.
+ */
+import type Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { equalBytes } from '../../src/encoding/utf8.js';
+import { verifyConsistency } from '../../src/merkle/proof.js';
+import { tilesForSize } from '../../src/merkle/tiles.js';
+import type { Log, Sequenced } from '../../log-server/log.js';
+import { identity, openLog, oracleLeaf, oracleMth, tempDir } from './helpers.js';
+
+/** snapshot records everything a failed batch must not change. */
+function snapshot(log: Log) {
+  const size = log.size;
+  return {
+    size,
+    latest: log.latest().signed,
+    tiles: tilesForSize(size).map((t) => log.readTile(t)),
+    next: log.readTile({ level: 0, index: Math.floor(size / 256), width: (size % 256) + 1 }),
+    nextCheckpoint: log.checkpointAt(size + 1),
+  };
+}
+
+async function withFault(name: string, inject: (db: Database.Database) => void, clear: (db: Database.Database) => void): Promise<void> {
+  const t = tempDir();
+  let db: Database.Database | undefined;
+  const log = openLog(t.db, { onDatabase: (d) => (db = d) });
+  const got: Sequenced[] = await log.submitMany(Array.from({ length: 300 }, (_, j) => identity(j, name)));
+  const before = snapshot(log);
+
+  inject(db!);
+  const batch = Array.from({ length: 2000 }, (_, j) => identity(1000 + j, name));
+  await expect(log.submitMany(batch)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  expect(snapshot(log)).toEqual(before);
+  expect(log.lookup(batch[0]!)).toBeUndefined();
+  // Reads and already-logged identities still work during the fault.
+  expect((await log.submit(identity(7, name))).index).toBe(7);
+
+  clear(db!);
+  got.push(...(await log.submitMany(batch)));
+  expect(log.size).toBe(2300);
+  got.forEach((s, i) => expect(s.index).toBe(i));
+  const leaves = got.map((s) => oracleLeaf(s.entry));
+  expect(equalBytes(log.latest().checkpoint.root, oracleMth(leaves))).toBe(true);
+  verifyConsistency(300, 2300, oracleMth(leaves, 0, 300), log.latest().checkpoint.root, log.consistencyProof(300, 2300));
+  await log.close();
+
+  const again = openLog(t.db, { create: false });
+  expect(again.size).toBe(2300);
+  await again.close();
+  t.cleanup();
+}
+
+describe('storage faults', () => {
+  it('a full database (max_page_count) rejects the batch with UNAVAILABLE and writes nothing', async () => {
+    await withFault(
+      'full',
+      (db) => db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`),
+      (db) => db.pragma('max_page_count = 1073741823'),
+    );
+  });
+
+  it('a read-only database rejects the batch with UNAVAILABLE and writes nothing', async () => {
+    await withFault(
+      'readonly',
+      (db) => db.pragma('query_only = ON'),
+      (db) => db.pragma('query_only = OFF'),
+    );
+  });
+
+  it('a database file that cannot be opened for writing is UNAVAILABLE at open', () => {
+    const t = tempDir();
+    // A directory where the database file should be: SQLite cannot open it (SQLITE_CANTOPEN).
+    expect(() => openLog(t.dir)).toThrow(expect.objectContaining({ code: 'UNAVAILABLE' }));
+    t.cleanup();
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * Sequencer behaviour: duplicates (sequential, concurrent, across batches) get the first index
+ * with `duplicate: true`; entry times never decrease even if the clock goes back; answers come
+ * only with a committed checkpoint covering them; pushback and shutdown answer UNAVAILABLE.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { equalBytes } from '../../src/encoding/utf8.js';
+import { parseCheckpoint } from '../../src/note/checkpoint.js';
+import { decodeEntry } from '../../src/note/entry.js';
+import { parseNote } from '../../src/note/note.js';
+import type { Log } from '../../log-server/log.js';
+import { identity, openLog, tempDir } from './helpers.js';
+
+const sizeOf = (signed: string) => parseCheckpoint(parseNote(signed).text).size;
+
+let cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups) await c();
+  cleanups = [];
+});
+function fresh(extra: Parameters<typeof openLog>[1] = {}): Log {
+  const t = tempDir();
+  const log = openLog(t.db, extra);
+  cleanups.push(async () => {
+    await log.close();
+    t.cleanup();
+  });
+  return log;
+}
+
+describe('duplicates', () => {
+  it('a sequential resubmission gets the same entry, duplicate: true, and a covering checkpoint', async () => {
+    const log = fresh();
+    const first = await log.submit(identity(1));
+    await log.submitMany([identity(2), identity(3)]);
+    const again = await log.submit(identity(1));
+    expect(first.duplicate).toBe(false);
+    expect(again).toMatchObject({ index: first.index, timestamp: first.timestamp, duplicate: true });
+    expect(equalBytes(again.entry, first.entry)).toBe(true);
+    expect(sizeOf(again.checkpoint)).toBeGreaterThan(again.index);
+    expect(log.size).toBe(3);
+    expect(log.lookup(identity(1))).toEqual({ index: first.index, entry: first.entry });
+    expect(log.lookup(identity(99))).toBeUndefined();
+  });
+
+  it('the same identity many times in one batch is logged once; only the first is not a duplicate', async () => {
+    const log = fresh();
+    const x = identity(7);
+    const [a, b, many] = await Promise.all([log.submit(x), log.submit(identity(8)), log.submitMany([x, identity(9), x, x])]);
+    expect(log.size).toBe(3);
+    expect(a.duplicate).toBe(false);
+    expect(b.duplicate).toBe(false);
+    for (const s of [many[0]!, many[2]!, many[3]!]) expect(s).toMatchObject({ index: a.index, duplicate: true, timestamp: a.timestamp });
+    expect(many[1]!.duplicate).toBe(false);
+    expect(new Set([a.index, b.index, many[1]!.index])).toEqual(new Set([0, 1, 2]));
+  });
+
+  it('a duplicate waiting while its first copy is in an earlier batch still gets the first index', async () => {
+    const log = fresh({ maxBatch: 2 });
+    const ids = [identity(1), identity(2), identity(3), identity(1), identity(4), identity(2)];
+    const got = await log.submitMany(ids);
+    expect(log.size).toBe(4);
+    expect(got.map((s) => s.index)).toEqual([0, 1, 2, 0, 3, 1]);
+    expect(got.map((s) => s.duplicate)).toEqual([false, false, false, true, false, true]);
+    // maxBatch 2: the four distinct identities took two transactions.
+    expect(log.checkpointAt(2)).toBeDefined();
+    expect(log.checkpointAt(4)).toBeDefined();
+  });
+});
+
+describe('entry times', () => {
+  it('never decrease, even when the clock goes back', async () => {
+    const ticks = [5_000, 9_000, 3_000, 9_500, 1_000, 12_000];
+    let now = 0;
+    const log = fresh({ clock: () => now });
+    const times: number[] = [];
+    for (let n = 0; n < ticks.length; n++) {
+      now = ticks[n]!;
+      const s = await log.submit(identity(n, 'clock'));
+      expect(decodeEntry(s.entry).timestamp).toBe(s.timestamp);
+      times.push(s.timestamp);
+    }
+    expect(times).toEqual([5_000, 9_000, 9_000, 9_500, 9_500, 12_000]);
+  });
+
+  it('never decrease across a restart with a clock behind the log', async () => {
+    const t = tempDir();
+    const first = openLog(t.db, { clock: () => 50_000 });
+    expect((await first.submit(identity(1, 'restart-clock'))).timestamp).toBe(50_000);
+    await first.close();
+    const second = openLog(t.db, { clock: () => 10_000 });
+    expect((await second.submit(identity(2, 'restart-clock'))).timestamp).toBe(50_000);
+    await second.close();
+    t.cleanup();
+  });
+});
+
+describe('answers and pushback', () => {
+  it('each answer carries a committed checkpoint whose size covers its index', async () => {
+    const seen: number[] = [];
+    const log = fresh({ onCheckpoint: (signed, cp) => seen.push(cp.size) || undefined });
+    const got = await Promise.all(Array.from({ length: 50 }, (_, n) => log.submit(identity(n, 'answers'))));
+    for (const s of got) {
+      const size = sizeOf(s.checkpoint);
+      expect(size).toBeGreaterThan(s.index);
+      expect(log.checkpointAt(size)).toBe(s.checkpoint);
+    }
+    expect(seen.at(-1)).toBe(50);
+    expect(log.latest().checkpoint.size).toBe(50);
+  });
+
+  it('rejects malformed identities with MALFORMED_REQUEST', async () => {
+    const log = fresh();
+    await expect(log.submit(new Uint8Array(31))).rejects.toMatchObject({ code: 'MALFORMED_REQUEST' });
+    await expect(log.submitMany([identity(1), new Uint8Array(33)])).rejects.toMatchObject({ code: 'MALFORMED_REQUEST' });
+    expect(log.size).toBe(0);
+  });
+
+  it('pushes back with UNAVAILABLE beyond maxPending, and keeps working', async () => {
+    const log = fresh({ maxPending: 10, batchIntervalMs: 20 });
+    const ok = log.submitMany(Array.from({ length: 8 }, (_, n) => identity(n, 'push')));
+    await expect(log.submitMany([identity(100), identity(101), identity(102)])).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await ok;
+    expect((await log.submitMany([identity(100), identity(101)])).map((s) => s.index)).toEqual([8, 9]);
+  });
+
+  it('close sequences what is waiting, then refuses with UNAVAILABLE', async () => {
+    const t = tempDir();
+    const log = openLog(t.db, { batchIntervalMs: 10_000 });
+    const pending = log.submitMany([identity(1), identity(2)]);
+    await log.close();
+    expect((await pending).map((s) => s.index)).toEqual([0, 1]);
+    await expect(log.submit(identity(3))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    const again = openLog(t.db);
+    expect(again.size).toBe(2);
+    await again.close();
+    t.cleanup();
+  });
+});
