@@ -27,6 +27,7 @@ export { testSigner, testWitness };
  */
 export class MemTree {
   private readonly leaves: Hash[] = [];
+  private readonly entries: Uint8Array[] = [];
   private readonly memo = new Map<string, Hash>();
 
   constructor(private readonly salt = '') {}
@@ -40,7 +41,9 @@ export class MemTree {
     for (let k = 0; k < n; k++) {
       const i = this.leaves.length;
       const identity = sha256(utf8(`memtree ${this.salt} ${i}`));
-      this.leaves.push(leafHash(encodeEntry({ type: 0x01, timestamp: 1_760_000_000_000 + i, identity })));
+      const entry = encodeEntry({ type: 0x01, timestamp: 1_760_000_000_000 + i, identity });
+      this.entries.push(entry);
+      this.leaves.push(leafHash(entry));
     }
     return this;
   }
@@ -49,7 +52,15 @@ export class MemTree {
   fork(at: number, salt: string): MemTree {
     const t = new MemTree(salt);
     t.leaves.push(...this.leaves.slice(0, at));
+    t.entries.push(...this.entries.slice(0, at));
     return t;
+  }
+
+  /** entry returns the 41-byte entry at `index`. */
+  entry(index: number): Uint8Array {
+    const e = this.entries[index];
+    if (e === undefined) throw new Error(`memtree: no entry ${index}`);
+    return e;
   }
 
   private node(n: NodeId): Hash {
