@@ -101,6 +101,6 @@ export function buildChildRuntime(): string {
     writeFileSync(target, js);
   }
   mkdirSync(join(out, 'migrations'));
-  for (const f of readdirSync(join(REPO, 'migrations'))) copyFileSync(join(REPO, 'migrations', f), join(out, 'migrations', f));
+  for (const f of readdirSync(join(REPO, 'migrations')).filter((n) => n.endsWith('.sql'))) copyFileSync(join(REPO, 'migrations', f), join(out, 'migrations', f));
   return out;
 }
