@@ -42,10 +42,13 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'runproof-client-openai-'));
   provider = await startProvider({
     // At the moment the provider sees a request, the last declaration must already be in the log.
+    // Record which identity was declared last and whether the log had it at that moment.
     async onRequest(req) {
       const last = [...events].reverse().find((e) => e.startsWith('declared '));
       events.push(`provider ${req.path}`);
-      return last === undefined ? undefined : lookUp(last.slice('declared '.length));
+      if (last === undefined) return { declared: undefined };
+      const declared = last.slice('declared '.length);
+      return { declared, status: await lookUp(declared) };
     },
     gate: () => new Promise<void>((r) => (releaseGate = r)),
   });
@@ -92,7 +95,7 @@ describe('runproofFetch with the OpenAI SDK', () => {
     // The provider saw exactly one request, after the declaration, and the log had it then.
     const seen = provider.requests.slice(before);
     expect(seen).toHaveLength(1);
-    expect(seen[0]!.check).toBe(200);
+    expect(seen[0]!.check).toEqual({ declared: identity, status: 200 });
     expect(events.slice(-2)).toEqual([`declared ${identity}`, 'provider /v1/chat/completions']);
 
     // The declaration is what the provider received: same body, mapped with the stored salt.
@@ -124,8 +127,7 @@ describe('runproofFetch with the OpenAI SDK', () => {
     // Unsalted: the provider can re-derive the identity from what it received, and the log had it.
     const identity = unsaltedIdentity(seen);
     expect(infos[0]!.status === 'declared' && infos[0]!.identity).toBe(identity);
-    expect(seen.check).toBe(200);
-    expect(await lookUp(identity)).toBe(200);
+    expect(seen.check).toEqual({ declared: identity, status: 200 });
   });
 
   it('declares a Responses call, JSON and streamed', async () => {
@@ -136,7 +138,7 @@ describe('runproofFetch with the OpenAI SDK', () => {
     expect(data.output_text).toBe('Thirty days.');
     const id = response.headers.get('x-runproof-identity');
     expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(provider.requests.at(-1)!.check).toBe(200);
+    expect(provider.requests.at(-1)!.check).toEqual({ declared: id, status: 200 });
     const decl = declarationIdentity(new Uint8Array(readFileSync(join(dir, `${storeFileName(id!)}.json`)))).declaration;
     expect(decl.api).toBe('openai.responses');
     expect(decl.instructions).toBe('Be brief.');
@@ -152,7 +154,8 @@ describe('runproofFetch with the OpenAI SDK', () => {
     expect(types.at(-1)).toBe('response.completed');
     expect(types.filter((t) => t === 'response.output_text.delta')).toHaveLength(3);
     expect(provider.requests[before]!.gateOpened).toBe(true);
-    expect(provider.requests[before]!.check).toBe(200);
+    const second = infos[1]!;
+    expect(provider.requests[before]!.check).toEqual({ declared: second.status === 'declared' && second.identity, status: 200 });
     expect(infos.map((i) => i.status)).toEqual(['declared', 'declared']);
   });
 
