@@ -58,17 +58,12 @@ export function jsonPath(segments: readonly (string | number)[]): string {
   return out;
 }
 
-/** hasLoneSurrogate tells whether a string holds a UTF-16 surrogate that is not part of a pair. */
+/**
+ * hasLoneSurrogate tells whether a string holds a UTF-16 surrogate that is not part of a
+ * high-then-low pair. Uses the native `String.prototype.isWellFormed` (ES2024, Node ≥ 20).
+ */
 export function hasLoneSurrogate(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0xd800 || c > 0xdfff) continue;
-    if (c >= 0xdc00) return true;
-    const d = s.charCodeAt(i + 1);
-    if (!(d >= 0xdc00 && d <= 0xdfff)) return true;
-    i++;
-  }
-  return false;
+  return !(s as unknown as { isWellFormed(): boolean }).isWellFormed();
 }
 
 /** utf8Length is the number of bytes of the UTF-8 encoding of `s` (lone surrogates count as 3, as U+FFFD). */

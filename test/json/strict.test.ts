@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseStrictJson, jsonPath } from '../../src/json/strict.js';
+import fc from 'fast-check';
+import { hasLoneSurrogate, parseStrictJson, jsonPath } from '../../src/json/strict.js';
 import { expectCode } from './expect-code.js';
 
 const bytes = (...b: number[]) => new Uint8Array(b);
@@ -190,5 +191,26 @@ describe('jsonPath', () => {
     expect(jsonPath(['messages', 3, 'content'])).toBe('$.messages[3].content');
     expect(jsonPath(['a b', '', '1x', '$ok', 'é'])).toBe('$["a b"][""]["1x"].$ok["é"]');
     expect(jsonPath(['a"b'])).toBe('$["a\\"b"]');
+  });
+});
+
+describe('hasLoneSurrogate', () => {
+  /** Reference: scan code units, pairing each high surrogate with a following low one. */
+  function reference(s: string): boolean {
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0xdc00 && c <= 0xdfff) return true;
+      if (c >= 0xd800 && c <= 0xdbff) {
+        const d = s.charCodeAt(i + 1);
+        if (!(d >= 0xdc00 && d <= 0xdfff)) return true;
+        i++;
+      }
+    }
+    return false;
+  }
+  it('agrees with a code-unit scan', () => {
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom('a', '\ud800', '\udbff', '\udc00', '\udfff', 'é') }), (s) => hasLoneSurrogate(s) === reference(s)), { numRuns: 500 });
+    expect(hasLoneSurrogate('\ud83d\ude02')).toBe(false);
+    expect(hasLoneSurrogate('\ude02\ud83d')).toBe(true);
   });
 });
