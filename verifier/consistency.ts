@@ -24,7 +24,7 @@ function parsed(cp: AnyCheckpoint): Checkpoint {
  * proveConsistencyFromLog computes, from the log's hash tiles, the consistency proof between the
  * trees of the two checkpoints (smaller size first, whichever argument it is). Verify the result
  * with {@link checkConsistency}; nothing here is authenticated.
- * @throws RunproofError UNREACHABLE / NOT_FOUND / UNAVAILABLE / MALFORMED_ENCODING from the log
+ * @throws RunproofError UNREACHABLE / UNAVAILABLE (also for a missing tile) / MALFORMED_ENCODING from the log
  */
 export async function proveConsistencyFromLog(client: LogClient, oldCheckpoint: AnyCheckpoint, newCheckpoint: AnyCheckpoint): Promise<Hash[]> {
   const a = parsed(oldCheckpoint).size;
@@ -32,7 +32,16 @@ export async function proveConsistencyFromLog(client: LogClient, oldCheckpoint: 
   const [lo, hi] = a <= b ? [a, b] : [b, a];
   const nodes = consistencyProofNodes(lo, hi);
   if (nodes.length === 0) return [];
-  const hashes = await client.hashReader(hi)(nodes);
+  let hashes: Hash[];
+  try {
+    hashes = await client.hashReader(hi)(nodes);
+  } catch (e) {
+    // The checkpoint requires these tiles: a log that does not serve them cannot be read.
+    if (e instanceof RunproofError && e.code === 'NOT_FOUND') {
+      throw new RunproofError('UNAVAILABLE', `the log does not serve a tile its checkpoint of size ${hi} requires: ${e.message}`, { evidence: e.evidence, cause: e });
+    }
+    throw e;
+  }
   return consistencyProofFromHashes(lo, hi, hashes);
 }
 

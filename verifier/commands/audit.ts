@@ -1,0 +1,108 @@
+/**
+ * `runproof audit` — download a whole runproof log over c2sp.org/tlog-tiles and re-derive
+ * everything its checkpoint signs (verifier/audit/audit.ts). Progress is shown on a TTY and can
+ * be saved to a directory so an interrupted or later audit continues where it stopped.
+ */
+import cliProgress from 'cli-progress';
+import type { AuditReport } from '../audit/audit.js';
+import { audit } from '../audit/audit.js';
+import { dirStateStore } from '../audit/state-dir.js';
+import { LogClient } from '../log-client.js';
+import { parseArgs } from 'node:util';
+import { EXIT, UsageError } from '../exit.js';
+import { iso, usageErrors, printFields, printJson, reportFailure, trustFromArgs } from '../output.js';
+
+const HELP = `usage: runproof audit --log URL (--vkey KEY | --policy FILE) [--concurrency N] [--state DIR] [--json]
+
+Downloads the log's current checkpoint, every hash tile and every entry bundle, and checks:
+  - the checkpoint is signed by the log (and meets the policy's witness quorum);
+  - every entry is 41 bytes of type 0x01, times never decrease, no identity appears twice;
+  - every level-0 tile hash is the leaf hash of its entry; every higher tile holds the
+    hashes of the tiles below, recomputed from the entries;
+  - the root recomputed from the entries is the signed root.
+The first fault stops the audit and is printed with its evidence (entry index, expected and
+found values, the tile or bundle URL). Partial tiles that are gone are replaced by full ones;
+gzip-compressed bundles are accepted.
+
+  --log URL          the log's URL prefix (c2sp.org/tlog-tiles)
+  --vkey KEY         the log's verifier key, name+hexkeyid+base64
+  --policy FILE      a c2sp.org/tlog-policy file (log keys, witnesses, quorum)
+  --concurrency N    bundles downloaded in parallel (default 16)
+  --state DIR        keep verified progress in DIR and resume from it next time
+  --json             print the report (or the failure) as JSON; no progress bar
+Exit codes: 0 the log checks out, 1 a fault was found (reason on the last line of standard
+error), 2 bad usage or input, 3 log unreachable.`;
+
+function printReport(r: AuditReport, seconds: number): void {
+  process.stdout.write(`OK: audited all ${r.size} entries of ${r.origin}\n`);
+  const fields: [string, string][] = [
+    ['checkpoint', `${r.origin}, tree size ${r.size}, root ${r.root}`],
+    ['witnesses', r.witnesses.length === 0 ? 'none required' : r.witnesses.map((w) => `${w.name} at ${iso(w.timestamp)}`).join('; ')],
+  ];
+  if (r.firstTime !== undefined && r.lastTime !== undefined) fields.push(['entries', `${iso(r.firstTime)} … ${iso(r.lastTime)}`]);
+  else if (r.lastTime !== undefined) fields.push(['last entry', iso(r.lastTime)]);
+  if (r.resumedFrom > 0) fields.push(['resumed', `entries before ${r.resumedFrom} were verified in an earlier run`]);
+  fields.push(['downloaded', `${r.bundlesFetched} bundles, ${r.tilesFetched} hash tiles`]);
+  fields.push(['time', `${seconds.toFixed(2)} s (${Math.round((r.size - r.resumedFrom) / Math.max(seconds, 1e-3))} entries/s)`]);
+  printFields(fields);
+}
+
+/** run is the `runproof audit` command. */
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = usageErrors('audit', () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        log: { type: 'string' },
+        vkey: { type: 'string' },
+        policy: { type: 'string' },
+        concurrency: { type: 'string' },
+        state: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }),
+  );
+  if (values.help) {
+    process.stdout.write(HELP + '\n');
+    return EXIT.OK;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}; see 'runproof audit --help'`);
+  if (values.log === undefined) throw new UsageError("--log URL is required; see 'runproof audit --help'");
+  const concurrencyText = values.concurrency ?? '16';
+  if (!/^[1-9][0-9]{0,2}$/.test(concurrencyText) || Number(concurrencyText) > 256) throw new UsageError('--concurrency must be an integer from 1 to 256');
+  const concurrency = Number(concurrencyText);
+  const json = values.json === true;
+  const bar = !json && process.stderr.isTTY
+    ? new cliProgress.SingleBar({ format: 'audit [{bar}] {percentage}% | {value}/{total} entries | {eta_formatted} left', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+    : undefined;
+  const started = performance.now();
+  try {
+    const trust = trustFromArgs(values, 'audit');
+    const client = new LogClient(values.log);
+    let barStarted = false;
+    const report = await audit(client, {
+      trust,
+      concurrency,
+      ...(values.state !== undefined ? { state: dirStateStore(values.state) } : {}),
+      onProgress: (done, total) => {
+        if (bar === undefined) return;
+        if (!barStarted) {
+          bar.start(total, done);
+          barStarted = true;
+        } else bar.update(done);
+      },
+    });
+    bar?.stop();
+    const seconds = (performance.now() - started) / 1000;
+    if (json) printJson({ ok: true, ...report, seconds, entriesPerSecond: Math.round((report.size - report.resumedFrom) / Math.max(seconds, 1e-3)) });
+    else printReport(report, seconds);
+    return EXIT.OK;
+  } catch (e) {
+    bar?.stop();
+    if (e instanceof UsageError) throw e;
+    return reportFailure(e, 'audit', json);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Shared plumbing of the verifying commands (verify, consistency, audit, inspect): argument
+ * parsing that fails as usage errors, reading FILE or `-`, the trust root from `--vkey` /
+ * `--policy`, and printing results as aligned text or one JSON object.
+ *
+ * Failure contract (design §9): the exit code comes from {@link exitCodeFor}; details go to
+ * standard error and its LAST line is always `runproof: <CODE>: <reason>`; with `--json` the
+ * failure is also printed to standard output as `{"ok":false,…}`.
+ */
+import { readFileSync } from 'node:fs';
+import { RunproofError } from '../src/errors.js';
+import { decodeUtf8 } from '../src/encoding/utf8.js';
+import { parsePolicy } from '../src/note/policy.js';
+import type { ReceiptTrust } from '../src/receipt/verify.js';
+import { UsageError, exitCodeFor } from './exit.js';
+
+/** usageErrors runs an argument parser, turning its errors into usage errors (exit 2). */
+export function usageErrors<T>(command: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new UsageError(`${e instanceof Error ? e.message : String(e)}; see 'runproof ${command} --help'`);
+  }
+}
+
+/** readFileArg reads FILE, or standard input for `-`; an unreadable file is a usage error (exit 2). */
+export function readFileArg(file: string, what: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(file === '-' ? 0 : file));
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${file === '-' ? 'from standard input' : file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** readTextArg reads FILE (or `-`) as strict UTF-8. */
+export function readTextArg(file: string, what: string): string {
+  return decodeUtf8(readFileArg(file, what), what);
+}
+
+/**
+ * trustFromArgs returns the trust root from exactly one of `--vkey KEY` (the key text) and
+ * `--policy FILE` (a c2sp.org/tlog-policy file).
+ */
+export function trustFromArgs(values: { vkey?: string | undefined; policy?: string | undefined }, command: string): ReceiptTrust {
+  if ((values.vkey === undefined) === (values.policy === undefined)) {
+    throw new UsageError(`give exactly one of --vkey KEY and --policy FILE; see 'runproof ${command} --help'`);
+  }
+  if (values.vkey !== undefined) return { vkey: values.vkey.trim() };
+  return { policy: parsePolicy(readFileArg(values.policy!, 'policy')) };
+}
+
+/** iso writes a time in ms as an ISO 8601 UTC string. */
+export function iso(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? `${ms} ms` : d.toISOString();
+}
+
+/** printFields writes `label  value` lines with the labels aligned. */
+export function printFields(fields: [string, string][], out: (s: string) => void = (s) => process.stdout.write(s)): void {
+  const width = Math.max(...fields.map(([k]) => k.length));
+  for (const [k, v] of fields) out(`${k.padEnd(width)}  ${v}\n`);
+}
+
+/** printJson writes one JSON object and a newline to standard output. */
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * reportFailure prints a failed check — `what` names the step that failed — and returns the
+ * exit code. Evidence goes to standard error (and into the JSON), the reason last.
+ */
+export function reportFailure(e: unknown, what: string | undefined, json: boolean): number {
+  const code = e instanceof RunproofError ? e.code : e instanceof UsageError ? 'USAGE' : 'ERROR';
+  const message = e instanceof Error ? e.message : String(e);
+  const evidence = e instanceof RunproofError ? e.evidence : undefined;
+  if (json) printJson({ ok: false, code, step: what ?? null, message, evidence: evidence ?? null });
+  const lines: string[] = [];
+  if (what !== undefined) lines.push(`FAILED: ${what}`);
+  if (evidence !== undefined) {
+    for (const [k, v] of Object.entries(evidence)) {
+      const text = typeof v === 'string' ? v : JSON.stringify(v);
+      lines.push(text.includes('\n') ? `${k}:\n${text.replace(/^/gm, '    ').trimEnd()}` : `${k}: ${text}`);
+    }
+  }
+  lines.push(`runproof: ${code}: ${message}`);
+  process.stderr.write(lines.join('\n') + '\n');
+  return exitCodeFor(e);
+}
