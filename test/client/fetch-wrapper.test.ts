@@ -90,6 +90,22 @@ describe('runproofFetch body forms', () => {
   }
 });
 
+describe('runproofFetch concurrency', () => {
+  it('declares concurrent calls separately: one salt and one receipt each', async () => {
+    const { fetch, infos } = wrapped();
+    const before = provider.requests.length;
+    const responses = await Promise.all(
+      Array.from({ length: 6 }, () => fetch(`${provider.origin}/v1/chat/completions`, { method: 'POST', headers: HEADERS, body: BODY })),
+    );
+    const ids = responses.map((r) => r.headers.get('x-runproof-identity'));
+    await Promise.all(responses.map((r) => r.arrayBuffer()));
+    expect(new Set(ids).size).toBe(6);
+    expect(infos.map((i) => (i.status === 'declared' ? i.identity : i.status)).sort()).toEqual([...ids].sort());
+    expect(new Set(infos.map((i) => (i.status === 'declared' ? i.index : -1))).size).toBe(6);
+    expect(provider.requests.length).toBe(before + 6);
+  });
+});
+
 describe('runproofFetch responses', () => {
   it("keeps the provider's status, status text and headers, and adds the identity", async () => {
     const { fetch, infos } = wrapped();
