@@ -80,10 +80,16 @@ export function denseTree(): RefTree {
  * ones; perfect ranges without a special leaf have a precomputed hash, so only the paths to the
  * special leaves are ever hashed. It is a real tree, so proofs over it must verify.
  */
+let uniformCache: Hash[] | undefined;
+
 export function sparseTree(special: Iterable<number>): RefTree {
   const marks = [...new Set(special)].sort((a, b) => a - b);
-  const uniform: Hash[] = [leafHash(new Uint8Array(0))];
-  for (let l = 1; l <= 53; l++) uniform.push(nodeHash(uniform[l - 1]!, uniform[l - 1]!));
+  // uniform[l]: the hash of a perfect subtree of 2^l empty entries.
+  const uniform = (uniformCache ??= (() => {
+    const u: Hash[] = [leafHash(new Uint8Array(0))];
+    for (let l = 1; l <= 53; l++) u.push(nodeHash(u[l - 1]!, u[l - 1]!));
+    return u;
+  })());
   const hasMark = (lo: number, hi: number) => marks.some((m) => m >= lo && m < hi);
   const leaf = (i: number) => (hasMark(i, i + 1) ? leafHash(new TextEncoder().encode(`special ${i}`)) : uniform[0]!);
   const shortcut = (lo: number, hi: number) => {
