@@ -22,11 +22,10 @@
  * `onDeclared`. A receipt that does not verify always throws: it is not an outage.
  */
 import { RunproofError, isRunproofError } from '../../src/errors.js';
-import { canonicalBytes } from '../../src/json/canonical.js';
-import type { JsonValue } from '../../src/json/strict.js';
-import { mapRequest, type RequestApi } from '../../src/declaration/mappers.js';
+import type { RequestApi } from '../../src/declaration/mappers.js';
 import { ReceiptVerifier } from '../../src/receipt/verify.js';
 import { declareCanonical, type Declared } from './declare.js';
+import { mapToCanonical } from './map.js';
 import { outgoingCall } from './request.js';
 import { defaultProvider, requestApi } from './route.js';
 import { directoryStore, type ReceiptStore } from './store.js';
@@ -68,17 +67,12 @@ export interface RunproofFetchOptions extends TrustOptions {
   timeoutMs?: number;
 }
 
-/** randomBytes draws salt bytes from the platform CSPRNG (Web Crypto). */
-function randomBytes(n: number): Uint8Array {
-  return globalThis.crypto.getRandomValues(new Uint8Array(n));
-}
-
 /**
  * runproofFetch returns a `fetch` that declares each inference call to the log first.
  * The options are checked here (log URL, key or policy), so a misconfiguration fails at once.
  *
- * @throws RunproofError (from the returned fetch) MAPPING_REJECTED / MAPPING_INVALID / JSON_*
- *   for a request it will not declare; UNREACHABLE / UNAVAILABLE under `onUnavailable: 'fail'`;
+ * @throws RunproofError (from the returned fetch) MAPPING_REJECTED / MAPPING_INVALID for a
+ *   request it will not declare; UNREACHABLE / UNAVAILABLE under `onUnavailable: 'fail'`;
  *   the verification code when a receipt does not verify. The SDKs wrap a thrown error in their
  *   connection error, with this one as its `cause`.
  * @example
@@ -110,7 +104,7 @@ export function runproofFetch(opts: RunproofFetchOptions): typeof fetch {
     if (call.headers.has('content-encoding')) {
       throw new RunproofError('MAPPING_INVALID', 'a request body with a content-encoding cannot be declared verbatim');
     }
-    const canonical = mapToCanonical(api, await call.body(), provider, dialectHeaders(call.headers), salt);
+    const canonical = mapToCanonical(api, await call.body(), { provider, headers: dialectHeaders(call.headers), salt });
     const url = call.url.href;
 
     let declared: Declared;
@@ -130,20 +124,6 @@ export function runproofFetch(opts: RunproofFetchOptions): typeof fetch {
     const [fwdInput, fwdInit] = call.forward();
     return withHeader(await baseFetch.call(undefined, fwdInput, fwdInit), IDENTITY_HEADER, declared.identity);
   };
-}
-
-/**
- * mapToCanonical maps a request body to a declaration's canonical bytes. Every failure is a
- * mapping failure: MAPPING_REJECTED stays as the mapper threw it; anything else (a body that is
- * not strict JSON, a provider token the schema refuses) becomes MAPPING_INVALID with its cause.
- */
-function mapToCanonical(api: RequestApi, body: Uint8Array, provider: string, headers: Record<string, string>, salt: 'auto' | 'none'): Uint8Array {
-  try {
-    return canonicalBytes(mapRequest(api, body, { provider, headers, salt, randomBytes }) as unknown as JsonValue);
-  } catch (e) {
-    if (!isRunproofError(e) || e.code === 'MAPPING_REJECTED' || e.code === 'MAPPING_INVALID') throw e;
-    throw new RunproofError('MAPPING_INVALID', `cannot declare this ${api} request: ${e.message}`, { cause: e, evidence: { code: e.code } });
-  }
 }
 
 /** dialectHeaders picks the request headers that declaration-v1 maps (lower-cased names). */
