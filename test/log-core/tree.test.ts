@@ -28,19 +28,20 @@ async function grow(log: Log, from: number, to: number, chunk: number, out: Sequ
   }
 }
 
-function checkAgainstOracle(log: Log, entries: readonly Uint8Array[], size: number, leaves: readonly Uint8Array[]): void {
+/** checkAgainstOracle compares a checkpoint, the tiles (all, or only the partial ones) and the bundles at `size` with the oracle. */
+function checkAgainstOracle(log: Log, entries: readonly Uint8Array[], size: number, leaves: readonly Uint8Array[], onlyPartial = false): void {
   const signed = log.checkpointAt(size);
   expect(signed, `checkpoint ${size}`).toBeDefined();
   const cp = openCheckpoint(signed!, verifier).checkpoint;
   expect(cp.size).toBe(size);
   expect(equalBytes(cp.root, oracleMth(leaves, 0, size))).toBe(true);
-  for (const tile of tilesForSize(size)) {
+  for (const tile of tilesForSize(size).filter((x) => !onlyPartial || x.width < 256)) {
     const got = log.readTile(tile);
     expect(got, `tile ${JSON.stringify(tile)}`).toBeDefined();
     expect(equalBytes(got!, oracleTile(leaves, tile.level, tile.index, tile.width)), `tile ${JSON.stringify(tile)} at size ${size}`).toBe(true);
   }
   const wrong: number[] = [];
-  for (let b = 0; b * 256 < size; b++) {
+  for (let b = onlyPartial ? Math.floor(size / 256) : 0; b * 256 < size; b++) {
     const width = Math.min(256, size - b * 256);
     const bundle = parseBundle(log.readEntries(b, width)!, width);
     bundle.forEach((e, i) => {
@@ -136,6 +137,7 @@ describe('large log across the second tile level boundary', () => {
   const t = tempDir();
   let log: Log;
   const got: Sequenced[] = [];
+  const leaves: Uint8Array[] = [];
   const sizes = [0];
   beforeAll(async () => {
     log = openLog(t.db);
@@ -158,13 +160,15 @@ describe('large log across the second tile level boundary', () => {
 
   it('serves tiles equal to the independent computation and the independent root', () => {
     const entries = got.map((s) => s.entry);
-    const leaves = entries.map(oracleLeaf);
-    for (const size of [65535, 65536, 65537, 66000]) checkAgainstOracle(log, entries, size, leaves);
+    leaves.push(...entries.map(oracleLeaf));
+    checkAgainstOracle(log, entries, 66000, leaves);
+    // Full tiles never change; at the earlier sizes check the root and the partial tiles.
+    for (const size of [65535, 65536, 65537]) checkAgainstOracle(log, entries, size, leaves, true);
   }, 60_000);
 
   it('issues verifying receipts around the boundaries and at random', () => {
     const picks = [0, 1, 255, 256, 65279, 65280, 65534, 65535, 65536, 65999];
-    for (let i = 0; i < 200; i++) picks.push(Math.floor(Math.random() * got.length));
+    for (let i = 0; i < 50; i++) picks.push(Math.floor(Math.random() * got.length));
     for (const i of picks) checkReceipt(log, i, got[i]!);
   });
 
@@ -178,7 +182,7 @@ describe('large log across the second tile level boundary', () => {
     log = openLog(t.db, { create: false });
     expect(log.latest()).toEqual(before);
     await grow(log, log.size, log.size + 1, 1, got);
-    const leaves = got.map((s) => oracleLeaf(s.entry));
+    leaves.push(oracleLeaf(got.at(-1)!.entry));
     expect(equalBytes(log.latest().checkpoint.root, oracleMth(leaves))).toBe(true);
   });
 });
