@@ -6,12 +6,15 @@
  * formatted by ECMAScript Number::toString (§3.2.2.3, so `-0` becomes `0`), no whitespace. It is lenient about what it is given —
  * it silently drops `undefined` members (declaration-v1.md rule C5), follows `toJSON`, and
  * serialises class instances and Dates — so every value first passes {@link assertPlainJson},
- * which rejects anything that is not a plain JSON value with JSON_NOT_PLAIN and the path.
+ * which rejects anything that is not a plain JSON value with JSON_NOT_PLAIN and the path, and a
+ * number of magnitude in [2^53, 10^21) with JSON_UNSAFE_INTEGER (its canonical text would be an
+ * integer literal the strict parser rejects). So the canonical text of any value this module
+ * accepts is accepted by `parseStrictJson` and canonicalises to itself.
  */
 import canonicalize from 'canonicalize';
 import { RunproofError } from '../errors.js';
 import { utf8 } from '../encoding/utf8.js';
-import { hasLoneSurrogate, jsonPath, type JsonValue } from './strict.js';
+import { hasLoneSurrogate, isUnsafeCanonicalNumber, jsonPath, type JsonValue } from './strict.js';
 
 function notPlain(why: string, segs: (string | number)[]): never {
   throw new RunproofError('JSON_NOT_PLAIN', `not a plain JSON value: ${why}`, { path: jsonPath(segs) });
@@ -24,6 +27,10 @@ function check(v: unknown, segs: (string | number)[], ancestors: Set<object>): v
       return;
     case 'number':
       if (!Number.isFinite(v)) notPlain(`non-finite number ${String(v)}`, segs);
+      // Same rule as the strict parser's A3: the canonical text must be readable again.
+      if (isUnsafeCanonicalNumber(v)) {
+        throw new RunproofError('JSON_UNSAFE_INTEGER', `number ${String(v)} is an integer outside ±(2^53−1)`, { path: jsonPath(segs) });
+      }
       return;
     case 'boolean':
       return;
@@ -63,7 +70,7 @@ function check(v: unknown, segs: (string | number)[], ancestors: Set<object>): v
  * assertPlainJson checks that `value` is a plain JSON value: null, a boolean, a finite number,
  * a string without lone surrogates, a dense array or a plain object (prototype Object.prototype
  * or null) of such values, without cycles.
- * @throws RunproofError JSON_NOT_PLAIN with the path of the first fault
+ * @throws RunproofError JSON_NOT_PLAIN (JSON_UNSAFE_INTEGER for a number in [2^53, 10^21)) with the path of the first fault
  */
 export function assertPlainJson(value: unknown): asserts value is JsonValue {
   check(value, [], new Set());
@@ -71,7 +78,7 @@ export function assertPlainJson(value: unknown): asserts value is JsonValue {
 
 /**
  * canonicalJson returns the RFC 8785 canonical text of a plain JSON value.
- * @throws RunproofError JSON_NOT_PLAIN
+ * @throws RunproofError JSON_NOT_PLAIN, JSON_UNSAFE_INTEGER
  */
 export function canonicalJson(value: JsonValue): string {
   assertPlainJson(value);
@@ -82,7 +89,7 @@ export function canonicalJson(value: JsonValue): string {
 
 /**
  * canonicalBytes returns the UTF-8 bytes of the RFC 8785 canonical text — the bytes that are hashed.
- * @throws RunproofError JSON_NOT_PLAIN
+ * @throws RunproofError JSON_NOT_PLAIN, JSON_UNSAFE_INTEGER
  */
 export function canonicalBytes(value: JsonValue): Uint8Array {
   return utf8(canonicalJson(value));

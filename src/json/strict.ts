@@ -15,7 +15,11 @@
  * - nesting deeper than `maxDepth` containers → JSON_TOO_DEEP;
  * - A1 duplicate member names (compared after unescaping) → JSON_DUPLICATE_KEY;
  * - A2 lone surrogates, raw or escaped, in strings and member names → JSON_LONE_SURROGATE;
- * - A3 integer literals (no fraction, no exponent) outside ±(2^53−1) → JSON_UNSAFE_INTEGER;
+ * - A3 integer literals (no fraction, no exponent) outside ±(2^53−1) → JSON_UNSAFE_INTEGER,
+ *   decided on the literal; and, so that every accepted value's RFC 8785 canonical text is itself
+ *   accepted, any other literal whose value has a magnitude in [2^53, 10^21) — ECMAScript prints
+ *   those as plain integer literals (`1e20` → `100000000000000000000`), which the first half of
+ *   the rule would then reject (see {@link isUnsafeCanonicalNumber});
  * - A4 literals that overflow to ±Infinity → JSON_NUMBER_OVERFLOW, or that are not zero but
  *   round to zero → JSON_NUMBER_UNDERFLOW.
  *
@@ -85,6 +89,16 @@ function utf8Length(s: string): number {
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * isUnsafeCanonicalNumber tells whether ECMAScript Number::toString (RFC 8785 §3.2.2.3) writes
+ * `n` as an integer literal beyond ±(2^53−1): every double of magnitude in [2^53, 10^21) is an
+ * integer and is printed without an exponent. Such a number's canonical text would fail rule A3.
+ */
+export function isUnsafeCanonicalNumber(n: number): boolean {
+  const a = Math.abs(n);
+  return a > MAX_SAFE && a < 1e21;
+}
 
 // Character codes used by the scanner.
 const QUOTE = 0x22, BACKSLASH = 0x5c, COMMA = 0x2c, COLON = 0x3a;
@@ -341,6 +355,10 @@ class Parser {
     }
     // A4: overflow to ±Infinity, or a non-zero literal rounded to zero.
     if (n === Infinity || n === -Infinity) this.fail('JSON_NUMBER_OVERFLOW', `number ${literal} overflows to infinity`, depth);
+    // A3, second half: keep the canonical text of every accepted value acceptable.
+    if (isUnsafeCanonicalNumber(n)) {
+      this.fail('JSON_UNSAFE_INTEGER', `number ${literal} is the integer ${String(n)}, outside ±(2^53−1)`, depth);
+    }
     if (n === 0) {
       for (let i = begin; i < mantissaEnd; i++) {
         const c = t.charCodeAt(i);

@@ -10,7 +10,7 @@ describe('canonicalJson', () => {
   it('turns -0 into 0 and formats numbers as ECMAScript Number::toString', () => {
     expect(canonicalJson(-0)).toBe('0');
     expect(canonicalJson({ a: -0 })).toBe('{"a":0}');
-    expect(canonicalJson([1, 1.0, 1e0, 100, 1e21, 1e-7, 0.1, 123456789012345680000])).toBe('[1,1,1,100,1e+21,1e-7,0.1,123456789012345680000]');
+    expect(canonicalJson([1, 1.0, 1e0, 100, 1e21, 1e-7, 0.1, 1234567890123456800000, 0.000001])).toBe('[1,1,1,100,1e+21,1e-7,0.1,1.2345678901234568e+21,0.000001]');
   });
 
   it('identifies numbers by IEEE value (A5): 1, 1.0 and 1e0 canonicalise alike', () => {

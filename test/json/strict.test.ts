@@ -20,7 +20,10 @@ describe('parseStrictJson accepts RFC 8259 JSON', () => {
     ['[]', []],
     ['9007199254740991', 9007199254740991],
     ['-9007199254740991', -9007199254740991],
-    ['9007199254740993.0', 9007199254740992], // not an integer literal: A3 does not apply
+    ['9007199254740991.0', 9007199254740991],
+    ['-9.007199254740991e15', -9007199254740991],
+    ['1e21', 1e21], // printed as 1e+21: outside the band of rule A3's second half
+    ['-1.5e300', -1.5e300],
     ['0e-400', 0],
     ['0.0', 0],
     ['-0.0e10', -0],
@@ -119,6 +122,14 @@ describe('A3 unsafe integers', () => {
     ['18446744073709551616', '$'],
     ['1' + '0'.repeat(400), '$'], // an integer literal that overflows is still an unsafe integer
     ['{"seed":[1,9007199254740993]}', '$.seed[1]'],
+    // Second half: other spellings of values in [2^53, 10^21), whose canonical text would be an
+    // unsafe integer literal.
+    ['9007199254740993.0', '$'],
+    ['9007199254740991.5', '$'], // rounds to 2^53
+    ['-9007199254740992.0', '$'],
+    ['1e20', '$'],
+    ['{"a":1.5e17}', '$.a'],
+    ['9.99999999999999e20', '$'],
   ])('%s', (text, path) => {
     expectCode(() => parseStrictJson(text), 'JSON_UNSAFE_INTEGER', path);
   });
