@@ -1,19 +1,17 @@
 /**
  * Real processes for the client tests: a `runproof-log serve` on 127.0.0.1 with a fresh database
- * and key in a temporary directory, and the `runproof` CLI — both run from dist/ (build first:
- * `npx tsc -p tsconfig.json`). Nothing here is mocked: the client talks HTTP to the real log.
+ * and key in a temporary directory (test/helpers/log-process.ts), the `runproof` CLI — both run
+ * from dist/ (build first: `npx tsc -p tsconfig.json`) — and stand-ins for a log that is down.
+ * Nothing here is mocked: the client talks HTTP to real servers on loopback.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { REPO_ROOT, startLogProcess } from '../helpers/log-process.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const LOG_CLI = join(root, 'dist/log-server/cli.js');
-const VERIFIER_CLI = join(root, 'dist/verifier/cli.js');
+const VERIFIER_CLI = join(REPO_ROOT, 'dist/verifier/cli.js');
 
 /** The environment for child processes, without any RUNPROOF_* setting of the machine. */
 function cleanEnv(): NodeJS.ProcessEnv {
@@ -33,65 +31,22 @@ export interface LogProcess {
   /** The log's verifier key. */
   vkey: string;
   origin: string;
+  /** Stops the server (SIGTERM) and removes its data directory. */
   stop(): Promise<void>;
 }
 
 /** startLog spawns `runproof-log serve` on a free loopback port with a fresh data directory. */
 export async function startLog(): Promise<LogProcess> {
-  needBuilt(LOG_CLI);
-  const dir = mkdtempSync(join(tmpdir(), 'runproof-client-log-'));
-  const child = spawn(process.execPath, [LOG_CLI, 'serve', '--data', dir, '--listen', '127.0.0.1:0'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines = await readStartup(child, 20_000);
-  const get = (key: string) => {
-    const line = lines.find((l) => l.startsWith(`${key}: `));
-    if (line === undefined) throw new Error(`runproof-log printed no "${key}:" line:\n${lines.join('\n')}`);
-    return line.slice(key.length + 2);
-  };
-  const url = get('listening');
+  const log = await startLogProcess();
   return {
-    url,
-    vkey: get('verifier key'),
-    origin: get('origin'),
+    url: log.url,
+    vkey: log.vkey,
+    origin: log.origin,
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise<void>((r) => child.once('exit', () => r()));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
+      await log.stop();
+      log.cleanup();
     },
   };
-}
-
-/** readStartup collects stdout lines until `listening:` (or fails on exit or after `ms`). */
-function readStartup(child: ChildProcess, ms: number): Promise<string[]> {
-  return new Promise((resolvePromise, reject) => {
-    const lines: string[] = [];
-    let buf = '';
-    let err = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`runproof-log did not start within ${ms} ms:\n${err}`));
-    }, ms);
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        lines.push(line);
-        if (line.startsWith('listening: ')) {
-          clearTimeout(timer);
-          resolvePromise(lines);
-        }
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`runproof-log exited with ${code}:\n${err}`));
-    });
-  });
 }
 
 /** runVerifier runs `runproof <args>` from dist and returns its exit status and output. */
