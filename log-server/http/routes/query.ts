@@ -38,7 +38,7 @@ export function queryRoutes(app: Hono, s: AppSettings): void {
     }
     const found = s.log.lookup(digest);
     if (found === undefined) throw new RunproofError('NOT_FOUND', `sha256:${hex} is not in this log`);
-    const receipt = s.log.receipt(found.index, s.cosign(s.log.latest().signed));
+    const receipt = s.receipt(found.index, s.cosign(s.log.latest().signed), found.entry);
     return c.json(
       { identity: formatIdentity(digest), index: found.index, timestamp: decodeEntry(found.entry).timestamp, receipt },
       200,

@@ -81,7 +81,7 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
   /** answer turns a sequenced entry into the JSON answer, with the (maybe cosigned) receipt. */
   async function answer(seq: Sequenced, identity: string, wait: boolean, started: number): Promise<SubmitResult> {
     const checkpoint = wait ? await s.waitCosigned(seq.checkpoint) : s.cosign(seq.checkpoint);
-    const receipt = s.log.receipt(seq.index, checkpoint);
+    const receipt = s.receipt(seq.index, checkpoint, seq.entry);
     s.metrics?.submitted(seq.duplicate, (performance.now() - started) / 1000);
     return { identity, index: seq.index, timestamp: seq.timestamp, duplicate: seq.duplicate, receipt };
   }
