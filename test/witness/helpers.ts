@@ -12,14 +12,14 @@ import { proveConsistency } from '../../src/merkle/proof.js';
 import { type HashReader, type NodeId, treeRoot } from '../../src/merkle/tree.js';
 import { formatCheckpoint } from '../../src/note/checkpoint.js';
 import { encodeEntry } from '../../src/note/entry.js';
-import { toVerifier, type Signer } from '../../src/note/keys.js';
+import { toVerifier, type NoteKey, type Signer } from '../../src/note/keys.js';
 import { signNote } from '../../src/note/note.js';
 import { listen, witnessApp } from '../../verifier/witness/http.js';
 import { openStateDb, type Db } from '../../verifier/witness/sqlite.js';
 import { Witness, type WitnessOptions } from '../../verifier/witness/witness.js';
-import { testSigner, testWitness } from '../helpers/fixture-log.js';
+import { testSeed, testSigner, testWitness } from '../helpers/fixture-log.js';
 
-export { testSigner, testWitness };
+export { testSeed, testSigner, testWitness };
 
 /**
  * MemTree is a log tree that only grows. `salt` changes every entry's identity, so two trees
@@ -113,7 +113,8 @@ export interface RunningWitness {
 export async function startWitness(opts: {
   dbFile: string;
   name?: string;
-  logs: Signer[];
+  /** The logs to witness: their signers or verifiers (origin = key name). */
+  logs: NoteKey[];
   now?: () => number;
   maxBodyBytes?: number;
   testingOnlyStall?: WitnessOptions['testingOnlyStall'];

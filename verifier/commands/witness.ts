@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { RunproofError } from '../../src/errors.js';
 import { parseVerifierKey, type Verifier } from '../../src/note/keys.js';
 import { EXIT, UsageError } from '../exit.js';
-import { listen, witnessApp, DEFAULT_MAX_BODY_BYTES } from '../witness/http.js';
+import { listen, witnessApp, DEFAULT_MAX_BODY_BYTES, type RunningServer } from '../witness/http.js';
 import { readSignerKeyFile } from '../witness/key-file.js';
 import { parseListen } from '../witness/listen-address.js';
 import { openStateDb } from '../witness/sqlite.js';
@@ -43,19 +43,24 @@ function parseLogs(values: string[]): Map<string, Verifier[]> {
 
 /** run starts the witness and resolves with the exit code once it is stopped by a signal. */
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      key: { type: 'string' },
-      db: { type: 'string' },
-      log: { type: 'string', multiple: true },
-      listen: { type: 'string', default: '127.0.0.1:7380' },
-      'max-body': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        key: { type: 'string' },
+        db: { type: 'string' },
+        log: { type: 'string', multiple: true },
+        listen: { type: 'string', default: '127.0.0.1:7380' },
+        'max-body': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    throw new UsageError(`${e instanceof Error ? e.message : String(e)}; see 'runproof witness --help'`);
+  }
   if (values.help) {
     process.stdout.write(HELP + '\n');
     return EXIT.OK;
@@ -70,27 +75,27 @@ export async function run(args: string[]): Promise<number> {
   const logs = parseLogs(values.log);
   const db = openStateDb(values.db, 'witness');
   const log = (msg: string) => process.stderr.write(`runproof witness: ${msg}\n`);
-  let server;
+  let server: RunningServer;
+  let witness: Witness;
   try {
-    const witness = new Witness({ db, signer, logs, now: () => Math.floor(Date.now() / 1000) });
+    witness = new Witness({ db, signer, logs, now: () => Math.floor(Date.now() / 1000) });
     server = await listen(witnessApp(witness, { maxBodyBytes: maxBody, log }), host, port);
-    if (values.json) {
-      process.stdout.write(JSON.stringify({ event: 'listening', url: server.url, name: witness.name, vkey: witness.vkey, logs: [...logs.keys()] }) + '\n');
-    } else {
-      process.stdout.write(`witness ${witness.name} listening on ${server.url}\nvkey ${witness.vkey}\n`);
-    }
   } catch (e) {
     db.close();
     if (e instanceof RunproofError) throw e;
-    throw new RunproofError('UNAVAILABLE', `cannot start the witness: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new RunproofError('UNAVAILABLE', `cannot listen on ${values.listen}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  const running = server;
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ event: 'listening', url: server.url, name: witness.name, vkey: witness.vkey, logs: [...logs.keys()] }) + '\n');
+  } else {
+    process.stdout.write(`witness ${witness.name} listening on ${server.url}\nvkey ${witness.vkey}\n`);
+  }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  await running.close();
+  await server.close();
   db.close();
   return EXIT.OK;
 }

@@ -2,6 +2,7 @@
  * The monitor's persistent state (migrations/monitor/): per log, the accepted checkpoint and the
  * running state of the entry checks, the identities seen, trust, and alerts.
  */
+import { RunproofError } from '../../src/errors.js';
 import { concatBytes } from '../../src/encoding/utf8.js';
 import { HASH_SIZE, type Hash } from '../../src/merkle/hash.js';
 import type { Db } from '../witness/sqlite.js';
@@ -54,13 +55,14 @@ export class MonitorStore {
   /**
    * addLog registers a followed log (idempotent). A log already known with a different key is
    * refused: changing a log's key is a new trust decision, not a restart.
+   * @throws RunproofError CONFLICT
    */
   addLog(origin: string, vkey: string, url: string): void {
     const row = this.db.prepare('SELECT vkey FROM log WHERE origin = ?').get(origin) as { vkey: string } | undefined;
     if (row === undefined) {
       this.db.prepare('INSERT INTO log (origin, vkey, url) VALUES (?, ?, ?)').run(origin, vkey, url);
     } else if (row.vkey !== vkey) {
-      throw new Error(`monitor state already follows ${origin} with key ${row.vkey}; use a new state file for a new key`);
+      throw new RunproofError('CONFLICT', `the state file already follows ${origin} with key ${row.vkey}; use a new state file for a new key`);
     } else {
       this.db.prepare('UPDATE log SET url = ? WHERE origin = ?').run(url, origin);
     }

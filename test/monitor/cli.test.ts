@@ -1,0 +1,163 @@
+/**
+ * `runproof witness` and `runproof monitor` as built (spawned from dist/, needs
+ * `npx tsc -p tsconfig.json` first): start-up, key permissions, `--once` exit codes, and
+ * split-view evidence that an independent `runproof consistency --proof …` confirms.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { newSignerKey, verifierKey, SIG_COSIGNATURE_V1 } from '../../src/note/keys.js';
+import { REPO_ROOT } from '../helpers/log-process.js';
+import { testSeed } from '../helpers/fixture-log.js';
+import { MemTree, requestBody, tempDir, testSigner } from '../witness/helpers.js';
+import { GrowingLog } from './growing-log.js';
+import { monitorSlot, type MonitorSlot } from './helpers.js';
+
+const CLI = join(REPO_ROOT, 'dist', 'verifier', 'cli.js');
+const logKey = testSigner('log.example/cli');
+const vkey = verifierKey(logKey);
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** runproof runs the built CLI to completion. */
+function runproof(args: string[], timeoutMs = 30_000): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+let tmp: ReturnType<typeof tempDir>;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npx tsc -p tsconfig.json" first`);
+});
+
+beforeEach(() => {
+  tmp = tempDir();
+});
+
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  tmp.cleanup();
+});
+
+async function serve(log: GrowingLog): Promise<GrowingLog> {
+  await log.listen();
+  cleanups.push(() => log.close());
+  return log;
+}
+
+describe('runproof witness', () => {
+  /** Starts the witness process and resolves with its URL once it listens. */
+  async function startWitnessProcess(keyFile: string): Promise<{ url: string; child: ChildProcess; exit: Promise<number | null> }> {
+    const child = spawn(process.execPath, [CLI, 'witness', '--listen', '127.0.0.1:0', '--key', keyFile, '--db', join(tmp.dir, 'w.db'), '--log', `${logKey.name}=${vkey}`, '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exit = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    cleanups.push(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exit;
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const line = out.split('\n').find((l) => l.startsWith('{'));
+        if (line !== undefined) resolve((JSON.parse(line) as { url: string }).url);
+      });
+      void exit.then((c) => reject(new Error(`witness exited ${c}`)));
+    });
+    return { url, child, exit };
+  }
+
+  it('serves add-checkpoint from a 0600 key, stops cleanly on SIGTERM, and refuses a key readable by others', async () => {
+    const keyFile = join(tmp.dir, 'witness.key');
+    writeFileSync(keyFile, newSignerKey('witness.example/cli', testSeed('cli witness'), SIG_COSIGNATURE_V1) + '\n', { mode: 0o600 });
+    const w = await startWitnessProcess(keyFile);
+    const tree = new MemTree('cli').append(12);
+    const log = new GrowingLog(logKey, tree);
+    const res = await fetch(`${w.url}/add-checkpoint`, { method: 'POST', body: requestBody(0, [], log.publish()) });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/^\u2014 witness\.example\/cli /);
+    w.child.kill('SIGTERM');
+    expect(await w.exit).toBe(0);
+
+    chmodSync(keyFile, 0o644);
+    const refused = await runproof(['witness', '--listen', '127.0.0.1:0', '--key', keyFile, '--db', join(tmp.dir, 'w.db'), '--log', `${logKey.name}=${vkey}`]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/FORBIDDEN/);
+    expect((await runproof(['witness', '--nope'])).code).toBe(2);
+  });
+});
+
+describe('runproof monitor --once', () => {
+  async function slot(): Promise<MonitorSlot> {
+    const s = await monitorSlot();
+    cleanups.push(() => s.close());
+    return s;
+  }
+
+  it('exit 0 for an honest log, 3 when it is unreachable; the confirm command passes on consistent checkpoints', async () => {
+    const log = await serve(new GrowingLog(logKey, new MemTree('honest').append(300)));
+    const first = log.publish(100);
+    log.publish();
+    const state = join(tmp.dir, 'm.db');
+    const ok = await runproof(['monitor', '--once', '--log', log.url, '--vkey', vkey, '--state', state, '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('"event":"accepted"');
+    // The same confirm command the monitor writes into evidence, on two consistent checkpoints.
+    writeFileSync(join(tmp.dir, 'old.checkpoint'), first);
+    writeFileSync(join(tmp.dir, 'new.checkpoint'), log.current);
+    writeFileSync(join(tmp.dir, 'proof'), log.tree.proof(100, 300).map((h) => Buffer.from(h).toString('base64') + '\n').join(''));
+    const confirm = await runproof(['consistency', '--vkey', vkey, '--proof', join(tmp.dir, 'proof'), '--old', join(tmp.dir, 'old.checkpoint'), '--new', join(tmp.dir, 'new.checkpoint')]);
+    expect(confirm.code, confirm.stderr).toBe(0);
+    await log.close();
+    const down = await runproof(['monitor', '--once', '--log', log.url, '--vkey', vkey, '--state', state, '--timeout', '2s']);
+    expect(down.code).toBe(3);
+  });
+
+  it('exit 1 on a split view, with evidence that an independent runproof consistency --proof confirms (exit 1)', async () => {
+    const base = new MemTree('shared').append(150);
+    const one = await serve(new GrowingLog(logKey, base.fork(150, 'one').append(100)));
+    const two = await serve(new GrowingLog(logKey, base.fork(150, 'two').append(100)));
+    one.publish();
+    two.publish();
+    // A peer monitor that was shown branch two.
+    const peer = (await slot()).start({ dbFile: join(tmp.dir, 'peer.db'), logs: [{ url: two.url, vkey }], evidenceDir: join(tmp.dir, 'peer-evidence') });
+    expect((await peer.monitor.followLogs()).map((e) => e.type)).toEqual(['accepted']);
+
+    const evidenceDir = join(tmp.dir, 'evidence');
+    const state = join(tmp.dir, 'm.db');
+    const r = await runproof(['monitor', '--once', '--log', one.url, '--vkey', vkey, '--state', state, '--peer', peer.url, '--evidence-dir', evidenceDir]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^ALERT split-view log\.example\/cli/m);
+    const dirs = readdirSync(evidenceDir);
+    expect(dirs).toHaveLength(1);
+    const doc = JSON.parse(readFileSync(join(evidenceDir, dirs[0]!, 'evidence.json'), 'utf8')) as { confirm: string };
+    const args = doc.confirm.split(' ').map((a) => a.replace(/^'(.*)'$/, '$1'));
+    expect(args.slice(0, 2)).toEqual(['runproof', 'consistency']);
+    const confirm = await runproof(args.slice(1));
+    expect(confirm.code, confirm.stderr).toBe(1);
+    expect(confirm.stderr).toMatch(/INCONSISTENT_LOG/);
+    // The next run still refuses the log: untrusted is persisted.
+    const again = await runproof(['monitor', '--once', '--log', one.url, '--vkey', vkey, '--state', state]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^UNTRUSTED /m);
+  });
+});
