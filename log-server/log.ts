@@ -13,8 +13,8 @@ import type Database from 'better-sqlite3';
 import { RunproofError } from '../src/errors.js';
 import { HASH_SIZE, type Hash } from '../src/merkle/hash.js';
 import { proveConsistency, proveInclusion } from '../src/merkle/proof.js';
-import { TILE_WIDTH, tileReader, tileWidthAt, type Tile } from '../src/merkle/tiles.js';
-import { treeRoot } from '../src/merkle/tree.js';
+import { TILE_HEIGHT, TILE_WIDTH, tileReader, tileWidthAt, type Tile } from '../src/merkle/tiles.js';
+import { treeRoot, type HashReader, type NodeId } from '../src/merkle/tree.js';
 import { toBase64 } from '../src/encoding/base64.js';
 import { equalBytes } from '../src/encoding/utf8.js';
 import { formatCheckpoint, parseCheckpoint, type Checkpoint } from '../src/note/checkpoint.js';
@@ -60,10 +60,13 @@ export interface LogOptions {
 
 /** Full tiles and bundles are immutable, so a small cache of them is always correct. */
 const CACHE_BLOBS = 256;
+/** Perfect-subtree hashes remembered for proofs (about 100 bytes each). */
+const CACHE_NODES = 131_072;
 
 /** Log is an open, writable runproof log; see the module comment. */
 export class Log {
   private readonly cache = new Map<string, Uint8Array>();
+  private readonly nodes = new Map<string, Hash>();
   private closed = false;
 
   private constructor(
@@ -265,8 +268,34 @@ export class Log {
     return data;
   }
 
-  private reader(size: number) {
-    return tileReader(size, (t) => this.blob(t.level, t.index).subarray(0, t.width * HASH_SIZE));
+  /**
+   * reader reads node hashes for a tree of `size` from the tiles. A node that is not itself a
+   * tile hash costs up to 255 hashes to recompute from its tile, so those are remembered: a
+   * perfect subtree's hash never changes once it exists (the log is append-only, RFC 9162 §2.1).
+   */
+  private reader(size: number): HashReader {
+    const fromTiles = tileReader(size, (t) => this.blob(t.level, t.index).subarray(0, t.width * HASH_SIZE));
+    return (nodes) => {
+      const out: Hash[] = [];
+      const miss: NodeId[] = [];
+      const missAt: number[] = [];
+      nodes.forEach((n, i) => {
+        const h = this.nodes.get(`${n.level}/${n.index}`);
+        if (h !== undefined) out[i] = h;
+        else {
+          miss.push(n);
+          missAt.push(i);
+        }
+      });
+      if (miss.length === 0) return out;
+      if (this.nodes.size + miss.length > CACHE_NODES) this.nodes.clear();
+      fromTiles(miss).forEach((h, j) => {
+        const n = miss[j]!;
+        out[missAt[j]!] = h;
+        if (n.level % TILE_HEIGHT !== 0) this.nodes.set(`${n.level}/${n.index}`, h);
+      });
+      return out;
+    };
   }
 
   private checkSize(size: number): void {

@@ -4,12 +4,13 @@
  * unchanged); once the fault is gone the same log keeps working and stays consistent.
  */
 import type Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { equalBytes } from '../../src/encoding/utf8.js';
 import { verifyConsistency } from '../../src/merkle/proof.js';
 import { tilesForSize } from '../../src/merkle/tiles.js';
-import type { Log, Sequenced } from '../../log-server/log.js';
-import { identity, openLog, oracleLeaf, oracleMth, tempDir } from './helpers.js';
+import type { Signer } from '../../src/note/keys.js';
+import { Log, type Sequenced } from '../../log-server/log.js';
+import { ORIGIN, identity, openLog, oracleLeaf, oracleMth, signer, tempDir } from './helpers.js';
 
 /** snapshot records everything a failed batch must not change. */
 function snapshot(log: Log) {
@@ -68,6 +69,40 @@ describe('storage faults', () => {
       (db) => db.pragma('query_only = ON'),
       (db) => db.pragma('query_only = OFF'),
     );
+  });
+
+  it('a signer that fails before COMMIT rejects the batch with UNAVAILABLE and writes nothing', async () => {
+    const t = tempDir();
+    let broken = false;
+    const flaky: Signer = { ...signer, sign: (msg) => {
+      if (broken) throw new Error('HSM unreachable');
+      return signer.sign(msg);
+    } };
+    const log = Log.open({ dbPath: t.db, origin: ORIGIN, signer: flaky, create: true, batchIntervalMs: 1 });
+    await log.submitMany([identity(1, 'sign'), identity(2, 'sign')]);
+    const before = snapshot(log);
+    broken = true;
+    await expect(log.submit(identity(3, 'sign'))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(snapshot(log)).toEqual(before);
+    expect(log.lookup(identity(3, 'sign'))).toBeUndefined();
+    broken = false;
+    expect((await log.submit(identity(3, 'sign'))).index).toBe(2);
+    await log.close();
+    t.cleanup();
+  });
+
+  it('a throwing onCheckpoint hook does not undo or block committed batches', async () => {
+    const t = tempDir();
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const log = openLog(t.db, { onCheckpoint: () => {
+      throw new Error('witness pool bug');
+    } });
+    expect((await log.submit(identity(1, 'hook'))).index).toBe(0);
+    expect((await log.submit(identity(2, 'hook'))).index).toBe(1);
+    expect(warn).toHaveBeenCalled();
+    warn.mockRestore();
+    await log.close();
+    t.cleanup();
   });
 
   it('a database file that cannot be opened for writing is UNAVAILABLE at open', () => {
