@@ -27,6 +27,8 @@ export interface LogClientOptions {
 const MAX_CHECKPOINT_BYTES = 1_000_000;
 /** The largest entry bundle accepted: 256 entries of at most 65535 bytes with their prefixes. */
 const MAX_BUNDLE_BYTES = TILE_WIDTH * (2 + MAX_BUNDLE_ENTRY);
+/** Attempts per request when no answer arrives at all. */
+const FETCH_ATTEMPTS = 3;
 /** The most tiles a client keeps in its cache (about 8 MiB of full tiles). */
 const TILE_CACHE_LIMIT = 1024;
 
@@ -135,16 +137,23 @@ export class LogClient {
     return isGzip(raw) ? gunzip(raw, url) : raw;
   }
 
-  /** get fetches `url` and returns its body, refusing more than `maxBytes`. */
+  /**
+   * get fetches `url` and returns its body, refusing more than `maxBytes`. A failure before any
+   * answer is retried (GET is idempotent; a kept-alive connection the server has just closed
+   * fails exactly like this).
+   */
   private async get(url: string, maxBytes: number): Promise<Uint8Array> {
-    let res: Response;
-    try {
-      res = await this.fetchFn(url, {
-        headers: { 'Accept-Encoding': 'gzip, identity' },
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (cause) {
-      throw new RunproofError('UNREACHABLE', `GET ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    let res: Response | undefined;
+    for (let attempt = 1; res === undefined; attempt++) {
+      try {
+        res = await this.fetchFn(url, {
+          headers: { 'Accept-Encoding': 'gzip, identity' },
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+      } catch (cause) {
+        if (attempt < FETCH_ATTEMPTS && !(cause instanceof Error && cause.name === 'TimeoutError')) continue;
+        throw new RunproofError('UNREACHABLE', `GET ${url}: ${describeFailure(cause)}`, { cause, evidence: { url } });
+      }
     }
     if (res.status === 404) {
       await res.body?.cancel();
@@ -159,9 +168,16 @@ export class LogClient {
       return await readLimited(res, maxBytes, url);
     } catch (cause) {
       if (cause instanceof RunproofError) throw cause;
-      throw new RunproofError('UNREACHABLE', `GET ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      throw new RunproofError('UNREACHABLE', `GET ${url}: ${describeFailure(cause)}`, { cause, evidence: { url } });
     }
   }
+}
+
+/** describeFailure names a fetch failure, including undici's underlying cause ("fetch failed" alone says nothing). */
+function describeFailure(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const inner = e.cause instanceof Error ? `: ${e.cause.message}` : '';
+  return `${e.message}${inner}`;
 }
 
 function wrongSize(url: string, got: number, want: number): RunproofError {
