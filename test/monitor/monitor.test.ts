@@ -97,7 +97,7 @@ describe('an honest log', () => {
     const a = start(sa, 'a', { url: log.url, peers: [sb.url], witnessUrls: [w.url] });
     const b = start(sb, 'b', { url: log.url, peers: [sa.url], witnessUrls: [w.url] });
     let witnessSize = 0;
-    for (const n of [0, 1, 5, 250, 1, 256, 300, 0, 513, 7]) {
+    for (const n of [0, 1, 250, 256, 0, 517]) {
       log.tree.append(n);
       const cp = log.publish();
       const size = log.tree.size;
