@@ -114,7 +114,16 @@ export function openApiDocument(limits: OpenApiLimits): object {
       '/v1/batch': {
         post: {
           summary: `Submit up to ${limits.maxBatchItems} declarations and/or identities; one result per item, a bad item does not sink the others.`,
-          parameters: [waitParam],
+          parameters: [
+            waitParam,
+            {
+              name: 'receipts',
+              in: 'query',
+              required: false,
+              description: 'With "false", results carry no receipt (still answered only after the commit); fetch receipts later from /v1/identities/{hex}.',
+              schema: { type: 'string', enum: ['true', 'false'] },
+            },
+          ],
           requestBody: {
             required: true,
             description: `At most ${limits.maxBodyBytes} bytes and ${limits.maxBatchItems} items.`,

@@ -122,6 +122,10 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
     await opened.close();
     throw e;
   }
+  // Keep idle keep-alive connections longer than typical client pools do, so a client never
+  // reuses a socket the server is closing at that moment (an ECONNRESET on a busy machine).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
 

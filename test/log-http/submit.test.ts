@@ -113,6 +113,19 @@ describe('POST /v1/batch', () => {
     expect(t.log.size).toBe(2);
   });
 
+  it('answers without receipts with ?receipts=false, still after the commit', async () => {
+    const items = [1, 2].map((i) => ({ identity: `sha256:${identityHex(i)}` }));
+    const res = await postJson(t.app, '/v1/batch?receipts=false', JSON.stringify({ items }));
+    const { results } = (await res.json()) as { results: Record<string, unknown>[] };
+    expect(results.map((r) => Object.keys(r).sort())).toEqual([
+      ['duplicate', 'identity', 'index', 'timestamp'],
+      ['duplicate', 'identity', 'index', 'timestamp'],
+    ]);
+    expect(t.log.size).toBe(2);
+    const bad = await postJson(t.app, '/v1/batch?receipts=no', JSON.stringify({ items }));
+    expect(bad.status).toBe(400);
+  });
+
   it('accepts an empty batch', async () => {
     const res = await postJson(t.app, '/v1/batch', '{"items":[]}');
     expect(await res.json()).toEqual({ results: [] });

@@ -32,6 +32,14 @@ export interface SubmitResult {
 /** The submission endpoints, for the guards in `app.ts`. */
 export const SUBMIT_PATHS = ['/v1/declarations', '/v1/identities', '/v1/batch'] as const;
 
+/** wantsReceipts reads the batch option `?receipts=false` (answers without receipts; default true). */
+function wantsReceipts(c: Context): boolean {
+  const v = c.req.query('receipts');
+  if (v === undefined || v === 'true') return true;
+  if (v === 'false') return false;
+  throw new RunproofError('MALFORMED_REQUEST', 'query parameter receipts: want true or false', { path: 'receipts' });
+}
+
 /** wantsCosigned reads `?wait=cosigned` (the only value accepted). */
 function wantsCosigned(c: Context): boolean {
   const wait = c.req.query('wait');
@@ -86,6 +94,12 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
     return { identity, index: seq.index, timestamp: seq.timestamp, duplicate: seq.duplicate, receipt };
   }
 
+  /** acknowledge is {@link answer} without the receipt (batch `?receipts=false`); still only after COMMIT. */
+  function acknowledge(seq: Sequenced, identity: string, started: number): Omit<SubmitResult, 'receipt'> {
+    s.metrics?.submitted(seq.duplicate, (performance.now() - started) / 1000);
+    return { identity, index: seq.index, timestamp: seq.timestamp, duplicate: seq.duplicate };
+  }
+
   app.post('/v1/declarations', async (c) => {
     const started = performance.now();
     const wait = wantsCosigned(c);
@@ -102,15 +116,17 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
 
   // Batch: {"items":[{"declaration":{…}} | {"identity":"sha256:…"}, …]} →
   // {"results":[SubmitResult | {"error":{code,message,path}}, …]}, one per item, in order.
+  // With ?receipts=false the results carry no receipt (fetch them later from /v1/identities/<hex>).
   app.post('/v1/batch', async (c) => {
     const started = performance.now();
     const wait = wantsCosigned(c);
+    const withReceipts = wantsReceipts(c);
     const items = onlyMember(parseStrictJson(await readBody(c), { maxBytes: s.maxBodyBytes }), 'items', '$');
     if (!Array.isArray(items)) throw new RunproofError('MALFORMED_REQUEST', 'items must be an array', { path: '$.items' });
     if (items.length > s.maxBatchItems) {
       throw new RunproofError('TOO_LARGE', `a batch holds at most ${s.maxBatchItems} items, got ${items.length}`, { path: '$.items' });
     }
-    const results: (SubmitResult | { error: ErrorBody } | undefined)[] = new Array(items.length);
+    const results: (SubmitResult | Omit<SubmitResult, 'receipt'> | { error: ErrorBody } | undefined)[] = new Array(items.length);
     const digests: Uint8Array[] = [];
     const identities: string[] = [];
     const slots: number[] = [];
@@ -140,7 +156,9 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
       }
     });
     const sequenced = digests.length > 0 ? await s.log.submitMany(digests) : [];
-    const answers = await Promise.all(sequenced.map((seq, k) => answer(seq, identities[k]!, wait, started)));
+    const answers = withReceipts
+      ? await Promise.all(sequenced.map((seq, k) => answer(seq, identities[k]!, wait, started)))
+      : sequenced.map((seq, k) => acknowledge(seq, identities[k]!, started));
     answers.forEach((a, k) => {
       results[slots[k]!] = a;
     });
