@@ -121,13 +121,13 @@ describe('runproofFetch with the OpenAI SDK', () => {
       if (text.length === 0) releaseGate();
       text.push(chunk.choices[0]?.delta.content ?? '');
     }
-    expect(text.join('')).toBe('Thirty days.');
+    expect(text.join(''), JSON.stringify(text)).toBe('Thirty days.');
     const seen = provider.requests[before]!;
-    expect(seen.gateOpened).toBe(true);
+    expect(seen.gateOpened, 'first chunk reached the SDK while the provider held the stream').toBe(true);
     // Unsalted: the provider can re-derive the identity from what it received, and the log had it.
     const identity = unsaltedIdentity(seen);
-    expect(infos[0]!.status === 'declared' && infos[0]!.identity).toBe(identity);
-    expect(seen.check).toEqual({ declared: identity, status: 200 });
+    expect(infos[0]!.status === 'declared' && infos[0]!.identity, JSON.stringify(infos[0])).toBe(identity);
+    expect(seen.check, 'the log held the declaration when the provider saw the request').toEqual({ declared: identity, status: 200 });
   });
 
   it('declares a Responses call, JSON and streamed', async () => {

@@ -65,11 +65,11 @@ describe("onUnavailable: 'fail' (the default)", () => {
   it('no answer within timeoutMs: UNREACHABLE, provider not called', async () => {
     const dead: DeadLog = await startDeadLog('hang');
     try {
-      const { client } = openai(dead.url, { timeoutMs: 300 });
+      const { client } = openai(dead.url, { timeoutMs: 500 });
       const before = provider.requests.length;
       const e = await client.chat.completions.create(chat).catch((err: unknown) => err);
+      // (Whether the stand-in saw the request before the timeout depends on load; not asserted.)
       expect(causeCode(e)).toBe('UNREACHABLE');
-      expect(dead.hits).toBe(1);
       expect(provider.requests.length).toBe(before);
     } finally {
       await dead.close();
