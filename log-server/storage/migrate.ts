@@ -8,6 +8,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
+import { RunproofError } from '../../src/errors.js';
 
 /** A migration file: its number (== the user_version it produces) and SQL text. */
 export interface Migration {
@@ -48,13 +49,13 @@ export function loadMigrations(dir: string = migrationsDir()): Migration[] {
 /**
  * migrate applies every migration newer than the database's `user_version` and returns the
  * resulting version.
- * @throws Error if the database was written by a newer runproof (its version is unknown here)
+ * @throws RunproofError CONFLICT if the database was written by a newer runproof (its version is unknown here)
  */
 export function migrate(db: Database.Database, migrations: readonly Migration[] = loadMigrations()): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   const latest = migrations.length;
   if (current > latest) {
-    throw new Error(`migrations: database ${db.name} has schema version ${current}, this runproof knows only up to ${latest}`);
+    throw new RunproofError('CONFLICT', `database ${db.name} has schema version ${current}, written by a newer runproof (this one knows up to ${latest})`);
   }
   for (const m of migrations.slice(current)) {
     db.transaction(() => {

@@ -118,4 +118,14 @@ describe('opening', () => {
     db.close();
     t.cleanup();
   });
+
+  it('refuses a database written by a newer schema (CONFLICT)', async () => {
+    const t = tempDir();
+    await openLog(t.db).close();
+    const db = new Database(t.db);
+    db.pragma('user_version = 99');
+    db.close();
+    expect(() => openLog(t.db)).toThrow(expect.objectContaining({ code: 'CONFLICT' }));
+    t.cleanup();
+  });
 });
