@@ -18,9 +18,9 @@ import { RunproofError, isRunproofError } from '../../src/errors.js';
 import { toBase64 } from '../../src/encoding/base64.js';
 import { toHex } from '../../src/encoding/hex.js';
 import { equalBytes } from '../../src/encoding/utf8.js';
-import { HASH_SIZE, leafHash } from '../../src/merkle/hash.js';
+import { HASH_SIZE, leafHash, nodeHash } from '../../src/merkle/hash.js';
 import { rootFromHashes, rootNodes } from '../../src/merkle/tree.js';
-import { type Tile, TILE_WIDTH, entriesPath, hashFromTileRange, tilePath, tileReader, tileWidthAt } from '../../src/merkle/tiles.js';
+import { type Tile, TILE_WIDTH, entriesPath, tilePath, tileReader, tileWidthAt } from '../../src/merkle/tiles.js';
 import { formatIdentity } from '../../src/declaration/identity.js';
 import { ENTRY_SIZE, ENTRY_TYPE_RUN_DECLARED } from '../../src/note/entry.js';
 import { verifyCheckpoint, type ReceiptTrust, type WitnessVerdict } from '../../src/receipt/verify.js';
@@ -132,7 +132,7 @@ export async function audit(client: LogClient, opts: AuditOptions): Promise<Audi
     const urls = { bundle: client.url(entriesPath(b, width)), tile: client.url(tilePath({ level: 0, index: b, width })) };
     lastTime = checkBundle(b, width, bundle, leaves, lastTime, ids, urls);
     if (firstTime === undefined && b === 0) firstTime = readTime(bundle, 2);
-    if (width === TILE_WIDTH) tileHashes.set(hashFromTileRange(leaves, 0, TILE_WIDTH), b * HASH_SIZE);
+    if (width === TILE_WIDTH) tileHashes.set(fullTileHash(leaves), b * HASH_SIZE);
     else lastLeaves = leaves;
     opts.onProgress?.(Math.min(size, (b + 1) * TILE_WIDTH), size);
     if (width === TILE_WIDTH && (b + 1 - savedUpTo >= saveEvery || b + 1 === fullBundles)) await save(b + 1);
@@ -153,7 +153,7 @@ export async function audit(client: LogClient, opts: AuditOptions): Promise<Audi
       tilesFetched++;
       const want = below.subarray(tile.index * TILE_WIDTH * HASH_SIZE, (tile.index * TILE_WIDTH + tile.width) * HASH_SIZE);
       checkTile(tile, data, want, client.url(tilePath(tile)));
-      if (tile.width === TILE_WIDTH) above.set(hashFromTileRange(want, 0, TILE_WIDTH), tile.index * HASH_SIZE);
+      if (tile.width === TILE_WIDTH) above.set(fullTileHash(want), tile.index * HASH_SIZE);
     }
     computed.push(above);
   }
@@ -227,29 +227,30 @@ function checkBundle(
   ids: IdentitySet,
   urls: { bundle: string; tile: string },
 ): number {
+  const at = (k: number, why: string, extra: Record<string, unknown> = {}) =>
+    fail(`entry ${b * TILE_WIDTH + k}: ${why}`, { index: b * TILE_WIDTH + k, ...urls, ...extra });
   let o = 0;
   for (let k = 0; k < width; k++) {
-    const index = b * TILE_WIDTH + k;
-    const at = (why: string, extra: Record<string, unknown> = {}) => fail(`entry ${index}: ${why}`, { index, ...urls, ...extra });
-    if (o + 2 > bundle.length) throw at(`bundle ends after ${k} of ${width} entries`, { offset: o });
+    if (o + 2 > bundle.length) throw at(k, `bundle ends after ${k} of ${width} entries`, { offset: o });
     const n = bundle[o]! * 256 + bundle[o + 1]!;
-    if (o + 2 + n > bundle.length) throw at(`entry of ${n} bytes is truncated`, { offset: o });
+    if (o + 2 + n > bundle.length) throw at(k, `entry of ${n} bytes is truncated`, { offset: o });
     // The leaf tile must hash exactly these bytes (RFC 6962 §2.1 leaf hash).
     const entry = bundle.subarray(o + 2, o + 2 + n);
     const leaf = leafHash(entry);
-    const served = leaves.subarray(k * HASH_SIZE, (k + 1) * HASH_SIZE);
-    if (!equalBytes(leaf, served)) {
-      throw at('the level-0 tile hash is not the leaf hash of the bundle entry', { expected: toHex(leaf), found: toHex(served), entry: toHex(entry) });
+    if (!equalAt(leaf, leaves, k * HASH_SIZE)) {
+      const found = toHex(leaves.subarray(k * HASH_SIZE, (k + 1) * HASH_SIZE));
+      throw at(k, 'the level-0 tile hash is not the leaf hash of the bundle entry', { expected: toHex(leaf), found, entry: toHex(entry) });
     }
     // The entry itself (design §4).
-    if (n !== ENTRY_SIZE) throw at(`entry is ${n} bytes, want ${ENTRY_SIZE}`, { entry: toHex(entry) });
-    if (entry[0] !== ENTRY_TYPE_RUN_DECLARED) throw at(`unknown entry type 0x${entry[0]!.toString(16).padStart(2, '0')}`, { entry: toHex(entry) });
+    if (n !== ENTRY_SIZE) throw at(k, `entry is ${n} bytes, want ${ENTRY_SIZE}`, { entry: toHex(entry) });
+    if (entry[0] !== ENTRY_TYPE_RUN_DECLARED) throw at(k, `unknown entry type 0x${entry[0]!.toString(16).padStart(2, '0')}`, { entry: toHex(entry) });
     const time = readTime(bundle, o + 2);
-    if (!Number.isSafeInteger(time)) throw at('entry time is above 2^53-1', { entry: toHex(entry) });
-    if (time < lastTime) throw at(`time ${time} is before the previous entry's ${lastTime}`, { expected: `≥ ${lastTime}`, found: time });
+    if (!Number.isSafeInteger(time)) throw at(k, 'entry time is above 2^53-1', { entry: toHex(entry) });
+    if (time < lastTime) throw at(k, `time ${time} is before the previous entry's ${lastTime}`, { expected: `≥ ${lastTime}`, found: time });
     const earlier = ids.add(bundle, o + 2 + 9);
     if (earlier >= 0) {
-      throw at(`identity ${formatIdentity(entry.subarray(9))} was already logged at index ${earlier}`, { identity: formatIdentity(entry.subarray(9)), earlier });
+      const identity = formatIdentity(entry.subarray(9));
+      throw at(k, `identity ${identity} was already logged at index ${earlier}`, { identity, earlier });
     }
     lastTime = time;
     o += ENTRY_WITH_PREFIX;
@@ -258,6 +259,29 @@ function checkBundle(
     throw fail(`bundle ${b}: ${bundle.length - o} bytes after its ${width} entries`, { index: b * TILE_WIDTH + width, ...urls });
   }
   return lastTime;
+}
+
+const tileWork = new Uint8Array(TILE_WIDTH * HASH_SIZE);
+
+/**
+ * fullTileHash returns the Merkle hash of a full tile's 256 hashes (the tree node 8 levels up,
+ * c2sp.org/tlog-tiles), folding pairs in place in one scratch buffer.
+ */
+function fullTileHash(tile: Uint8Array): Uint8Array {
+  tileWork.set(tile);
+  for (let n = TILE_WIDTH; n > 1; n /= 2) {
+    for (let i = 0; i < n / 2; i++) {
+      const o = 2 * i * HASH_SIZE;
+      tileWork.set(nodeHash(tileWork.subarray(o, o + HASH_SIZE), tileWork.subarray(o + HASH_SIZE, o + 2 * HASH_SIZE)), i * HASH_SIZE);
+    }
+  }
+  return tileWork.slice(0, HASH_SIZE);
+}
+
+/** equalAt tells whether `hash` equals the 32 bytes of `data` at `offset`. */
+function equalAt(hash: Uint8Array, data: Uint8Array, offset: number): boolean {
+  for (let i = 0; i < HASH_SIZE; i++) if (hash[i] !== data[offset + i]) return false;
+  return true;
 }
 
 /** checkTile compares a served tile at level ≥ 1 with the hashes recomputed from the entries. */
