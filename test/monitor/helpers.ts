@@ -41,7 +41,13 @@ export async function monitorSlot(): Promise<MonitorSlot> {
       const db = openStateDb(opts.dbFile, 'monitor');
       const events: MonitorEvent[] = [];
       const { dbFile: _dbFile, ...rest } = opts;
-      const monitor = new Monitor({ ...rest, db, timeoutMs: opts.timeoutMs ?? 5000, onEvent: (e) => events.push(e) });
+      let monitor: Monitor;
+      try {
+        monitor = new Monitor({ ...rest, db, timeoutMs: opts.timeoutMs ?? 5000, onEvent: (e) => events.push(e) });
+      } catch (e) {
+        db.close();
+        throw e;
+      }
       inner = monitorApp(monitor);
       let open = true;
       current = {

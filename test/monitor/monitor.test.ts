@@ -260,3 +260,21 @@ describe('bad logs', () => {
     expect(m.monitor.status()[0]!.trusted).toBe(true);
   });
 });
+
+describe('configuration', () => {
+  it('refuses a peer URL that is not http(s), and a state file that follows the log under another key', async () => {
+    const s = await slot();
+    const codeOf = (fn: () => unknown) => {
+      try {
+        fn();
+        return 'OK';
+      } catch (e) {
+        return isRunproofError(e) ? e.code : String(e);
+      }
+    };
+    expect(codeOf(() => start(s, 'cfg', { url: 'http://127.0.0.1:9', peers: ['ftp://peer.example'] }))).toBe('MALFORMED_REQUEST');
+    expect(codeOf(() => start(s, 'cfg2', { url: 'http://127.0.0.1:9' }))).toBe('OK');
+    const otherKey = parseSignerKey(newSignerKey(logKey.name, sha256(utf8('rotated'))));
+    expect(codeOf(() => start(s, 'cfg2', { url: 'http://127.0.0.1:9', vkey: verifierKey(otherKey) }))).toBe('CONFLICT');
+  });
+});

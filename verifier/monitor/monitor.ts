@@ -105,7 +105,8 @@ export class Monitor {
 
   /**
    * Creates a monitor over an opened state database and registers the logs in it.
-   * @throws RunproofError MALFORMED_KEY if a key is not an Ed25519 log key
+   * @throws RunproofError MALFORMED_KEY if a key is not an Ed25519 log key; MALFORMED_REQUEST
+   *   for a URL that is not http(s); CONFLICT if the state file knows a log under another key
    */
   constructor(opts: MonitorOptions) {
     this.store = new MonitorStore(opts.db);
@@ -117,7 +118,8 @@ export class Monitor {
       this.store.addLog(verifier.name, l.vkey, client.baseUrl);
       return { origin: verifier.name, vkey: l.vkey, url: client.baseUrl, verifier, client, hash: toHex(sha256(utf8(verifier.name))) };
     });
-    this.sources = [...(opts.peers ?? []), ...(opts.witnessUrls ?? [])].map((u) => u.replace(/\/+$/, ''));
+    // LogClient validates each URL (http or https) up front: a typo fails at start, not mid-round.
+    this.sources = [...(opts.peers ?? []), ...(opts.witnessUrls ?? [])].map((u) => new LogClient(u).baseUrl);
     this.evidenceDir = opts.evidenceDir;
     this.webhook = opts.webhook;
     this.now = opts.now ?? (() => Date.now());
