@@ -1,0 +1,67 @@
+/**
+ * Running the load generator (bench/load/worker.ts) as a child process and reading its figures.
+ * The generator never shares a process with the server it measures.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO } from './procs.js';
+
+/** What the load generator sends. */
+export interface LoadConfig {
+  /** `http://127.0.0.1:<port>` (nothing else is accepted). */
+  url: string;
+  kind: 'declaration' | 'identity-batch' | 'declaration-batch' | 'paths' | 'lookup';
+  /** Request path (POST target, GET path, or the lookup prefix ending in `/`). */
+  path: string;
+  /** GET paths to rotate through (kind `paths`). */
+  paths?: string[];
+  /** Items per batch body. */
+  items?: number;
+  /** Bench-log identities 0..lookupCount-1 to look up (kind `lookup`). */
+  lookupCount?: number;
+  connections: number;
+  durationSec: number;
+  /** Upper bound on requests (per run). */
+  maxRequests: number;
+  /** A discarded run first, seconds (0 = none). */
+  warmupSec?: number;
+  /** Keep this many 200 bodies for the harness to check. */
+  sampleBodies?: number;
+}
+
+/** The generator's figures for the measured run. */
+export interface LoadResult {
+  requests: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  seconds: number;
+  /** 2xx answers per second. */
+  perSecond: number;
+  latencyMs: { p50: number; p99: number; max: number; mean: number };
+  statusCodes: Record<string, number>;
+  samples: string[];
+}
+
+const WORKER = join(REPO, 'dist', 'bench', 'load', 'worker.js');
+
+/** runLoad starts the generator, waits for it (killed after the bounds plus 60 s) and returns its figures. */
+export function runLoad(cfg: LoadConfig): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [WORKER, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const limit = (cfg.durationSec + (cfg.warmupSec ?? 0) + 60) * 1000;
+    const timer = setTimeout(() => child.kill('SIGKILL'), limit);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !line.startsWith('{')) return reject(new Error(`load generator exited ${code}: ${err.slice(-2000)}`));
+      resolve(JSON.parse(line) as LoadResult);
+    });
+  });
+}

@@ -1,0 +1,98 @@
+/**
+ * Reads (c2sp.org/tlog-tiles): full level-0 hash tiles (8 KiB), full entry bundles
+ * (11 KiB), and the checkpoint, GET from `runproof-log serve` on the cached bench log, rotating
+ * over many different tiles. Baseline: a bare node:http server answering a fixed 8 KiB buffer.
+ * Also: lookup by identity with a fresh receipt (`GET /v1/identities/<hex>`), against a bare
+ * Hono endpoint answering a fixed JSON object of the same size.
+ */
+import { entriesPath, tilePath } from '../../src/merkle/tiles.js';
+import type { BenchContext, Scenario } from '../lib/context.js';
+import { runLoad, type LoadConfig, type LoadResult } from '../lib/load.js';
+import { builtLog } from '../lib/logs.js';
+import { startBaseline, startLog } from '../lib/procs.js';
+import { checkReceipts } from './single.js';
+
+function clean(r: LoadResult, what: string): LoadResult {
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${what}: ${r.non2xx} non-2xx, ${r.errors} errors (${JSON.stringify(r.statusCodes)})`);
+  return r;
+}
+
+export const reads: Scenario = {
+  name: 'reads',
+  async run(ctx: BenchContext) {
+    const { dir, built } = await builtLog(ctx, ctx.auditEntries);
+    const full = Math.floor(built.entries / 256);
+    const count = Math.min(full, 4000);
+    const tiles = Array.from({ length: count }, (_, i) => '/' + tilePath({ level: 0, index: Math.floor((i * full) / count), width: 256 }));
+    const bundles = Array.from({ length: count }, (_, i) => '/' + entriesPath(Math.floor((i * full) / count), 256));
+    const load = { kind: 'paths' as const, connections: ctx.connections, durationSec: ctx.seconds, warmupSec: ctx.warmup, maxRequests: 5_000_000 };
+
+    const http = await startBaseline('http');
+    let base: LoadResult;
+    try {
+      base = clean(await runLoad({ ...load, url: http.url, path: tiles[0]!, paths: tiles }), 'node:http');
+    } finally {
+      await http.stop();
+    }
+    ctx.say(`bare node:http 8 KiB: ${base.perSecond.toFixed(0)}/s`);
+    const log = await startLog(dir);
+    const got: Record<string, LoadResult> = {};
+    try {
+      const runs: [string, Partial<LoadConfig>][] = [
+        ['hash tiles', { path: tiles[0]!, paths: tiles }],
+        ['entry bundles', { path: bundles[0]!, paths: bundles }],
+        ['checkpoint', { path: '/checkpoint' }],
+      ];
+      for (const [name, extra] of runs) {
+        got[name] = clean(await runLoad({ ...load, ...extra, url: log.url } as LoadConfig), name);
+        ctx.say(`${name}: ${got[name]!.perSecond.toFixed(0)}/s`);
+      }
+    } finally {
+      await log.stop();
+    }
+    for (const [name, r] of Object.entries(got)) {
+      ctx.record({
+        scenario: 'reads (tlog-tiles)',
+        figure: `${name} requests/s`,
+        value: r.perSecond,
+        unit: '/s',
+        baseline: { name: 'bare node:http, fixed 8 KiB', value: base.perSecond, unit: '/s' },
+        target: '≥ 0.8× bare node:http',
+        met: r.perSecond >= 0.8 * base.perSecond,
+        note: `${ctx.connections} connections on a ${built.entries.toLocaleString('en-US')}-entry log${name === 'checkpoint' ? '' : `, rotating over ${count} different full ${name}`}; p99 ${r.latencyMs.p99} ms`,
+      });
+    }
+  },
+};
+
+export const lookup: Scenario = {
+  name: 'lookup',
+  async run(ctx: BenchContext) {
+    const { dir, built } = await builtLog(ctx, ctx.auditEntries);
+    const load = { kind: 'lookup' as const, path: '/v1/identities/', lookupCount: built.entries, connections: ctx.connections, durationSec: ctx.seconds, warmupSec: ctx.warmup, maxRequests: 5_000_000 };
+    const hono = await startBaseline('hono');
+    let base: LoadResult;
+    try {
+      base = clean(await runLoad({ ...load, url: hono.url }), 'bare Hono');
+    } finally {
+      await hono.stop();
+    }
+    const log = await startLog(dir);
+    let r: LoadResult;
+    try {
+      r = clean(await runLoad({ ...load, url: log.url, sampleBodies: 100 }), 'lookup');
+    } finally {
+      await log.stop();
+    }
+    const checked = checkReceipts(r.samples, log.vkey);
+    ctx.say(`lookup: ${r.perSecond.toFixed(0)}/s (bare Hono ${base.perSecond.toFixed(0)}/s)`);
+    ctx.record({
+      scenario: 'lookup by identity (HTTP)',
+      figure: 'requests/s',
+      value: r.perSecond,
+      unit: '/s',
+      baseline: { name: 'bare Hono, fixed answer', value: base.perSecond, unit: '/s' },
+      note: `fresh receipt (inclusion proof in the latest checkpoint) per answer, random identities of a ${built.entries.toLocaleString('en-US')}-entry log, ${ctx.connections} connections, p99 ${r.latencyMs.p99} ms; ${checked} sampled receipts verified offline`,
+    });
+  },
+};

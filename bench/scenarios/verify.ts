@@ -1,0 +1,82 @@
+/**
+ * Receipt verification (the library behind `runproof verify`): many receipts of the cached bench
+ * log, (a) all against one shared checkpoint with one ReceiptVerifier (its signature is verified
+ * once, every inclusion proof every time), (b) each against a different checkpoint, every
+ * signature verified. Baseline: raw Ed25519 verifications with @noble/ed25519, the library the
+ * project uses.
+ */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { readKeyFile } from '../../log-server/keyfile.js';
+import { Log } from '../../log-server/log.js';
+import { decodeEntry } from '../../src/note/entry.js';
+import { formatIdentity } from '../../src/declaration/identity.js';
+import { parseTlogProof } from '../../src/note/tlog-proof.js';
+import { ReceiptVerifier, verifyReceipt } from '../../src/receipt/verify.js';
+import { ed25519VerifyRate } from '../baselines/compute.js';
+import type { BenchContext, Scenario } from '../lib/context.js';
+import { BENCH_ORIGIN } from '../lib/built.js';
+import { builtLog } from '../lib/logs.js';
+
+interface Item {
+  receipt: string;
+  identity: string;
+}
+
+function withIdentity(receipt: string): Item {
+  return { receipt, identity: formatIdentity(decodeEntry(parseTlogProof(receipt).extra!).identity) };
+}
+
+/** rate runs `f` over `items` round-robin for `seconds` (at least one pass); returns calls per second. */
+function rate(items: Item[], seconds: number, f: (x: Item) => void): number {
+  let n = 0;
+  const t = performance.now();
+  const end = t + seconds * 1000;
+  while (performance.now() < end || n < items.length) f(items[n++ % items.length]!);
+  return n / ((performance.now() - t) / 1000);
+}
+
+export const verify: Scenario = {
+  name: 'verify',
+  async run(ctx: BenchContext) {
+    const { dir, built } = await builtLog(ctx, ctx.auditEntries);
+    const dbPath = join(dir, 'log.db');
+    const ro = new Database(dbPath, { readonly: true });
+    const rows = ro.prepare<[], { size: number; note: string }>('SELECT size, note FROM checkpoints WHERE size > 0 ORDER BY size').all();
+    ro.close();
+    const log = Log.open({ dbPath, origin: BENCH_ORIGIN, signer: readKeyFile(join(dir, 'log.key')) });
+    let shared: Item[];
+    let distinct: Item[];
+    try {
+      shared = Array.from({ length: 2000 }, (_, i) => withIdentity(log.receipt(Math.floor((i * 7919 * 127) % built.entries))));
+      distinct = rows.slice(-250).map((row, i) => withIdentity(log.receipt(Math.floor(((i * 7919) % row.size)), row.note)));
+    } finally {
+      await log.close();
+    }
+    const vkey = built.vkey;
+    const secs = Math.min(ctx.seconds, 5);
+    const verifier = new ReceiptVerifier({ vkey });
+    const sharedRate = rate(shared, secs, (x) => verifier.verify(x));
+    const distinctRate = rate(distinct, secs, (x) => verifyReceipt({ ...x, trust: { vkey } }));
+    const base = ed25519VerifyRate(secs);
+    ctx.say(`verify: ${sharedRate.toFixed(0)}/s shared, ${distinctRate.toFixed(0)}/s distinct; raw Ed25519 ${base.toFixed(0)}/s`);
+    ctx.record({
+      scenario: 'receipt verification (library)',
+      figure: 'receipts/s, one shared checkpoint',
+      value: sharedRate,
+      unit: '/s',
+      baseline: { name: 'raw Ed25519 verify (noble)', value: base, unit: '/s' },
+      target: '≥ 5,000 receipts/s',
+      met: sharedRate >= 5000,
+      note: `${shared.length} receipts at random indexes of a ${built.entries.toLocaleString('en-US')}-entry log (${parseTlogProof(shared[0]!.receipt).path.length}-hash inclusion proofs), one ReceiptVerifier: parse, identity, entry, leaf hash and inclusion proof every time, the checkpoint signature once`,
+    });
+    ctx.record({
+      scenario: 'receipt verification (library)',
+      figure: 'receipts/s, distinct checkpoints',
+      value: distinctRate,
+      unit: '/s',
+      baseline: { name: 'raw Ed25519 verify (noble)', value: base, unit: '/s' },
+      note: `${distinct.length} receipts each against a different signed checkpoint, a fresh verifyReceipt() each (every signature verified): bounded by Ed25519`,
+    });
+  },
+};
