@@ -20,16 +20,6 @@ export function isTreeSize(n: number): boolean {
   return Number.isSafeInteger(n) && n >= 0 && n <= MAX_TREE_SIZE;
 }
 
-/** pow2 returns 2^k for an integer 0 ≤ k ≤ 53 (exact). */
-export function pow2(k: number): number {
-  return 2 ** k;
-}
-
-/** shr returns floor(n / 2^k), the `n >> k` of a non-negative safe integer. */
-export function shr(n: number, k: number): number {
-  return Math.floor(n / 2 ** k);
-}
-
 /** isPow2 tells whether the positive integer `n` is a power of two. */
 export function isPow2(n: number): boolean {
   if (n < 1) return false;
@@ -78,14 +68,4 @@ export function trailingOnes(n: number): number {
     k++;
   }
   return k;
-}
-
-/** popCount returns the number of 1 bits of the non-negative integer `n`. */
-export function popCount(n: number): number {
-  let c = 0;
-  while (n > 0) {
-    c += n % 2;
-    n = Math.floor(n / 2);
-  }
-  return c;
 }

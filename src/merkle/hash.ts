@@ -21,16 +21,17 @@ export function sha256(bytes: Uint8Array): Hash {
 /** The root of the empty tree: MTH({}) = SHA-256("") — RFC 6962 §2.1. */
 export const EMPTY_ROOT: Hash = nobleSha256(new Uint8Array(0));
 
-// Scratch buffer for leafHash of small entries; grown on demand. Safe because JavaScript is
+// Scratch buffer for leafHash of entries under 256 bytes. Safe because JavaScript is
 // single-threaded and the hash is computed before the function returns.
-let leafScratch = new Uint8Array(1 + 256);
+const leafScratch = new Uint8Array(1 + 256);
 
 /** leafHash returns SHA-256(0x00 ‖ entry) — RFC 6962 §2.1 / RFC 9162 §2.1.1. */
 export function leafHash(entry: Uint8Array): Hash {
-  if (leafScratch.length < entry.length + 1) leafScratch = new Uint8Array(entry.length + 1);
-  leafScratch[0] = 0x00;
-  leafScratch.set(entry, 1);
-  return nobleSha256(leafScratch.subarray(0, entry.length + 1));
+  // Large entries get their own buffer so the scratch buffer stays small.
+  const buf = entry.length < leafScratch.length ? leafScratch : new Uint8Array(entry.length + 1);
+  buf[0] = 0x00;
+  buf.set(entry, 1);
+  return nobleSha256(buf.subarray(0, entry.length + 1));
 }
 
 // Scratch buffer 0x01 ‖ left ‖ right for nodeHash; reused so a node hash allocates only its result.

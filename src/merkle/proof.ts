@@ -11,7 +11,7 @@ import { RunproofError } from '../errors.js';
 import { toHex } from '../encoding/hex.js';
 import { equalBytes } from '../encoding/utf8.js';
 import { type Hash, EMPTY_ROOT, HASH_SIZE, nodeHash } from './hash.js';
-import { isPow2, isTreeSize, largestPow2Below, MAX_TREE_SIZE } from './bits.js';
+import { isPow2, isTreeSize, largestPow2Below, MAX_TREE_SIZE, trailingOnes } from './bits.js';
 import { type HashReader, type NodeId, checkSize, rangeHashFromHashes, rangeNodes } from './tree.js';
 
 /** A leaf range [lo, hi) whose MTH is one proof element. */
@@ -229,10 +229,9 @@ export function verifyConsistency(oldSize: number, newSize: number, oldRoot: Has
   const path = isPow2(oldSize) ? [oldRoot, ...proof] : [...proof]; // step 2
   let fn = oldSize - 1; // step 3
   let sn = newSize - 1;
-  while (fn % 2 === 1) {
-    fn = (fn - 1) / 2; // step 4
-    sn = Math.floor(sn / 2);
-  }
+  const ones = trailingOnes(fn); // step 4: shift both right while LSB(fn) is set
+  fn = Math.floor(fn / 2 ** ones);
+  sn = Math.floor(sn / 2 ** ones);
   let fr = path[0]!; // step 5
   let sr = path[0]!;
   for (let i = 1; i < path.length; i++) {

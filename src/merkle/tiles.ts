@@ -9,8 +9,8 @@
  */
 import { RunproofError } from '../errors.js';
 import { type Hash, HASH_SIZE, nodeHash } from './hash.js';
-import { isTreeSize, MAX_TREE_SIZE } from './bits.js';
-import { type AsyncHashReader, type HashReader, type NodeId, checkSize } from './tree.js';
+import { isPow2, isTreeSize, MAX_TREE_SIZE } from './bits.js';
+import { type AsyncHashReader, type HashReader, type NodeId, checkSize, nodeEnd } from './tree.js';
 
 /** Tree levels per tile (c2sp.org/tlog-tiles: "tiles of height 8"). */
 export const TILE_HEIGHT = 8;
@@ -35,7 +35,7 @@ export interface Tile {
 export type TilePathInfo = { kind: 'hash'; tile: Tile } | { kind: 'entries'; index: number; width: number };
 
 /**
- * tileSpan returns how many leaves lie before the end of the tile's last hash,
+ * tileEnd returns how many leaves lie before the end of the tile's last hash,
  * (index·256 + width)·256^level — the smallest tree size that contains the tile.
  */
 function tileEnd(level: number, index: number, width: number): number {
@@ -92,7 +92,7 @@ const WIDTH_RE = /^[1-9][0-9]{0,2}$/;
  */
 export function parseTilePath(path: string): TilePathInfo {
   const bad = (why: string) =>
-    new RunproofError('MALFORMED_TILE_PATH', `tile path ${JSON.stringify(path.slice(0, 120))}: ${why}`, { path });
+    new RunproofError('MALFORMED_TILE_PATH', `tile path ${JSON.stringify(String(path).slice(0, 120))}: ${why}`, { path: String(path).slice(0, 200) });
   if (typeof path !== 'string' || path.length > 200) throw bad('too long');
   const parts = path.split('/');
   if (parts[0] !== 'tile' || parts.length < 3) throw bad('want tile/<L>/<N>[.p/<W>]');
@@ -182,7 +182,7 @@ export function changedTiles(oldSize: number, newSize: number): Tile[] {
 export function tileForNode(node: NodeId, size: number): { tile: Tile; start: number; end: number } {
   checkSize(size);
   if (!Number.isSafeInteger(node.level) || node.level < 0 || !Number.isSafeInteger(node.index) || node.index < 0 ||
-      (node.index + 1) * 2 ** node.level > size) {
+      nodeEnd(node) > size) {
     throw new RangeError(`merkle: node ${JSON.stringify(node)} is not complete in a tree of size ${size}`);
   }
   const level = Math.floor(node.level / TILE_HEIGHT);
@@ -202,7 +202,7 @@ export function tileForNode(node: NodeId, size: number): { tile: Tile; start: nu
 export function hashFromTileRange(tileData: Uint8Array, start: number, end: number): Hash {
   const n = end - start;
   if (!Number.isSafeInteger(start) || start < 0 || n < 1 || !Number.isSafeInteger(n) || n > TILE_WIDTH ||
-      Math.log2(n) % 1 !== 0 || start % n !== 0) {
+      !isPow2(n) || start % n !== 0) {
     throw new RangeError(`merkle: [${start}, ${end}) is not an aligned power-of-two range of a tile`);
   }
   if (tileData.length % HASH_SIZE !== 0 || tileData.length < end * HASH_SIZE || tileData.length > TILE_WIDTH * HASH_SIZE) {
