@@ -12,7 +12,6 @@ import { REPO_ROOT } from '../helpers/log-process.js';
 import { testSeed } from '../helpers/fixture-log.js';
 import { MemTree, requestBody, tempDir, testSigner } from '../witness/helpers.js';
 import { GrowingLog } from './growing-log.js';
-import { monitorSlot, type MonitorSlot } from './helpers.js';
 
 const CLI = join(REPO_ROOT, 'dist', 'verifier', 'cli.js');
 const logKey = testSigner('log.example/cli');
@@ -106,12 +105,6 @@ describe('runproof witness', () => {
 });
 
 describe('runproof monitor --once', () => {
-  async function slot(): Promise<MonitorSlot> {
-    const s = await monitorSlot();
-    cleanups.push(() => s.close());
-    return s;
-  }
-
   it('exit 0 for an honest log; the confirm command passes on consistent checkpoints', async () => {
     const log = await serve(new GrowingLog(logKey, new MemTree('honest').append(300)));
     const first = log.publish(100);
@@ -128,15 +121,38 @@ describe('runproof monitor --once', () => {
     expect(confirm.code, confirm.stderr).toBe(0);
   });
 
-  it('exit 1 on a split view, with evidence that an independent runproof consistency --proof confirms (exit 1)', async () => {
+  it('exit 1 on a split view found through a peer monitor process, with evidence that an independent runproof consistency --proof confirms (exit 1)', async () => {
     const base = new MemTree('shared').append(150);
     const one = await serve(new GrowingLog(logKey, base.fork(150, 'one').append(100)));
     const two = await serve(new GrowingLog(logKey, base.fork(150, 'two').append(100)));
     one.publish();
     two.publish();
-    // A peer monitor that was shown branch two.
-    const peer = (await slot()).start({ dbFile: join(tmp.dir, 'peer.db'), logs: [{ url: two.url, vkey }], evidenceDir: join(tmp.dir, 'peer-evidence') });
-    expect((await peer.monitor.followLogs()).map((e) => e.type)).toEqual(['accepted']);
+    // A long-running peer monitor process that is shown branch two and serves its view.
+    const child = spawn(
+      process.execPath,
+      [CLI, 'monitor', '--log', two.url, '--vkey', vkey, '--state', join(tmp.dir, 'peer.db'), '--listen', '127.0.0.1:0', '--interval', '200ms', '--json'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    cleanups.push(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    });
+    const peerUrl = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const line = out.split('\n').find((l) => l.includes('"event":"listening"'));
+        if (line !== undefined) resolve((JSON.parse(line) as { url: string }).url);
+      });
+      void exited.then((c) => reject(new Error(`peer monitor exited ${c}`)));
+    });
+    const peer = { url: peerUrl };
+    for (let i = 0; i < 200; i++) {
+      const status = (await (await fetch(`${peerUrl}/status`)).json()) as { logs: { size: number }[] };
+      if (status.logs[0]?.size === 250) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
 
     const evidenceDir = join(tmp.dir, 'evidence');
     const state = join(tmp.dir, 'm.db');
@@ -155,5 +171,7 @@ describe('runproof monitor --once', () => {
     const again = await runproof(['monitor', '--once', '--log', one.url, '--vkey', vkey, '--state', state]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/^UNTRUSTED /m);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 });
