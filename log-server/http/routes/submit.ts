@@ -4,7 +4,7 @@
  * checkpoint covering it (`Log.submit` resolves after COMMIT), with a C2SP tlog-proof receipt.
  *
  * Input is checked in this order, and nothing reaches the log unless every check passed:
- * bearer token → rate → media type → body size (while reading) → strict JSON → shape/schema.
+ * bearer token → rate → media type → body size (before or while reading) → strict JSON → shape/schema.
  * With `?wait=cosigned` the answer also waits (bounded) for the witness quorum.
  */
 import type { Context, Hono, MiddlewareHandler } from 'hono';
@@ -15,7 +15,7 @@ import { parseStrictJson, type JsonValue } from '../../../src/json/strict.js';
 import type { Sequenced } from '../../log.js';
 import type { AppSettings } from '../context.js';
 import { errorBody, type ErrorBody } from '../errors.js';
-import { limitBody, readBody, requireJson } from '../middleware/body.js';
+import { readBody, requireJson } from '../middleware/body.js';
 
 /** The answer to one accepted submission. */
 export interface SubmitResult {
@@ -83,7 +83,7 @@ function withinItem(e: unknown, prefix: string): unknown {
 
 /** submitRoutes adds the submission endpoints; `guards` run first on each (auth, rate). */
 export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandler[]): void {
-  const all = [...guards, requireJson(), limitBody(s.maxBodyBytes)];
+  const all = [...guards, requireJson()];
   for (const path of SUBMIT_PATHS) for (const g of all) app.post(path, g);
 
   /** answer turns a sequenced entry into the JSON answer, with the (maybe cosigned) receipt. */
@@ -103,14 +103,14 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
   app.post('/v1/declarations', async (c) => {
     const started = performance.now();
     const wait = wantsCosigned(c);
-    const { identity, digest } = declarationIdentity(await readBody(c), { maxBytes: s.maxBodyBytes });
+    const { identity, digest } = declarationIdentity(await readBody(c, s.maxBodyBytes), { maxBytes: s.maxBodyBytes });
     return c.json(await answer(await s.log.submit(digest), identity, wait, started));
   });
 
   app.post('/v1/identities', async (c) => {
     const started = performance.now();
     const wait = wantsCosigned(c);
-    const digest = identityMember(parseStrictJson(await readBody(c), { maxBytes: s.maxBodyBytes }), '$');
+    const digest = identityMember(parseStrictJson(await readBody(c, s.maxBodyBytes), { maxBytes: s.maxBodyBytes }), '$');
     return c.json(await answer(await s.log.submit(digest), formatIdentity(digest), wait, started));
   });
 
@@ -121,7 +121,7 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
     const started = performance.now();
     const wait = wantsCosigned(c);
     const withReceipts = wantsReceipts(c);
-    const items = onlyMember(parseStrictJson(await readBody(c), { maxBytes: s.maxBodyBytes }), 'items', '$');
+    const items = onlyMember(parseStrictJson(await readBody(c, s.maxBodyBytes), { maxBytes: s.maxBodyBytes }), 'items', '$');
     if (!Array.isArray(items)) throw new RunproofError('MALFORMED_REQUEST', 'items must be an array', { path: '$.items' });
     if (items.length > s.maxBatchItems) {
       throw new RunproofError('TOO_LARGE', `a batch holds at most ${s.maxBatchItems} items, got ${items.length}`, { path: '$.items' });
