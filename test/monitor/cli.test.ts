@@ -7,9 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { newSignerKey, verifierKey, SIG_COSIGNATURE_V1 } from '../../src/note/keys.js';
+import { openCheckpoint } from '../../src/note/checkpoint.js';
+import { parseVerifierKey, toVerifier, verifierKey } from '../../src/note/keys.js';
 import { REPO_ROOT } from '../helpers/log-process.js';
-import { testSeed } from '../helpers/fixture-log.js';
 import { MemTree, requestBody, tempDir, testSigner } from '../witness/helpers.js';
 import { GrowingLog } from './growing-log.js';
 
@@ -85,15 +85,18 @@ describe('runproof witness', () => {
     return { url, child, exit };
   }
 
-  it('serves add-checkpoint from a 0600 key, stops cleanly on SIGTERM, and refuses a key readable by others', async () => {
+  it('serves add-checkpoint with a key from runproof keygen --witness, stops cleanly on SIGTERM, and refuses a key readable by others', async () => {
     const keyFile = join(tmp.dir, 'witness.key');
-    writeFileSync(keyFile, newSignerKey('witness.example/cli', testSeed('cli witness'), SIG_COSIGNATURE_V1) + '\n', { mode: 0o600 });
+    const made = await runproof(['keygen', '--witness', '--name', 'witness.example/cli', '--out', keyFile]);
+    expect(made.code, made.stderr).toBe(0);
+    const witnessKey = parseVerifierKey(made.stdout.trim());
     const w = await startWitnessProcess(keyFile);
     const tree = new MemTree('cli').append(12);
     const log = new GrowingLog(logKey, tree);
     const res = await fetch(`${w.url}/add-checkpoint`, { method: 'POST', body: requestBody(0, [], log.publish()) });
     expect(res.status).toBe(200);
-    expect(await res.text()).toMatch(/^\u2014 witness\.example\/cli /);
+    const cosigned = openCheckpoint(log.current + (await res.text()), toVerifier(logKey), [witnessKey]);
+    expect(cosigned.cosignatures.map((c) => c.name)).toEqual(['witness.example/cli']);
     w.child.kill('SIGTERM');
     expect(await w.exit).toBe(0);
 
