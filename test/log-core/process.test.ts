@@ -32,8 +32,8 @@ interface Child {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function startChild(db: string, mode: 'hold' | 'load', salt = ''): Child {
-  const proc = spawn(process.execPath, [CHILD, runtime, db, mode, salt], {
+function startChild(db: string, mode: 'hold' | 'load'): Child {
+  const proc = spawn(process.execPath, [CHILD, runtime, db, mode], {
     env: { ...process.env, LOG_CORE_SIGNER_KEY: SIGNER_KEY },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -95,7 +95,7 @@ describe('crash safety', () => {
     const t = tempDir();
     const acked = new Map<string, number>();
     for (let cycle = 0; cycle < 4; cycle++) {
-      const child = startChild(t.db, 'load', String(cycle));
+      const child = startChild(t.db, 'load');
       await child.waitFor((l) => l.startsWith('ack '));
       await sleep(Math.floor(Math.random() * 300));
       child.proc.kill('SIGKILL');

@@ -98,7 +98,7 @@ describe('entry times', () => {
 describe('answers and pushback', () => {
   it('each answer carries a committed checkpoint whose size covers its index', async () => {
     const seen: number[] = [];
-    const log = fresh({ onCheckpoint: (signed, cp) => seen.push(cp.size) || undefined });
+    const log = fresh({ onCheckpoint: (_signed, cp) => void seen.push(cp.size) });
     const got = await Promise.all(Array.from({ length: 50 }, (_, n) => log.submit(identity(n, 'answers'))));
     for (const s of got) {
       const size = sizeOf(s.checkpoint);
