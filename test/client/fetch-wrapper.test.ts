@@ -90,6 +90,20 @@ describe('runproofFetch body forms', () => {
   }
 });
 
+describe('runproofFetch byte buffers', () => {
+  it('forwards the bytes it declared even if the caller changes its buffer while the log answers', async () => {
+    const { fetch, infos } = wrapped();
+    const before = provider.requests.length;
+    const buf = BYTES.slice();
+    const pending = fetch(`${provider.origin}/v1/chat/completions`, { method: 'POST', headers: HEADERS, body: buf });
+    buf.fill(0x20);
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(Buffer.from(provider.requests[before]!.body).equals(Buffer.from(BYTES))).toBe(true);
+    expect(infos[0]!.status).toBe('declared');
+  });
+});
+
 describe('runproofFetch concurrency', () => {
   it('declares concurrent calls separately: one salt and one receipt each', async () => {
     const { fetch, infos } = wrapped();

@@ -3,8 +3,10 @@
  * the exact body bytes — whatever form the caller gave them in (`fetch(url, init)` or
  * `fetch(request)`; a string, bytes, an ArrayBuffer, a Blob or a ReadableStream body).
  *
- * A ReadableStream can be read only once, so reading one returns the bytes to send instead
- * ({@link OutgoingCall.forward}); every other form is forwarded exactly as the caller gave it.
+ * What is forwarded ({@link OutgoingCall.forward}) is exactly what was read: a string, a Blob or
+ * a Request body is immutable and goes on as the caller gave it; a stream (readable only once)
+ * or a byte buffer (which the caller could change while the log answers) is replaced by the
+ * copy that was read and declared.
  */
 import { RunproofError } from '../../src/errors.js';
 import { concatBytes } from '../../src/encoding/utf8.js';
@@ -26,7 +28,7 @@ export function outgoingCall(input: RequestInfo | URL, init: RequestInit | undef
   const url = new URL(request ? request.url : input instanceof URL ? input.href : String(input));
   const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
   const headers = new Headers(init?.headers !== undefined ? init.headers : request?.headers);
-  let streamed: Uint8Array | undefined;
+  let replacement: Uint8Array | undefined;
 
   return {
     method,
@@ -35,7 +37,9 @@ export function outgoingCall(input: RequestInfo | URL, init: RequestInit | undef
     async body() {
       if (init?.body !== undefined && init.body !== null) {
         const bytes = await bodyBytes(init.body);
-        if (isOneShot(init.body)) streamed = bytes;
+        // Streams can be read once; byte buffers could be changed by the caller while the log
+        // answers. Either way the copy read here is what gets forwarded.
+        if (typeof init.body !== 'string' && !(init.body instanceof Blob)) replacement = bytes;
         return bytes;
       }
       if (init?.body === undefined && request && request.body !== null) {
@@ -44,7 +48,7 @@ export function outgoingCall(input: RequestInfo | URL, init: RequestInit | undef
       return new Uint8Array(0);
     },
     forward() {
-      if (streamed !== undefined) return [input, { ...init, body: streamed as Uint8Array<ArrayBuffer> }];
+      if (replacement !== undefined) return [input, { ...init, body: replacement as Uint8Array<ArrayBuffer> }];
       return [input, init];
     },
   };
@@ -53,9 +57,8 @@ export function outgoingCall(input: RequestInfo | URL, init: RequestInit | undef
 /** bodyBytes returns the bytes a fetch body will be sent as. */
 async function bodyBytes(body: BodyInit): Promise<Uint8Array> {
   if (typeof body === 'string') return new TextEncoder().encode(body);
-  if (body instanceof Uint8Array) return body;
-  if (body instanceof ArrayBuffer) return new Uint8Array(body);
-  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  if (body instanceof ArrayBuffer) return new Uint8Array(body.slice(0));
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength).slice();
   if (body instanceof Blob) return new Uint8Array(await body.arrayBuffer());
   if (body instanceof ReadableStream) return new Uint8Array(await new Response(body).arrayBuffer());
   if (isAsyncIterable(body)) {
@@ -70,11 +73,6 @@ async function bodyBytes(body: BodyInit): Promise<Uint8Array> {
   // FormData and URLSearchParams are not JSON request bodies; their bytes (a random multipart
   // boundary) are not known before sending.
   throw new RunproofError('MAPPING_INVALID', `request body of type ${Object.prototype.toString.call(body)} is not a JSON body`);
-}
-
-/** isOneShot tells whether a body can be read only once (a stream or an async iterable, which Node's fetch accepts). */
-function isOneShot(body: BodyInit): boolean {
-  return body instanceof ReadableStream || isAsyncIterable(body);
 }
 
 function isAsyncIterable(body: unknown): body is AsyncIterable<unknown> {
