@@ -56,6 +56,7 @@ async function main(): Promise<number> {
     quick,
     seconds: quick ? 3 : 10,
     warmup: quick ? 1 : 2,
+    rounds: quick ? 1 : 2,
     connections: 32,
     dataDir,
     auditEntries: quick ? 100_000 : 1_000_000,

@@ -8,6 +8,8 @@ export interface BenchContext {
   seconds: number;
   /** Seconds of discarded warm-up load before each measured run. */
   warmup: number;
+  /** Alternating rounds of figure and baseline; the best of each is kept. */
+  rounds: number;
   /** Connections of the HTTP load generator. */
   connections: number;
   /** Scratch and cached-log directory (under data/, which git ignores). */

@@ -11,6 +11,7 @@ import type { BenchContext, Scenario } from '../lib/context.js';
 import { runLoad, type LoadResult } from '../lib/load.js';
 import { freshDir } from '../lib/logs.js';
 import { startBaseline, startLog } from '../lib/procs.js';
+import { alternate, rates } from '../lib/compare.js';
 
 /** checkReceipts verifies sampled answers' receipts offline; throws if any fails. */
 export function checkReceipts(samples: string[], vkey: string): number {
@@ -37,29 +38,29 @@ export const single: Scenario = {
   async run(ctx: BenchContext) {
     const load = { kind: 'declaration' as const, path: '/v1/declarations', connections: ctx.connections, durationSec: ctx.seconds, warmupSec: ctx.warmup, maxRequests: 2_000_000 };
     const hono = await startBaseline('hono');
+    const log = await startLog(freshDir(ctx, 'single'));
     let base: LoadResult;
+    let r: LoadResult;
+    let size: number;
+    let all: { base: number[]; subject: number[] };
     try {
-      base = await runLoad({ ...load, url: hono.url });
+      ({ base, subject: r, all } = await alternate(
+        ctx.rounds,
+        () => runLoad({ ...load, url: hono.url }),
+        () => runLoad({ ...load, url: log.url, sampleBodies: 200 }),
+      ));
+      size = await treeSize(log.url);
     } finally {
       await hono.stop();
+      await log.stop();
     }
     clean(base, 'bare Hono');
     ctx.say(`bare Hono: ${base.perSecond.toFixed(0)}/s`);
-
-    const log = await startLog(freshDir(ctx, 'single'));
-    let r: LoadResult;
-    let size: number;
-    try {
-      r = await runLoad({ ...load, url: log.url, sampleBodies: 200 });
-      size = await treeSize(log.url);
-    } finally {
-      await log.stop();
-    }
     clean(r, 'runproof-log');
     const checked = checkReceipts(r.samples, log.vkey);
     if (size < r.ok) throw new Error(`the log holds ${size} entries but answered ${r.ok} submissions`);
     ctx.say(`runproof-log: ${r.perSecond.toFixed(0)}/s, p99 ${r.latencyMs.p99} ms`);
-    const note = `${ctx.connections} connections, ${r.ok.toLocaleString('en-US')} receipts in ${r.seconds} s, ${checked} sampled receipts verified offline, log size ${size} ≥ answers`;
+    const note = `${ctx.connections} connections; best of ${ctx.rounds} alternating rounds (runproof ${rates(all.subject)}/s; bare Hono ${rates(all.base)}/s); ${r.ok.toLocaleString('en-US')} receipts in ${r.seconds} s, ${checked} sampled receipts verified offline, log size ${size} ≥ answers`;
     ctx.record({
       scenario: 'single declarations (HTTP)',
       figure: 'submissions/s',
