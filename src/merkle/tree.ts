@@ -121,6 +121,7 @@ export function treeRoot(size: number, read: HashReader): Hash {
  * of the tree of size + leafHashes.length, and `newNodes`: every perfect-subtree hash that
  * exists in the new tree but not the old one (the new leaves included), in the order created —
  * exactly what a sequencer must add to its stored hashes or tiles, without reading any back.
+ * The new root is `rootFromHashes(result.size, result.rightEdge)`.
  */
 export function appendLeaves(
   rightEdge: readonly Hash[],

@@ -175,6 +175,22 @@ describe('hashes read from tiles', () => {
     }
   });
 
+  it('locate any complete node of any size in its tile (tileForNode + hashFromTileRange)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: MAX }), fc.integer({ min: 0, max: 16 }), fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), (size, lv, f) => {
+        const level = Math.min(lv, Math.floor(Math.log2(size)));
+        const index = Math.floor(f * Math.floor(size / 2 ** level));
+        const { tile, start, end } = tileForNode({ level, index }, size);
+        expect(isTileOfSize(tile, size)).toBe(true);
+        expect(tile.level).toBe(Math.floor(level / 8));
+        expect(end - start).toBe(2 ** (level % 8));
+        const lo = index * 2 ** level;
+        expect(toHex(hashFromTileRange(server(size).read(tile), start, end))).toBe(toHex(ref.mth(lo, lo + 2 ** level)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('give proofs that verify (sync and async readers agree)', async () => {
     for (const size of [1, 255, 256, 257, 65535, 65536, 65537]) {
       const root = ref.mth(0, size);
