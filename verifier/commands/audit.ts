@@ -7,6 +7,7 @@ import cliProgress from 'cli-progress';
 import type { AuditReport } from '../audit/audit.js';
 import { audit } from '../audit/audit.js';
 import { dirStateStore } from '../audit/state-dir.js';
+import { nodeFetch } from '../audit/node-fetch.js';
 import { LogClient } from '../log-client.js';
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError } from '../exit.js';
@@ -81,7 +82,7 @@ export async function run(args: string[]): Promise<number> {
   const started = performance.now();
   try {
     const trust = trustFromArgs(values, 'audit');
-    const client = new LogClient(values.log);
+    const client = new LogClient(values.log, { fetch: nodeFetch(concurrency * 2) });
     let barStarted = false;
     const report = await audit(client, {
       trust,
