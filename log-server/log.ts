@@ -96,6 +96,12 @@ export class Log {
       throw new RunproofError('NOT_FOUND', `log database ${dbPath} does not exist; create it first (runproof-log init, or the create option)`);
     }
     const clock = opts.clock ?? Date.now;
+    const batchIntervalMs = opts.batchIntervalMs ?? 2;
+    const maxBatch = opts.maxBatch ?? 4096;
+    const maxPending = opts.maxPending ?? 200_000;
+    if (!(batchIntervalMs >= 0) || !Number.isSafeInteger(maxBatch) || maxBatch < 1 || !Number.isSafeInteger(maxPending) || maxPending < 1) {
+      throw new Error(`log: bad sequencer options (batchIntervalMs ${batchIntervalMs}, maxBatch ${maxBatch}, maxPending ${maxPending})`);
+    }
     const lock = acquireWriterLock(dbPath);
     let db: Database.Database | undefined;
     try {
@@ -110,9 +116,9 @@ export class Log {
         origin,
         signer,
         clock,
-        batchIntervalMs: opts.batchIntervalMs ?? 2,
-        maxBatch: opts.maxBatch ?? 4096,
-        maxPending: opts.maxPending ?? 200_000,
+        batchIntervalMs,
+        maxBatch,
+        maxPending,
         edge,
         latest,
         readEntry: (index) => log!.entryAt(index),

@@ -4,7 +4,6 @@
  * knows nothing about Merkle trees — the right edge (right-edge.ts) and the sequencer decide
  * what to write, and the sequencer owns the transaction.
  */
-import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { RunproofError } from '../../src/errors.js';
 import { migrate } from './migrate.js';
@@ -18,16 +17,13 @@ export interface BlobRow {
 /**
  * openDatabase opens (or with `create`, creates) the log database with the pragmas the log
  * relies on — WAL, synchronous=FULL (a COMMIT is on disk before it returns), foreign keys — and
- * brings its schema up to date.
- * @throws RunproofError NOT_FOUND if the file is absent and `create` is not set
+ * brings its schema up to date. Without `create` the file must exist.
+ * @throws RunproofError UNAVAILABLE if the file cannot be opened or written; CONFLICT if its schema is newer
  */
 export function openDatabase(dbPath: string, create: boolean): Database.Database {
-  if (!create && !existsSync(dbPath)) {
-    throw new RunproofError('NOT_FOUND', `log database ${dbPath} does not exist; create it first (runproof-log init, or the create option)`);
-  }
   let db: Database.Database;
   try {
-    db = new Database(dbPath, { timeout: 1000 });
+    db = new Database(dbPath, { timeout: 1000, fileMustExist: !create });
   } catch (cause) {
     throw storageError(dbPath, cause);
   }

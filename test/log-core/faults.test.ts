@@ -3,6 +3,7 @@
  * batch fail with UNAVAILABLE and writes nothing (size, tiles, checkpoints, identities all
  * unchanged); once the fault is gone the same log keeps working and stays consistent.
  */
+import { mkdirSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
 import { equalBytes } from '../../src/encoding/utf8.js';
@@ -10,6 +11,7 @@ import { verifyConsistency } from '../../src/merkle/proof.js';
 import { tilesForSize } from '../../src/merkle/tiles.js';
 import type { Signer } from '../../src/note/keys.js';
 import { Log, type Sequenced } from '../../log-server/log.js';
+import { acquireWriterLock } from '../../log-server/storage/lock.js';
 import { ORIGIN, identity, openLog, oracleLeaf, oracleMth, signer, tempDir } from './helpers.js';
 
 /** snapshot records everything a failed batch must not change. */
@@ -108,7 +110,10 @@ describe('storage faults', () => {
   it('a database file that cannot be opened for writing is UNAVAILABLE at open', () => {
     const t = tempDir();
     // A directory where the database file should be: SQLite cannot open it (SQLITE_CANTOPEN).
-    expect(() => openLog(t.dir)).toThrow(expect.objectContaining({ code: 'UNAVAILABLE' }));
+    mkdirSync(t.db);
+    expect(() => openLog(t.db)).toThrow(expect.objectContaining({ code: 'UNAVAILABLE' }));
+    // The failed open released its lock.
+    acquireWriterLock(t.db).release();
     t.cleanup();
   });
 });
