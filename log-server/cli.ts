@@ -26,16 +26,8 @@ async function serveCommand(args: string[]): Promise<number> {
     return 0;
   }
   const server = await startLogServer(cfg, print);
-  const size = server.log.size;
-  print(`origin: ${server.origin}`);
-  print(`verifier key: ${server.vkey}`);
-  print(`tree size: ${size}`);
-  print(`checkpoint: ${server.url}/checkpoint`);
-  print(`submit: POST ${server.url}/v1/declarations`);
-  print(`api: ${server.url}/openapi.json`);
-  print(`listening: ${server.url}`);
-
-  return new Promise<number>((resolve) => {
+  // Handlers go in before "listening:" is printed: whoever waits for that line may signal at once.
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) {
@@ -55,6 +47,14 @@ async function serveCommand(args: string[]): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
   });
+  print(`origin: ${server.origin}`);
+  print(`verifier key: ${server.vkey}`);
+  print(`tree size: ${server.log.size}`);
+  print(`checkpoint: ${server.url}/checkpoint`);
+  print(`submit: POST ${server.url}/v1/declarations`);
+  print(`api: ${server.url}/openapi.json`);
+  print(`listening: ${server.url}`);
+  return stopped;
 }
 
 async function main(argv: string[]): Promise<number> {
