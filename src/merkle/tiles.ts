@@ -93,7 +93,7 @@ const WIDTH_RE = /^[1-9][0-9]{0,2}$/;
 export function parseTilePath(path: string): TilePathInfo {
   const bad = (why: string) =>
     new RunproofError('MALFORMED_TILE_PATH', `tile path ${JSON.stringify(String(path).slice(0, 120))}: ${why}`, { path: String(path).slice(0, 200) });
-  if (typeof path !== 'string' || path.length > 200) throw bad('too long');
+  if (typeof path !== 'string' || path.length > 200) throw bad('not a string of at most 200 characters');
   const parts = path.split('/');
   if (parts[0] !== 'tile' || parts.length < 3) throw bad('want tile/<L>/<N>[.p/<W>]');
   const levelText = parts[1]!;
