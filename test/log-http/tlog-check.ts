@@ -36,6 +36,20 @@ export function getterFor(fetchPath: (path: string) => Promise<Response> | Respo
   };
 }
 
+/** getAll fetches paths, a few at a time, answers in order. */
+async function getAll(get: Getter, paths: string[]): Promise<Got[]> {
+  const out: Got[] = new Array<Got>(paths.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const k = next++;
+      out[k] = await get(paths[k]!);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return out;
+}
+
 /** The tile index written as tlog-tiles path elements: 3-digit groups, `x` on all but the last. */
 export function indexPath(n: number): string {
   let s = String(n);
@@ -82,11 +96,15 @@ export async function checkTlog(get: Getter, vkey: string, size: number): Promis
   // Entry bundles: floor(size/256) full ones and a partial one of size % 256 entries.
   const entries: Uint8Array[] = [];
   const fullBundles = Math.floor(size / 256);
+  const bundlePaths: { p: string; width: number }[] = [];
   for (let n = 0; n <= fullBundles; n++) {
     const width = n < fullBundles ? 256 : size % 256;
-    if (width === 0) break;
-    const got = await get(path('entries', n, width));
-    expect(got.status, path('entries', n, width)).toBe(200);
+    if (width > 0) bundlePaths.push({ p: path('entries', n, width), width });
+  }
+  const bundles = await getAll(get, bundlePaths.map((b) => b.p));
+  for (const [k, { p, width }] of bundlePaths.entries()) {
+    const got = bundles[k]!;
+    expect(got.status, p).toBe(200);
     expect(got.headers.get('content-type')).toBe('application/octet-stream');
     if (width === 256) expect(got.headers.get('cache-control')).toContain('immutable');
     for (const e of parseBundle(got.bytes, width)) {
@@ -114,10 +132,14 @@ export async function checkTlog(get: Getter, vkey: string, size: number): Promis
     const nodes = levels[8 * L] ?? [];
     const full = Math.floor(size / 256 ** (L + 1));
     const partial = Math.floor(size / 256 ** L) % 256;
+    const widths: number[] = [];
     for (let n = 0; n <= full; n++) {
       const width = n < full ? 256 : partial;
-      if (width === 0) break;
-      const got = await get(path(L, n, width));
+      if (width > 0) widths.push(width);
+    }
+    const tiles = await getAll(get, widths.map((w, n) => path(L, n, w)));
+    for (const [n, width] of widths.entries()) {
+      const got = tiles[n]!;
       expect(got.status, path(L, n, width)).toBe(200);
       expect(got.headers.get('content-type')).toBe('application/octet-stream');
       expect(got.headers.get('cache-control')).toBe(width === 256 ? 'public, max-age=31536000, immutable' : 'public, max-age=60');
