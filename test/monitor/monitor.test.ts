@@ -13,6 +13,7 @@ import { isRunproofError } from '../../src/errors.js';
 import { sha256 } from '../../src/merkle/hash.js';
 import { verifyConsistency } from '../../src/merkle/proof.js';
 import { openCheckpoint } from '../../src/note/checkpoint.js';
+import { decodeEntry, encodeEntry } from '../../src/note/entry.js';
 import { newSignerKey, parseSignerKey, toVerifier, verifierKey } from '../../src/note/keys.js';
 import type { MonitorEvent } from '../../verifier/monitor/monitor.js';
 import { buildFixtureLog } from '../helpers/fixture-log.js';
@@ -219,6 +220,27 @@ describe('bad logs', () => {
       const doc = JSON.parse(readFileSync(join(alert.evidence, 'evidence.json'), 'utf8'));
       expect(doc.violations.length, name).toBeGreaterThan(0);
       expect(m.monitor.status()[0]!.trusted).toBe(false);
+    }
+  });
+
+  it('entry rules hold across rounds and restarts: an identity from an earlier round, or a time before the last checked entry', async () => {
+    for (const [name, bad] of [
+      ['repeat', (t: MemTree) => encodeEntry({ type: 1, timestamp: 1_770_000_000_000, identity: decodeEntry(t.entry(3)).identity })],
+      ['earlier', (t: MemTree) => encodeEntry({ type: 1, timestamp: decodeEntry(t.entry(9)).timestamp - 1, identity: sha256(utf8('fresh')) })],
+    ] as const) {
+      const log = await serve(new GrowingLog(logKey, new MemTree(name).append(10)));
+      log.publish();
+      const s = await slot();
+      expect((await start(s, name, { url: log.url }).monitor.round()).exitCode).toBe(0);
+      log.tree.appendEntry(bad(log.tree));
+      log.publish();
+      // A restart in between: the rules' state comes from the state file.
+      const r = await start(s, name, { url: log.url }).monitor.round();
+      expect(r.exitCode, name).toBe(1);
+      const alert = onlyAlert(r.events);
+      expect(alert.kind).toBe('bad-entries');
+      const doc = JSON.parse(readFileSync(join(alert.evidence, 'evidence.json'), 'utf8'));
+      expect(doc.violations).toEqual([expect.objectContaining({ index: 10, rule: name === 'repeat' ? 'duplicate-identity' : 'time-decreased' })]);
     }
   });
 

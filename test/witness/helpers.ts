@@ -48,6 +48,13 @@ export class MemTree {
     return this;
   }
 
+  /** appendEntry adds one given entry (e.g. a repeated identity or an earlier time). */
+  appendEntry(entry: Uint8Array): this {
+    this.entries.push(entry);
+    this.leaves.push(leafHash(entry));
+    return this;
+  }
+
   /** fork returns a copy of the first `at` entries whose later entries use another salt. */
   fork(at: number, salt: string): MemTree {
     const t = new MemTree(salt);
