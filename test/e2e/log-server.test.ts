@@ -3,6 +3,7 @@
  * many concurrent submitters, restart, a SIGKILL in the middle of a load, a second server on the
  * same database, an unsafe key file. Receipts and checkpoints are checked with the core only.
  */
+import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fromBase64 } from '../../src/encoding/base64.js';
@@ -175,6 +176,28 @@ describe('runproof-log serve (built, real HTTP)', () => {
       if (size === 0) continue;
       verifyConsistency(size, now.cp.size, root, now.cp.root, await consistencyProof(q.url, size, now.cp.size));
     }
+  });
+
+  it('enforces --rate per client address and RUNPROOF_TOKEN_HASH tokens over real HTTP', async () => {
+    const token = 'e2e-token-1';
+    const p = await start({ args: ['--rate', '1/s'], env: { RUNPROOF_TOKEN_HASH: `sha256:${createHash('sha256').update(token).digest('hex')}` } });
+    const post = (auth?: string) =>
+      fetch(`${p.url}/v1/identities`, {
+        method: 'POST',
+        body: JSON.stringify({ identity: `sha256:${'fe'.repeat(32)}` }),
+        headers: { 'content-type': 'application/json', ...(auth !== undefined ? { authorization: auth } : {}) },
+      });
+    expect((await post()).status).toBe(401);
+    expect((await post('Bearer nope')).status).toBe(403);
+    expect((await post(`Bearer ${token}`)).status).toBe(200);
+    // a burst right after: the bucket (1 token, 1 per second) refuses at least some of them
+    const burst = await Promise.all([1, 2, 3, 4, 5].map(() => post(`Bearer ${token}`)));
+    const limited = burst.find((r) => r.status === 429)!;
+    expect(limited).toBeDefined();
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await fetch(`${p.url}/checkpoint`)).status).toBe(200);
+    expect((await checkpoint(p)).cp.size).toBe(1); // the same identity each time: one entry
   });
 
   it('refuses a second server on the same database', async () => {
