@@ -12,7 +12,10 @@ import { LogClient } from '../../verifier/log-client.js';
 import { audit } from '../../verifier/audit/audit.js';
 import { dirStateStore } from '../../verifier/audit/state-dir.js';
 import { IdentitySet } from '../../verifier/audit/identity-set.js';
-import { buildFixtureLog, type FixtureOptions } from '../helpers/fixture-log.js';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { parsePolicy } from '../../src/note/policy.js';
+import { verifierKey } from '../../src/note/keys.js';
+import { buildFixtureLog, testWitness, type FixtureOptions } from '../helpers/fixture-log.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -92,6 +95,45 @@ describe('audit of an honest log', () => {
       return undefined;
     });
     expect(isRunproofError(e, 'AUDIT_FAILED')).toBe(true);
+  });
+});
+
+describe('audit under a trust policy', () => {
+  const w = testWitness('audit-witness.example');
+  it('passes when the quorum is met and reports the witness; QUORUM_NOT_MET otherwise', async () => {
+    await withLog({ size: 300, witnesses: [w], cosignTime: 1_760_000_900 }, async (url, vkey) => {
+      const policy = parsePolicy(`log ${vkey}\nwitness W ${verifierKey(w)}\nquorum W\n`);
+      const report = await audit(new LogClient(url), { trust: { policy } });
+      expect(report.witnesses).toEqual([{ name: 'W', timestamp: 1_760_000_900_000 }]);
+    });
+    await withLog({ size: 300 }, async (url, vkey) => {
+      const policy = parsePolicy(`log ${vkey}\nwitness W ${verifierKey(w)}\nquorum W\n`);
+      await expect(audit(new LogClient(url), { trust: { policy } })).rejects.toMatchObject({ code: 'QUORUM_NOT_MET' });
+    });
+  });
+});
+
+describe('audit state directory', () => {
+  it('ignores bytes of an interrupted append, and refuses state of another log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runproof-audit-'));
+    dirs.push(dir);
+    await withLog({ size: 2_000 }, (url, vkey) => audit(new LogClient(url), { trust: { vkey }, state: dirStateStore(dir) }));
+    const saved = JSON.parse(readFileSync(join(dir, 'progress.json'), 'utf8')) as { bundles: number };
+    expect(saved.bundles).toBe(7);
+    appendFileSync(join(dir, 'identities.bin'), new Uint8Array(100)); // a crash mid-append
+    appendFileSync(join(dir, 'tiles.bin'), new Uint8Array(7));
+    const again = await withLog({ size: 2_000 }, (url, vkey) => audit(new LogClient(url), { trust: { vkey }, state: dirStateStore(dir) }));
+    expect(again.resumedFrom).toBe(7 * 256);
+    expect(readFileSync(join(dir, 'identities.bin')).length).toBe(7 * 256 * 32);
+    const other = await withLog({ size: 10, origin: 'other.example/log' }, async (url, vkey) => {
+      try {
+        await audit(new LogClient(url), { trust: { vkey }, state: dirStateStore(dir) });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    });
+    expect(isRunproofError(other, 'MALFORMED_REQUEST')).toBe(true);
   });
 });
 
