@@ -70,13 +70,18 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
   const opened = log;
   if (!dbExists) say(`created database ${cfg.dbPath}`);
   if (cfg.witnesses.length > 0) {
-    pool = new WitnessPool({
-      origin,
-      witnesses: cfg.witnesses,
-      timeoutMs: cfg.witnessTimeoutMs,
-      consistencyProof: (m, n) => opened.consistencyProof(m, n),
-      log: (msg) => process.stderr.write(`runproof-log: witness: ${msg}\n`),
-    });
+    try {
+      pool = new WitnessPool({
+        origin,
+        witnesses: cfg.witnesses,
+        timeoutMs: cfg.witnessTimeoutMs,
+        consistencyProof: (m, n) => opened.consistencyProof(m, n),
+        log: (msg) => process.stderr.write(`runproof-log: witness: ${msg}\n`),
+      });
+    } catch (e) {
+      await opened.close();
+      throw e;
+    }
     pool.onCheckpoint(opened.latest().signed);
   }
 
