@@ -6,11 +6,17 @@ import { REPO } from './procs.js';
 
 /** What DIR/bench.json records. */
 export interface BuiltLog {
+  /** Entries wanted. */
+  target: number;
+  /** Entries the log holds (below target when a build's time budget ran out; a later build resumes). */
   entries: number;
+  complete: boolean;
   schema: string;
   origin: string;
   vkey: string;
+  /** Seconds spent building, over all (resumed) builds. */
   buildSeconds: number;
+  /** Build rate of the last build session. */
   entriesPerSecond: number;
 }
 
@@ -25,11 +31,11 @@ export function schemaKey(): string {
   return h.digest('hex').slice(0, 16);
 }
 
-/** readBuilt returns DIR's record if it holds a usable log of `entries`. */
-export function readBuilt(dir: string, entries: number): BuiltLog | undefined {
+/** readBuilt returns DIR's record if it holds a log built towards `target` entries with this schema (complete or not). */
+export function readBuilt(dir: string, target: number): BuiltLog | undefined {
   const f = join(dir, 'bench.json');
   if (!existsSync(f)) return undefined;
-  const b = JSON.parse(readFileSync(f, 'utf8')) as BuiltLog;
-  return b.entries === entries && b.schema === schemaKey() ? b : undefined;
+  const b = JSON.parse(readFileSync(f, 'utf8')) as Partial<BuiltLog>;
+  return b.target === target && b.schema === schemaKey() ? (b as BuiltLog) : undefined;
 }
 

@@ -18,6 +18,8 @@ export interface BenchContext {
   auditEntries: number;
   /** Entries of the large-log scenario. */
   largeEntries: number;
+  /** Longest the large log's build may take in this run (it resumes in the next). */
+  largeBudgetSeconds: number;
   /** Print a progress line. */
   say(line: string): void;
   /** Record a figure. */

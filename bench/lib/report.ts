@@ -20,6 +20,8 @@ export interface Figure {
   target?: string;
   met?: boolean;
   note?: string;
+  /** The target is an absolute rate or time (not a ratio), so the machine factor bears on it. */
+  absolute?: boolean;
 }
 
 /** The machine a run came from. */
@@ -66,8 +68,26 @@ function fmt(n: number, unit: string): string {
   return `${n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 })} ${unit}`.trim();
 }
 
+/**
+ * machineFactor is the geometric mean of the calibration ratios (this run ÷ the issue's quiet
+ * machine): 1 on a quiet machine, 0.1 when this run got a tenth of it.
+ */
+export function machineFactor(figures: Figure[]): number | undefined {
+  const r = figures.filter((f) => f.scenario === 'machine calibration' && f.ratio !== undefined).map((f) => f.ratio!);
+  if (r.length === 0) return undefined;
+  return Math.exp(r.reduce((a, x) => a + Math.log(x), 0) / r.length);
+}
+
+/** adjusted is what an absolute figure would be on the quiet reference machine (÷ factor, × for times). */
+function adjusted(f: Figure, factor: number | undefined): string {
+  if (!f.absolute || factor === undefined) return '—';
+  const v = f.unit === 'ms' ? f.value * factor : f.value / factor;
+  return fmt(v, f.unit);
+}
+
 /** markdown renders the results table and the machine line. */
 export function markdown(figures: Figure[], m: Machine, info: { started: string; seconds: number; mode: string }): string {
+  const factor = machineFactor(figures);
   const rows = figures.map((f) =>
     [
       f.scenario,
@@ -76,6 +96,7 @@ export function markdown(figures: Figure[], m: Machine, info: { started: string;
       f.baseline ? `${f.baseline.name}: ${fmt(f.baseline.value, f.baseline.unit)}` : '—',
       f.ratio !== undefined ? `${f.ratio.toFixed(2)}×` : '—',
       f.target ?? '—',
+      adjusted(f, factor),
       f.met === undefined ? '—' : f.met ? '**met**' : '**not met**',
     ].join(' | '),
   );
@@ -85,9 +106,12 @@ export function markdown(figures: Figure[], m: Machine, info: { started: string;
     '',
     `Run ${info.started} (${info.mode}, ${info.seconds.toFixed(0)} s) on ${m.nproc} × ${m.cpu}, ${m.memory}, Node ${m.node}; load average at the end: ${m.loadAverage}.`,
     'Every figure stands beside a baseline measured in the same run on the same machine; compare the ratios.',
+    factor === undefined
+      ? ''
+      : `Machine factor ${factor.toFixed(2)}: this run got ${(factor * 100).toFixed(0)}% of the quiet machine the issue's reference figures came from (geometric mean of the calibration rows). "Adjusted" divides absolute rates by it (multiplies times) — an estimate for a quiet machine; "result" judges the raw figure.`,
     '',
-    '| scenario | figure | value | baseline (same run) | ratio | target | result |',
-    '|---|---|---|---|---|---|---|',
+    '| scenario | figure | value | baseline (same run) | ratio | target | adjusted | result |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r} |`),
     '',
     ...(notes.length > 0 ? ['Notes:', '', ...notes, ''] : []),
@@ -98,7 +122,7 @@ export function markdown(figures: Figure[], m: Machine, info: { started: string;
 export function writeResults(dir: string, figures: Figure[], info: { started: string; seconds: number; mode: string }): string {
   const m = machine();
   const md = markdown(figures, m, info);
-  writeFileSync(`${dir}/results.json`, JSON.stringify({ ...info, machine: m, figures }, null, 2) + '\n');
+  writeFileSync(`${dir}/results.json`, JSON.stringify({ ...info, machine: m, machineFactor: machineFactor(figures), figures }, null, 2) + '\n');
   writeFileSync(`${dir}/results.md`, md);
   return md;
 }

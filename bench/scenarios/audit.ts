@@ -33,6 +33,7 @@ export const audit: Scenario = {
       unit: '/s',
       baseline: { name: 'raw SHA-256 Merkle root, one core', value: base, unit: 'leaves/s' },
       target: '≥ 300,000 entries/s',
+      absolute: true,
       met: report.entriesPerSecond >= 300_000,
       note: `audit's own timer ${report.seconds.toFixed(2)} s; the whole CLI run including Node start-up ${(r.ms / 1000).toFixed(2)} s (${wall.toFixed(0)} entries/s); the server runs on the same 2 cores`,
     });

@@ -21,7 +21,7 @@ function diskBytes(dir: string): number {
 export const large: Scenario = {
   name: 'large',
   async run(ctx: BenchContext) {
-    const { dir, built } = await builtLog(ctx, ctx.largeEntries);
+    const { dir, built } = await builtLog(ctx, ctx.largeEntries, ctx.largeBudgetSeconds);
     const empty = await startLog(freshDir(ctx, 'empty'));
     const emptyMs = empty.startMs;
     await empty.stop();
@@ -45,7 +45,7 @@ export const large: Scenario = {
     const perEntry = diskBytes(dir) / built.entries;
     const n = built.entries.toLocaleString('en-US');
     ctx.say(`large (${n}): start ${startMs.toFixed(0)} ms, RSS ${(rssStart / MB).toFixed(0)}/${(rssAfter / MB).toFixed(0)} MB, ${perEntry.toFixed(0)} B/entry`);
-    const scenario = `large log (${n} entries)`;
+    const scenario = built.complete ? `large log (${n} entries)` : `large log (${n} of the ${built.target.toLocaleString('en-US')} wanted: the build's time budget ran out)`;
     ctx.record({
       scenario,
       figure: 'start-up (spawn → listening)',
@@ -53,6 +53,7 @@ export const large: Scenario = {
       unit: 'ms',
       baseline: { name: 'same on an empty log', value: emptyMs, unit: 'ms' },
       target: '≤ 1 s',
+      absolute: true,
       met: startMs <= 1000,
       note: 'best of three; includes Node start-up and module loading, which the empty-log start-up shows alone',
     });
