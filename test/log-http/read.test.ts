@@ -3,6 +3,7 @@
  * bundles exactly per c2sp.org/tlog-tiles at tree sizes around the first tile boundary, checked
  * by an independent recomputation (./tlog-check.ts); consistency proofs verified by the core.
  */
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromBase64 } from '../../src/encoding/base64.js';
 import { verifyConsistency } from '../../src/merkle/proof.js';
@@ -47,6 +48,20 @@ describe('tlog-tiles read side', () => {
     const res = await t.app.request('/tile/0/000.p/255');
     expect(res.status).toBe(200);
     expect((await res.arrayBuffer()).byteLength).toBe(255 * 32);
+  });
+
+  it('gzips entry bundles for clients that accept gzip, and only them', async () => {
+    const plain = new Uint8Array(await (await t.app.request('/tile/entries/000')).arrayBuffer());
+    const res = await t.app.request('/tile/entries/000', { headers: { 'accept-encoding': 'br, gzip;q=0.5' } });
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    expect(res.headers.get('vary')).toBe('Accept-Encoding');
+    expect(new Uint8Array(gunzipSync(new Uint8Array(await res.arrayBuffer())))).toEqual(plain);
+    const refused = await t.app.request('/tile/entries/000', { headers: { 'accept-encoding': 'gzip;q=0, identity' } });
+    expect(refused.headers.get('content-encoding')).toBeNull();
+    expect(new Uint8Array(await refused.arrayBuffer())).toEqual(plain);
+    // hash tiles are incompressible hashes: never encoded
+    const tile = await t.app.request('/tile/0/000', { headers: { 'accept-encoding': 'gzip' } });
+    expect(tile.headers.get('content-encoding')).toBeNull();
   });
 
   it('answers consistency proofs that the core verifies between every pair of sizes seen', async () => {

@@ -2,6 +2,7 @@
  * The read side, exactly as c2sp.org/tlog-tiles serves it, so any tlog client can read the log:
  * `GET /checkpoint`, `GET /tile/<L>/<N>[.p/<W>]` and `GET /tile/entries/<N>[.p/<W>]`.
  */
+import { gzipSync } from 'node:zlib';
 import type { Hono } from 'hono';
 import { RunproofError } from '../../../src/errors.js';
 import { parseTilePath, TILE_WIDTH } from '../../../src/merkle/tiles.js';
@@ -20,6 +21,17 @@ export function rawPath(url: string): string {
   return q < 0 ? url.slice(start) : url.slice(start, q);
 }
 
+/** acceptsGzip tells whether an Accept-Encoding header allows gzip (RFC 9110 §12.5.3; q=0 refuses). */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  for (const item of header.split(',')) {
+    const [coding, ...params] = item.split(';');
+    if (coding!.trim().toLowerCase() !== 'gzip') continue;
+    return !params.some((p) => /^\s*q\s*=\s*0(\.0{0,3})?\s*$/i.test(p));
+  }
+  return false;
+}
+
 /** readRoutes adds the tlog-tiles endpoints. */
 export function readRoutes(app: Hono, s: AppSettings): void {
   // tlog-tiles "Checkpoints": text/plain; charset=utf-8, "headers SHOULD prevent caching beyond
@@ -36,9 +48,15 @@ export function readRoutes(app: Hono, s: AppSettings): void {
     const data = info.kind === 'hash' ? s.log.readTile(info.tile) : s.log.readEntries(info.index, info.width);
     if (data === undefined) throw new RunproofError('NOT_FOUND', `${path} is beyond the tree (size ${s.log.size})`);
     const width = info.kind === 'hash' ? info.tile.width : info.width;
-    return c.body(data as Uint8Array<ArrayBuffer>, 200, {
-      'Content-Type': 'application/octet-stream',
-      'Cache-Control': width === TILE_WIDTH ? IMMUTABLE : PARTIAL,
-    });
+    const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream', 'Cache-Control': width === TILE_WIDTH ? IMMUTABLE : PARTIAL };
+    // tlog-tiles "Log entries": bundles SHOULD be compressed at the HTTP layer; we gzip when asked.
+    if (info.kind === 'entries') {
+      headers['Vary'] = 'Accept-Encoding';
+      if (acceptsGzip(c.req.header('accept-encoding'))) {
+        headers['Content-Encoding'] = 'gzip';
+        return c.body(gzipSync(data) as Uint8Array<ArrayBuffer>, 200, headers);
+      }
+    }
+    return c.body(data as Uint8Array<ArrayBuffer>, 200, headers);
   });
 }
