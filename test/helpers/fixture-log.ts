@@ -268,7 +268,20 @@ export function buildFixtureLog(opts: FixtureOptions): FixtureLog {
     return bytes;
   }
 
-  function handle(path: string): { status: number; body: Uint8Array | string; headers?: Record<string, string> } {
+  type Answer = { status: number; body: Uint8Array | string; headers?: Record<string, string> };
+  // Answers never change (faults are fixed at build time), so each path is computed once: a
+  // 1M-entry log then serves repeated audits without re-encoding bundles.
+  const answers = new Map<string, Answer>();
+  function cachedHandle(path: string): Answer {
+    let a = answers.get(path);
+    if (a === undefined) {
+      a = handle(path);
+      if (answers.size < 100_000) answers.set(path, a);
+    }
+    return a;
+  }
+
+  function handle(path: string): Answer {
     if (path === '/checkpoint') return { status: 200, body: checkpoint, headers: { 'content-type': 'text/plain; charset=utf-8' } };
     let info;
     try {
@@ -305,7 +318,7 @@ export function buildFixtureLog(opts: FixtureOptions): FixtureLog {
       const server: Server = createServer((req, res) => {
         const path = (req.url ?? '/').split('?')[0]!;
         requests.push(path);
-        const out = req.method === 'GET' ? handle(path) : { status: 405, body: 'method not allowed\n' };
+        const out = req.method === 'GET' ? cachedHandle(path) : { status: 405, body: 'method not allowed\n' };
         res.writeHead(out.status, out.headers ?? { 'content-type': 'text/plain' });
         res.end(out.body);
       });
