@@ -166,6 +166,7 @@ describe('reads', () => {
     await expectRefused(log, () => log.app.request(`/v1/identities/${identityHex(12345)}`), 404, 'NOT_FOUND');
     await expectRefused(log, () => log.app.request(`/v1/identities/${identityHex(999).toUpperCase()}`), 400, 'IDENTITY_MALFORMED');
     await expectRefused(log, () => log.app.request('/v1/identities/abc'), 400, 'IDENTITY_MALFORMED');
+    await expectRefused(log, () => log.app.request(`/v1/identities/%${identityHex(999).slice(0, 1).charCodeAt(0).toString(16)}${identityHex(999).slice(1)}`), 400, 'IDENTITY_MALFORMED');
     await expectRefused(log, () => log.app.request('/v2/nothing'), 404, 'NOT_FOUND');
     await expectRefused(log, () => log.app.request('/v1/declarations'), 404, 'NOT_FOUND');
   });

@@ -10,7 +10,7 @@ import { RunproofError } from '../../../src/errors.js';
 import { decodeEntry } from '../../../src/note/entry.js';
 import { formatIdentity } from '../../../src/declaration/identity.js';
 import type { AppSettings } from '../context.js';
-import { IMMUTABLE } from './read.js';
+import { IMMUTABLE, rawPath } from './read.js';
 
 /** The one value of query parameter `name`, parsed as a canonical decimal. */
 function sizeParam(c: Context, name: string): number {
@@ -29,7 +29,7 @@ function sizeParam(c: Context, name: string): number {
 /** queryRoutes adds `GET /v1/identities/<hex>` and `GET /v1/proofs/consistency`. */
 export function queryRoutes(app: Hono, s: AppSettings): void {
   app.get('/v1/identities/:hex', (c) => {
-    const hex = c.req.param('hex');
+    const hex = rawPath(c.req.url).slice('/v1/identities/'.length); // as sent: no percent-decoding
     let digest: Uint8Array;
     try {
       digest = fromHex(hex, 32, 'identity');
