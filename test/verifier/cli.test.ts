@@ -67,7 +67,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const idOf = (log: ReturnType<typeof buildFixtureLog>, i: number) => `sha256:${Buffer.from(log.entry(i).subarray(9)).toString('hex')}`;
 
-describe('runproof verify', () => {
+describe.concurrent('runproof verify', () => {
   const w1 = testWitness('w1.example');
   const log = buildFixtureLog({ size: 50, witnesses: [w1], cosignTime: 1_760_000_500 });
 
@@ -125,7 +125,7 @@ describe('runproof verify', () => {
   });
 });
 
-describe('runproof consistency', () => {
+describe.concurrent('runproof consistency', () => {
   it('an append-only log is consistent with its old checkpoint, online and offline', async () => {
     await served({ size: 1000, history: [100] }, async (url, log) => {
       const old = file(log.historyCheckpoints[0]!);
@@ -175,7 +175,7 @@ describe('runproof consistency', () => {
   });
 });
 
-describe('runproof audit', () => {
+describe.concurrent('runproof audit', () => {
   it('an honest log exits 0 (gzip bundles, partial tiles gone); --json reports the size', async () => {
     await served({ size: 700, stored: 768, gzip: 'header', partials404: true }, async (url, log) => {
       const r = await runCli(['audit', '--log', url, '--vkey', log.vkey, '--json']);
@@ -223,7 +223,7 @@ describe('runproof audit', () => {
   });
 });
 
-describe('runproof inspect', () => {
+describe.concurrent('runproof inspect', () => {
   const w1 = testWitness('w1.example');
   const log = buildFixtureLog({ size: 20, witnesses: [w1], cosignTime: 1_760_000_500 });
 
