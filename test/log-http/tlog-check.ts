@@ -11,7 +11,8 @@
  * - tiles and bundles just beyond the tree answer 404.
  */
 import { expect } from 'vitest';
-import { leafHash, nodeHash, sha256 } from '../../src/merkle/hash.js';
+import { EMPTY_ROOT, leafHash, nodeHash, sha256 } from '../../src/merkle/hash.js';
+import { rootFromHashes, rootNodes } from '../../src/merkle/tree.js';
 import { parseBundle } from '../../src/merkle/bundle.js';
 import { decodeEntry } from '../../src/note/entry.js';
 import { openCheckpoint } from '../../src/note/checkpoint.js';
@@ -125,6 +126,9 @@ export async function checkTlog(get: Getter, vkey: string, size: number): Promis
   }
   const root = mth(levels[0]!);
   expect(equalBytes(opened.checkpoint.root, root), 'checkpoint root = MTH of the bundles').toBe(true);
+  // …and the core's own root computation from the same subtree hashes agrees.
+  const coreRoot = size === 0 ? EMPTY_ROOT : rootFromHashes(size, rootNodes(size).map((n) => levels[n.level]![n.index]!));
+  expect(equalBytes(coreRoot, root), 'core rootFromHashes = MTH').toBe(true);
 
   // Hash tiles: level L holds tree level 8L; floor(size/256^(L+1)) full tiles and a partial one
   // of width floor(size/256^L) mod 256 (tlog-tiles "Partial Tiles").
