@@ -14,7 +14,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { RunproofError } from '../errors.js';
 import { fromBase64, toBase64 } from '../encoding/base64.js';
 import { concatBytes, utf8 } from '../encoding/utf8.js';
-import { ED25519_PUBLIC_KEY_SIZE, ED25519_SEED_SIZE, ed25519PublicKey, ed25519Sign, ed25519Verify } from './ed25519.js';
+import { ED25519_PUBLIC_KEY_SIZE, ED25519_SEED_SIZE, ed25519PublicKey, ed25519Signer, ed25519Verify } from './ed25519.js';
 import { verifyCosignatureV1 } from './cosignature.js';
 import { SIG_COSIGNATURE_V1, SIG_ED25519 } from './sigtype.js';
 
@@ -111,9 +111,8 @@ function makeVerifier(name: string, type: number, publicKey: Uint8Array): Verifi
 }
 
 function makeSigner(name: string, type: number, seed: Uint8Array): Signer {
-  const secret = seed.slice();
-  const pub = ed25519PublicKey(secret);
-  return { name, keyId: keyId(name, type, pub), type, publicKey: pub, sign: (msg) => ed25519Sign(secret, msg) };
+  const pub = ed25519PublicKey(seed);
+  return { name, keyId: keyId(name, type, pub), type, publicKey: pub, sign: ed25519Signer(seed) };
 }
 
 /**

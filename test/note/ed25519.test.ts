@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import * as ed from '@noble/ed25519';
-import { ed25519PublicKey, ed25519Sign, ed25519Verify } from '../../src/note/ed25519.js';
+import fc from 'fast-check';
+import { ed25519PublicKey, ed25519Sign, ed25519Signer, ed25519Verify } from '../../src/note/ed25519.js';
 import { hex, loadVector } from './helpers.js';
 
 const rfc = loadVector('rfc8032-ed25519.json');
@@ -27,12 +28,29 @@ describe('Ed25519 RFC 8032 §7.1 vectors', () => {
       const msg = hex(v.message);
       expect(Buffer.from(ed25519PublicKey(seed)).toString('hex')).toBe(v.publicKey);
       expect(Buffer.from(ed25519Sign(seed, msg)).toString('hex')).toBe(v.signature);
+      expect(Buffer.from(ed25519Signer(seed)(msg)).toString('hex')).toBe(v.signature);
       expect(ed25519Verify(hex(v.publicKey), msg, hex(v.signature))).toBe(true);
       const tampered = Uint8Array.from(msg.length > 0 ? msg : [0]);
       tampered[0] = (tampered[0]! + 1) % 256;
       expect(ed25519Verify(hex(v.publicKey), tampered, hex(v.signature))).toBe(false);
     });
   }
+});
+
+describe('ed25519Signer (key expanded once)', () => {
+  test('signs exactly as ed25519Sign (noble) for random seeds and messages, repeatedly', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 3 }), (seed, msgs) => {
+        const sign = ed25519Signer(seed);
+        for (const m of msgs) expect(Buffer.from(sign(m)).toString('hex')).toBe(Buffer.from(ed25519Sign(seed, m)).toString('hex'));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  test('refuses a seed that is not 32 bytes', () => {
+    expect(() => ed25519Signer(new Uint8Array(31))).toThrow(Error);
+  });
 });
 
 describe('strict verification', () => {
