@@ -26,6 +26,7 @@ import { Sequencer, type Committed, type Sequenced } from './sequencer.js';
 import { acquireWriterLock, type WriterLock } from './storage/lock.js';
 import { BUNDLE_RECORD, FULL_BUNDLE, FULL_TILE, RightEdge } from './storage/right-edge.js';
 import { Store, openDatabase } from './storage/store.js';
+import { WalSync } from './storage/wal-sync.js';
 
 export type { Sequenced } from './sequencer.js';
 
@@ -56,6 +57,11 @@ export interface LogOptions {
    * before the log reads or writes anything (tests set `PRAGMA max_page_count` or `query_only`).
    */
   onDatabase?: (db: Database.Database) => void;
+  /**
+   * Test hook: runs in place of each WAL fsync (the commit point) and is given the real one, so
+   * a test can hold a committed batch before its sync or make the sync fail.
+   */
+  onSync?: (fsync: () => Promise<void>) => Promise<void>;
 }
 
 /** Full tiles and bundles are immutable, so a small cache of them is always correct. */
@@ -75,6 +81,7 @@ export class Log {
     private readonly lock: WriterLock,
     private readonly origin: string,
     private readonly seq: Sequencer,
+    private readonly wal: WalSync,
   ) {}
 
   /**
@@ -104,12 +111,18 @@ export class Log {
     }
     const lock = acquireWriterLock(dbPath);
     let db: Database.Database | undefined;
+    let wal: WalSync | undefined;
     try {
       db = openDatabase(dbPath, create);
       opts.onDatabase?.(db);
       const store = new Store(db);
       initialise(store, dbPath, origin, signer, create, clock);
       const { latest, edge } = restore(store, dbPath, origin, signer);
+      // From here on commits do not fsync inside COMMIT; the sequencer fsyncs the WAL off the
+      // main thread and answers only after that (storage/wal-sync.ts, docs/storage.md).
+      db.pragma('synchronous = NORMAL');
+      wal = new WalSync(dbPath);
+      const walSync = wal;
       let log: Log | undefined;
       const seq = new Sequencer({
         store,
@@ -122,12 +135,14 @@ export class Log {
         edge,
         latest,
         readEntry: (index) => log!.entryAt(index),
+        sync: opts.onSync ? () => opts.onSync!(() => walSync.sync()) : () => walSync.sync(),
         onCheckpoint: opts.onCheckpoint,
         onBatch: opts.onBatch,
       });
-      log = new Log(db, store, lock, origin, seq);
+      log = new Log(db, store, lock, origin, seq, wal);
       return log;
     } catch (e) {
+      wal?.close();
       db?.close();
       lock.release();
       throw e;
@@ -166,7 +181,8 @@ export class Log {
 
   /** checkpointAt returns the stored signed checkpoint of exactly `size`, if the log signed one. */
   checkpointAt(size: number): string | undefined {
-    if (!Number.isSafeInteger(size) || size < 0) return undefined;
+    // Above the published size a row may be committed but not yet durable: not published.
+    if (!Number.isSafeInteger(size) || size < 0 || size > this.size) return undefined;
     return this.store.checkpoint(size);
   }
 
@@ -193,7 +209,8 @@ export class Log {
   /** lookup returns where an identity digest was logged, if it was. */
   lookup(identity: Uint8Array): { index: number; entry: Uint8Array } | undefined {
     const index = this.store.identityIndex(checkIdentity(identity, 'identity'));
-    return index === undefined ? undefined : { index, entry: this.entryAt(index) };
+    // An index at or above the published size is committed but not yet durable: not published.
+    return index === undefined || index >= this.size ? undefined : { index, entry: this.entryAt(index) };
   }
 
   /**
@@ -240,8 +257,9 @@ export class Log {
     if (this.closed) return;
     this.closed = true;
     try {
-      this.seq.close();
+      await this.seq.close();
     } finally {
+      this.wal.close();
       this.db.close();
       this.lock.release();
     }

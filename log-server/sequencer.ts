@@ -2,20 +2,31 @@
  * The sequencer: the one place where the log grows (design §6). It pools submissions and, every
  * `batchIntervalMs` or as soon as `maxBatch` distinct identities wait, sequences a batch in ONE
  * SQLite transaction — identities, entry bundles, hash tiles and the signed checkpoint — and
- * only after COMMIT tells anybody. The ordering in {@link Sequencer.sequence} is the safety
- * argument; its comments say what a crash between steps means. docs/storage.md has the table.
+ * only after that COMMIT is durable tells anybody. The ordering in {@link Sequencer.sequence} is
+ * the safety argument; its comments say what a crash between steps means. docs/storage.md has
+ * the table.
  *
- * Dedupe: an identity already in the database is answered at once, with the latest checkpoint
- * (which covers it). An identity already waiting in the pool is not queued twice: the later
- * submitter joins the first one's waiters and gets the same index with `duplicate: true`.
- * Since the pool is keyed by identity across batches, no batch can insert an identity that is
- * already stored (the primary key would refuse it anyway, failing the batch).
+ * Group commit: the COMMIT itself does not fsync (synchronous = NORMAL); `sync` (the WAL fsync,
+ * storage/wal-sync.ts) runs in the thread pool while the main thread keeps serving HTTP. While
+ * one sync is in flight, new submissions only pool; when it returns, its batches are answered
+ * and everything pooled meanwhile is committed (in batches of at most `maxBatch`) and synced
+ * together. The published state (`edge`, `latest`) moves only when a sync has returned, so
+ * nothing readers or submitters see is ever ahead of the disk.
+ *
+ * Dedupe: an identity already durable in the database is answered at once, with the latest
+ * checkpoint (which covers it). An identity already waiting — in the pool, or committed and
+ * waiting for its sync — is not queued twice: the later submitter joins the first one's waiters
+ * and gets the same index with `duplicate: true`. Since pool and in-flight set are keyed by
+ * identity across batches, no batch can insert an identity that is already stored (the primary
+ * key would refuse it anyway, failing the batch).
  *
  * Failure: if anything in a batch throws (SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR,
  * SQLITE_BUSY, a signer fault, a bug), the transaction is rolled back, the in-memory right edge
  * is left as it was (a batch computes a new immutable RightEdge and swaps it in only after
  * COMMIT), every submitter of that batch gets RunproofError('UNAVAILABLE'), and the next batch
- * starts from the last committed state.
+ * starts from the last committed state. If the fsync itself fails, the log cannot know what
+ * reached the disk: every waiter gets UNAVAILABLE and the sequencer refuses all further writes
+ * (UNAVAILABLE) until the process restarts and recovers from what is on disk.
  */
 import { performance } from 'node:perf_hooks';
 import { RunproofError } from '../src/errors.js';
@@ -61,6 +72,8 @@ export interface SequencerOptions {
   latest: Committed;
   /** Reads a committed entry by index (for identities already in the database). */
   readEntry: (index: number) => Uint8Array;
+  /** Makes everything committed so far durable (the WAL fsync, storage/wal-sync.ts). */
+  sync: () => Promise<void>;
   onCheckpoint?: ((signed: string, checkpoint: Checkpoint) => void) | undefined;
   onBatch?: ((entries: number, commitMs: number) => void) | undefined;
 }
@@ -76,59 +89,95 @@ interface Pending {
   waiters: Waiter[];
 }
 
+/** A committed batch waiting for its sync. */
+interface Unsynced {
+  batch: Pending[];
+  keys: string[];
+  entries: Uint8Array[];
+  time: number;
+  first: number;
+  edge: RightEdge;
+  latest: Committed;
+  started: number;
+}
+
 /** Sequencer pools submissions and commits them in batches; see the module comment. */
 export class Sequencer {
   private readonly o: SequencerOptions;
+  /** The durable (published) state. */
   private edgeState: RightEdge;
   private latestState: Committed;
+  /** The committed state, maybe not yet synced; the next batch builds on it. */
+  private tipEdge: RightEdge;
   /** Distinct identities waiting, in arrival order (Map keeps insertion order), keyed by latin1 string. */
   private readonly pool = new Map<string, Pending>();
+  /** Identities committed but not yet synced, by the same key. */
+  private readonly inflight = new Map<string, Pending>();
+  /** Committed batches the running sync (or the next one) must cover, oldest first. */
+  private unsynced: Unsynced[] = [];
+  private syncing: Promise<void> | undefined;
   private waiting = 0;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private closed = false;
+  /** Set when a sync failed: what is on disk is unknown until a restart recovers it. */
+  private broken: RunproofError | undefined;
 
   constructor(opts: SequencerOptions) {
     this.o = opts;
     this.edgeState = opts.edge;
     this.latestState = opts.latest;
+    this.tipEdge = opts.edge;
   }
 
-  /** edge is the committed right edge. */
+  /** edge is the durable right edge. */
   get edge(): RightEdge {
     return this.edgeState;
   }
 
-  /** latest is the latest committed checkpoint. */
+  /** latest is the latest durable checkpoint. */
   get latest(): Committed {
     return this.latestState;
   }
 
   /**
    * submitAll queues identities (already validated as 32-byte arrays) and resolves each after
-   * the COMMIT that covers it; stored identities resolve at once.
-   * @throws RunproofError UNAVAILABLE when closed or when the pool would exceed maxPending
+   * the durable COMMIT that covers it; durably stored identities resolve at once.
+   * @throws RunproofError UNAVAILABLE when closed, broken, or when the pool would exceed maxPending
    */
   submitAll(identities: readonly Uint8Array[]): Promise<Sequenced>[] {
+    if (this.broken !== undefined) throw this.broken;
     if (this.closed) throw new RunproofError('UNAVAILABLE', 'the log is shutting down');
     if (this.waiting + identities.length > this.o.maxPending) {
       throw new RunproofError('UNAVAILABLE', `the log is busy: ${this.waiting} submissions waiting (limit ${this.o.maxPending}); retry later`);
     }
-    // One read transaction for all the lookups: outside a transaction every SELECT on a WAL
-    // database opens and closes its own read snapshot, which costs more than the lookup.
+    const keys = identities.map((d) => Buffer.from(d.buffer, d.byteOffset, d.length).toString('latin1'));
+    // Identities waiting in memory need no lookup. The rest are looked up in one read
+    // transaction: outside a transaction every SELECT on a WAL database opens and closes its own
+    // read snapshot, which costs more than the lookup.
     const { store } = this.o;
-    let stored: (number | undefined)[];
+    const ask: number[] = [];
+    keys.forEach((k, i) => {
+      if (!this.pool.has(k) && !this.inflight.has(k)) ask.push(i);
+    });
+    const stored: (number | undefined)[] = [];
     try {
-      stored = identities.length === 1 ? [store.identityIndex(identities[0]!)] : store.db.transaction(() => identities.map((d) => store.identityIndex(d)))();
+      if (ask.length === 1) stored[ask[0]!] = store.identityIndex(identities[ask[0]!]!);
+      else if (ask.length > 1) store.db.transaction(() => ask.forEach((i) => (stored[i] = store.identityIndex(identities[i]!))))();
     } catch (cause) {
       throw unavailable(cause);
     }
+    const durable = this.edgeState.size;
     const out = identities.map((identity, i) => {
+      const key = keys[i]!;
       const index = stored[i];
-      if (index !== undefined) return Promise.resolve(this.answer(identity, index, this.o.readEntry(index), true, this.latestState.signed));
-      const key = Buffer.from(identity.buffer, identity.byteOffset, identity.length).toString('latin1');
+      if (index !== undefined) {
+        // Everything committed but not yet synced is in `inflight`, which was checked first.
+        if (index >= durable) throw new Error(`sequencer: identity at ${index} is stored but not in flight (durable size ${durable})`);
+        return Promise.resolve(this.answer(identity, index, this.o.readEntry(index), true, this.latestState.signed));
+      }
       return new Promise<Sequenced>((resolve, reject) => {
-        const p = this.pool.get(key);
+        const p = this.inflight.get(key) ?? this.pool.get(key);
         if (p === undefined) this.pool.set(key, { identity: identity.slice(), waiters: [{ resolve, reject }] });
         else p.waiters.push({ resolve, reject });
         this.waiting++;
@@ -138,26 +187,33 @@ export class Sequencer {
     return out;
   }
 
-  /** close stops accepting submissions and sequences everything still waiting, synchronously. */
-  close(): void {
+  /**
+   * close stops accepting submissions, commits everything still waiting and resolves once all of
+   * it is durable and answered.
+   */
+  async close(): Promise<void> {
     this.closed = true;
     this.cancel();
-    while (this.pool.size > 0) this.flush();
+    // Each turn awaits a sync or empties the pool, and nothing new arrives once closed.
+    while ((this.pool.size > 0 || this.syncing !== undefined) && this.broken === undefined) {
+      if (this.syncing !== undefined) await this.syncing;
+      else this.commitPool();
+    }
   }
 
   private schedule(): void {
-    if (this.pool.size === 0 || this.immediate !== undefined) return;
+    if (this.pool.size === 0 || this.immediate !== undefined || this.syncing !== undefined || this.closed) return;
     if (this.pool.size >= this.o.maxBatch) {
       if (this.timer !== undefined) clearTimeout(this.timer);
       this.timer = undefined;
       this.immediate = setImmediate(() => {
         this.immediate = undefined;
-        this.flush();
+        this.commitPool();
       });
     } else if (this.timer === undefined) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        this.flush();
+        this.commitPool();
       }, this.o.batchIntervalMs);
     }
   }
@@ -169,38 +225,99 @@ export class Sequencer {
     this.immediate = undefined;
   }
 
-  /** flush takes up to maxBatch distinct identities from the pool, sequences them and answers. */
-  private flush(): void {
-    const batch: Pending[] = [];
-    for (const [key, p] of this.pool) {
-      if (batch.length === this.o.maxBatch) break;
-      this.pool.delete(key);
-      batch.push(p);
+  /**
+   * commitPool commits everything pooled, in batches of at most maxBatch, then starts one sync
+   * covering them all. Only called while no sync runs.
+   */
+  private commitPool(): void {
+    this.cancel();
+    if (this.syncing !== undefined) return;
+    while (this.pool.size > 0) {
+      const batch: Pending[] = [];
+      const keys: string[] = [];
+      for (const [key, p] of this.pool) {
+        if (batch.length === this.o.maxBatch) break;
+        this.pool.delete(key);
+        batch.push(p);
+        keys.push(key);
+      }
+      this.commitBatch(batch, keys);
     }
-    for (const p of batch) this.waiting -= p.waiters.length;
-    if (batch.length > 0) this.sequenceAndAnswer(batch);
-    if (!this.closed) this.schedule();
+    if (this.unsynced.length > 0) this.startSync();
   }
 
-  private sequenceAndAnswer(batch: Pending[]): void {
+  /** commitBatch sequences one batch and commits it (not yet durable), or fails its submitters. */
+  private commitBatch(batch: Pending[], keys: string[]): void {
+    for (const p of batch) this.waiting -= p.waiters.length;
     const started = performance.now();
-    let result: { entries: Uint8Array[]; time: number; first: number };
+    let u: Unsynced;
     try {
-      result = this.sequence(batch);
+      u = { ...this.sequence(batch), batch, keys, started };
     } catch (cause) {
       const err = unavailable(cause);
       for (const p of batch) for (const w of p.waiters) w.reject(err);
       return;
     }
-    const commitMs = performance.now() - started;
-    // Step 6 — answer. Everything below happens after COMMIT: a crash from here on loses only
-    // the answers; the entries are durable and a retry returns them as duplicates.
-    const { signed } = this.latestState;
-    batch.forEach((p, i) => {
-      p.waiters.forEach((w, j) => w.resolve(this.answer(p.identity, result.first + i, result.entries[i]!, j > 0, signed, result.time)));
+    this.tipEdge = u.edge;
+    keys.forEach((k, i) => this.inflight.set(k, batch[i]!));
+    this.unsynced.push(u);
+  }
+
+  /** startSync makes every committed batch durable, then answers them and commits what pooled meanwhile. */
+  private startSync(): void {
+    const covered = this.unsynced;
+    this.unsynced = [];
+    this.syncing = this.o.sync().then(
+      () => {
+        this.syncing = undefined;
+        for (const u of covered) this.answerBatch(u);
+        this.afterSync();
+      },
+      (cause: unknown) => {
+        this.syncing = undefined;
+        this.fail(covered, cause);
+      },
+    );
+  }
+
+  /** afterSync commits what pooled during the sync: those submitters have already waited. */
+  private afterSync(): void {
+    if (this.pool.size === 0 || this.closed) return;
+    this.immediate = setImmediate(() => {
+      this.immediate = undefined;
+      this.commitPool();
     });
-    this.hook(() => this.o.onCheckpoint?.(signed, this.latestState.checkpoint));
-    this.hook(() => this.o.onBatch?.(batch.length, commitMs));
+  }
+
+  /**
+   * fail handles a failed sync: what reached the disk is unknown, so nothing more is published,
+   * every waiter (synced-for or pooled) gets UNAVAILABLE and the sequencer stops accepting.
+   */
+  private fail(covered: Unsynced[], cause: unknown): void {
+    const err = unavailable(cause);
+    this.broken = new RunproofError('UNAVAILABLE', `the log storage failed to sync (${err.message}); restart the log to recover`, { cause });
+    this.cancel();
+    for (const u of covered) for (const p of u.batch) for (const w of p.waiters) w.reject(err);
+    for (const p of this.pool.values()) for (const w of p.waiters) w.reject(err);
+    this.pool.clear();
+    this.inflight.clear();
+    this.waiting = 0;
+  }
+
+  /** answerBatch publishes a durable batch's state and resolves its submitters. */
+  private answerBatch(u: Unsynced): void {
+    // Step 6 — answer. Everything below happens after the sync: a crash from here on loses only
+    // the answers; the entries are durable and a retry returns them as duplicates.
+    this.edgeState = u.edge;
+    this.latestState = u.latest;
+    for (const k of u.keys) this.inflight.delete(k);
+    const { signed, checkpoint } = u.latest;
+    u.batch.forEach((p, i) => {
+      p.waiters.forEach((w, j) => w.resolve(this.answer(p.identity, u.first + i, u.entries[i]!, j > 0, signed, u.time)));
+    });
+    const commitMs = performance.now() - u.started;
+    this.hook(() => this.o.onCheckpoint?.(signed, checkpoint));
+    this.hook(() => this.o.onBatch?.(u.batch.length, commitMs));
   }
 
   /**
@@ -213,11 +330,14 @@ export class Sequencer {
    * 4. BEGIN; insert identities, write the bundle and tile blobs, insert the checkpoint. A crash
    *    or error here: SQLite discards the uncommitted transaction (WAL frames without a commit
    *    record are ignored at recovery; an error rolls back). Same as above: nothing happened.
-   * 5. COMMIT with synchronous=FULL: when it returns, entries, tiles and checkpoint are on disk
-   *    together. This is the commit point. Only now does the in-memory state move forward.
+   * 5. COMMIT (synchronous = NORMAL), then — in {@link startSync} — fsync of the WAL: when that
+   *    returns, entries, tiles and checkpoint are on disk together. This is the commit point. A
+   *    crash between COMMIT and the end of the fsync may keep or lose the batch (as a crash just
+   *    before or after a FULL commit would); nobody was answered and nothing was published.
+   *    Only after the fsync does the published state move forward.
    */
-  private sequence(batch: readonly Pending[]): { entries: Uint8Array[]; time: number; first: number } {
-    const before = this.edgeState;
+  private sequence(batch: readonly Pending[]): { entries: Uint8Array[]; time: number; first: number; edge: RightEdge; latest: Committed } {
+    const before = this.tipEdge;
     // Step 1: one time for the whole batch, never below the latest entry's (design §4: entry
     // times never decrease, even if the clock goes back).
     const now = Math.floor(this.o.clock());
@@ -239,10 +359,7 @@ export class Sequencer {
       }
       store.putCheckpoint(next.size, signed);
     })();
-    // Committed: move the in-memory state forward.
-    this.edgeState = next;
-    this.latestState = { signed, checkpoint };
-    return { entries, time, first: before.size };
+    return { entries, time, first: before.size, edge: next, latest: { signed, checkpoint } };
   }
 
   private answer(identity: Uint8Array, index: number, entry: Uint8Array, duplicate: boolean, checkpoint: string, time?: number): Sequenced {

@@ -16,7 +16,8 @@ export interface BlobRow {
 
 /**
  * openDatabase opens (or with `create`, creates) the log database with the pragmas the log
- * relies on — WAL, synchronous=FULL (a COMMIT is on disk before it returns), foreign keys — and
+ * relies on — WAL, synchronous=FULL (a COMMIT is on disk before it returns; `Log.open` switches
+ * to NORMAL once open and fsyncs the WAL itself, storage/wal-sync.ts), foreign keys — and
  * brings its schema up to date. Without `create` the file must exist.
  * @throws RunproofError UNAVAILABLE if the file cannot be opened or written; CONFLICT if its schema is newer
  */

@@ -137,3 +137,66 @@ describe('answers and pushback', () => {
     t.cleanup();
   });
 });
+
+describe('the commit point is the WAL fsync after COMMIT', () => {
+  /** gate holds every sync until released; `reached` resolves when one is waiting. */
+  function gate() {
+    let release: (ok: boolean) => void = () => undefined;
+    let reached: () => void = () => undefined;
+    const waiting = new Promise<void>((r) => (reached = r));
+    const onSync = async (fsync: () => Promise<void>) => {
+      const ok = await new Promise<boolean>((r) => {
+        release = r;
+        reached();
+      });
+      if (!ok) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+      await fsync();
+    };
+    return { onSync, waiting, release: (ok: boolean) => release(ok) };
+  }
+
+  it('a committed batch is neither answered nor published before its sync; a resubmission joins it', async () => {
+    const t = tempDir();
+    const g = gate();
+    const log = openLog(t.db, { onSync: g.onSync });
+    const first = log.submit(identity(1, 'window'));
+    let answered = false;
+    void first.then(() => (answered = true));
+    await g.waiting;
+    // Committed in SQLite, not yet synced: nothing of it is visible.
+    expect(answered).toBe(false);
+    expect(log.size).toBe(0);
+    expect(log.lookup(identity(1, 'window'))).toBeUndefined();
+    expect(log.checkpointAt(1)).toBeUndefined();
+    expect(log.readTile({ level: 0, index: 0, width: 1 })).toBeUndefined();
+    const again = log.submit(identity(1, 'window'));
+    g.release(true);
+    const [a, b] = await Promise.all([first, again]);
+    expect([a.index, a.duplicate, b.index, b.duplicate]).toEqual([0, false, 0, true]);
+    expect(log.size).toBe(1);
+    expect(log.lookup(identity(1, 'window'))?.index).toBe(0);
+    await log.close();
+    t.cleanup();
+  });
+
+  it('a failed sync answers UNAVAILABLE and refuses writes until a restart, which recovers a consistent log', async () => {
+    const t = tempDir();
+    const g = gate();
+    const log = openLog(t.db, { onSync: g.onSync });
+    const first = log.submit(identity(1, 'eio'));
+    await g.waiting;
+    g.release(false);
+    await expect(first).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(log.submit(identity(2, 'eio'))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(log.size).toBe(0);
+    await log.close();
+    // The commit did reach SQLite (the fault was injected after it): a restart finds it, consistent.
+    const again = openLog(t.db);
+    expect(again.size).toBe(1);
+    const got = await again.submit(identity(1, 'eio'));
+    expect([got.index, got.duplicate]).toEqual([0, true]);
+    expect(sizeOf(got.checkpoint)).toBe(1);
+    await again.close();
+    t.cleanup();
+  });
+});
