@@ -12,16 +12,17 @@ import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { RunproofError } from '../src/errors.js';
 import { HASH_SIZE, type Hash } from '../src/merkle/hash.js';
-import { proveConsistency, proveInclusion } from '../src/merkle/proof.js';
-import { TILE_HEIGHT, TILE_WIDTH, tileReader, tileWidthAt, type Tile } from '../src/merkle/tiles.js';
-import { treeRoot, type HashReader, type NodeId } from '../src/merkle/tree.js';
+import { proveConsistency } from '../src/merkle/proof.js';
+import { TILE_WIDTH, tileWidthAt, type Tile } from '../src/merkle/tiles.js';
+import type { HashReader } from '../src/merkle/tree.js';
 import { toBase64 } from '../src/encoding/base64.js';
 import { equalBytes } from '../src/encoding/utf8.js';
 import { formatCheckpoint, parseCheckpoint, type Checkpoint } from '../src/note/checkpoint.js';
 import { ENTRY_SIZE } from '../src/note/entry.js';
 import { SIG_ED25519, toVerifier, verifierKey, type Signer } from '../src/note/keys.js';
 import { openNote, parseNote, signNote } from '../src/note/note.js';
-import { formatTlogProof } from '../src/note/tlog-proof.js';
+import { TLOG_PROOF_HEADER } from '../src/note/tlog-proof.js';
+import { NodeHashes } from './node-hashes.js';
 import { Sequencer, type Committed, type Sequenced } from './sequencer.js';
 import { acquireWriterLock, type WriterLock } from './storage/lock.js';
 import { BUNDLE_RECORD, FULL_BUNDLE, FULL_TILE, RightEdge } from './storage/right-edge.js';
@@ -66,13 +67,24 @@ export interface LogOptions {
 
 /** Full tiles and bundles are immutable, so a small cache of them is always correct. */
 const CACHE_BLOBS = 256;
-/** Perfect-subtree hashes remembered for proofs (about 100 bytes each). */
-const CACHE_NODES = 131_072;
+/** Signed checkpoint texts remembered as checked (receipts against cosigned checkpoints). */
+const CHECKED_CHECKPOINTS = 64;
+
+/** blobKey numbers a tile (level ≥ 0) or bundle ('entries') blob for the cache: index·8 + kind (tile levels are at most 6). */
+function blobKey(level: number | 'entries', index: number): number {
+  return index * 8 + (level === 'entries' ? 7 : level);
+}
 
 /** Log is an open, writable runproof log; see the module comment. */
 export class Log {
-  private readonly cache = new Map<string, Uint8Array>();
-  private readonly nodes = new Map<string, Hash>();
+  /** Full tiles and bundles by {@link blobKey}, least recently used first. */
+  private readonly cache = new Map<number, Uint8Array>();
+  private readonly nodes = new NodeHashes((level, index) => {
+    const off = (index % TILE_WIDTH) * HASH_SIZE;
+    return this.blob(level, Math.floor(index / TILE_WIDTH)).subarray(off, off + HASH_SIZE);
+  });
+  /** Signed checkpoint texts already parsed and checked against the tree, by text. */
+  private readonly checked = new Map<string, Checkpoint>();
   private closed = false;
 
   private constructor(
@@ -220,7 +232,7 @@ export class Log {
   inclusionProof(index: number, size: number): Hash[] {
     this.checkSize(size);
     if (!isCount(index) || index >= size) throw new RunproofError('MALFORMED_REQUEST', `index ${index} is not below tree size ${size}`);
-    return proveInclusion(index, size, this.reader(size));
+    return this.nodes.inclusion(index, size).map((h) => h.slice());
   }
 
   /**
@@ -235,21 +247,38 @@ export class Log {
 
   /**
    * receipt returns the c2sp.org/tlog-proof text for entry `index` against `signedCheckpoint`
-   * (default: the latest), with the 41-byte entry on the `extra` line (design §5).
+   * (default: the latest; it may carry cosignatures), with the 41-byte entry on the `extra` line
+   * (design §5). Pass `entry` when known (what the log stored at `index`, e.g. from a submission's
+   * answer) to save reading its bundle. Each distinct checkpoint text is parsed and its root
+   * checked against the tree once; subtree hashes are remembered (./node-hashes.ts).
    * @throws RunproofError MALFORMED_REQUEST (index not below the checkpoint size); NOT_FOUND;
    *   ORIGIN_MISMATCH / INCONSISTENT_LOG if the checkpoint is not one of this log's
    */
-  receipt(index: number, signedCheckpoint?: string): string {
+  receipt(index: number, signedCheckpoint?: string, entry?: Uint8Array): string {
     const signed = signedCheckpoint ?? this.seq.latest.signed;
-    const cp = signedCheckpoint === undefined ? this.seq.latest.checkpoint : parseCheckpoint(parseNote(signed).text);
+    const cp = this.checkedCheckpoint(signed);
+    if (!isCount(index) || index >= cp.size) throw new RunproofError('MALFORMED_REQUEST', `index ${index} is not below checkpoint size ${cp.size}`);
+    // c2sp.org/tlog-proof "Format", written directly: the checkpoint was parsed once above (a test
+    // pins these bytes to formatTlogProof's).
+    let text = `${TLOG_PROOF_HEADER}\nextra ${toBase64(entry ?? this.entryAt(index))}\nindex ${index}\n`;
+    for (const h of this.nodes.inclusion(index, cp.size)) text += toBase64(h) + '\n';
+    return text + '\n' + signed;
+  }
+
+  /** checkedCheckpoint parses a signed checkpoint and, once per text, checks it is one of this log's trees. */
+  private checkedCheckpoint(signed: string): Checkpoint {
+    if (signed === this.seq.latest.signed) return this.seq.latest.checkpoint;
+    const known = this.checked.get(signed);
+    if (known !== undefined) return known;
+    const cp = parseCheckpoint(parseNote(signed).text);
     if (cp.origin !== this.origin) throw new RunproofError('ORIGIN_MISMATCH', `checkpoint origin ${JSON.stringify(cp.origin)} is not this log's`);
     this.checkSize(cp.size);
-    if (!isCount(index) || index >= cp.size) throw new RunproofError('MALFORMED_REQUEST', `index ${index} is not below checkpoint size ${cp.size}`);
-    const read = this.reader(cp.size);
-    if (signedCheckpoint !== undefined && !equalBytes(treeRoot(cp.size, read), cp.root)) {
+    if (cp.size > 0 && !equalBytes(this.nodes.root(cp.size), cp.root)) {
       throw new RunproofError('INCONSISTENT_LOG', `checkpoint of size ${cp.size} does not match this log's tree`, { evidence: { checkpoint: signed } });
     }
-    return formatTlogProof({ extra: this.entryAt(index), index, path: proveInclusion(index, cp.size, read), checkpoint: signed });
+    if (this.checked.size >= CHECKED_CHECKPOINTS) this.checked.delete(this.checked.keys().next().value!);
+    this.checked.set(signed, cp);
+    return cp;
   }
 
   /** close stops accepting submissions, sequences what is waiting, closes the database and releases the lock. */
@@ -279,11 +308,11 @@ export class Log {
       const tail = level === 'entries' ? edge.bundleTail() : edge.partialTile(level);
       if (tail.length > 0) return tail;
     }
-    const key = `${level}/${index}`;
+    const key = blobKey(level, index);
     let data = this.cache.get(key);
     if (data === undefined) {
       data = level === 'entries' ? this.store.bundle(index) : this.store.tile(level, index);
-      if (data === undefined || data.length !== full) throw new Error(`storage: ${key} should be a full ${level === 'entries' ? 'bundle' : 'tile'}`);
+      if (data === undefined || data.length !== full) throw new Error(`storage: ${level}/${index} should be a full ${level === 'entries' ? 'bundle' : 'tile'}`);
       if (this.cache.size >= CACHE_BLOBS) this.cache.delete(this.cache.keys().next().value!);
     } else {
       this.cache.delete(key); // re-insert: most recently used last
@@ -292,34 +321,9 @@ export class Log {
     return data;
   }
 
-  /**
-   * reader reads node hashes for a tree of `size` from the tiles. A node that is not itself a
-   * tile hash costs up to 255 hashes to recompute from its tile, so those are remembered: a
-   * perfect subtree's hash never changes once it exists (the log is append-only, RFC 9162 §2.1).
-   */
+  /** reader reads perfect-subtree hashes for a tree of `size` (≤ the published size) through the node cache. */
   private reader(size: number): HashReader {
-    const fromTiles = tileReader(size, (t) => this.blob(t.level, t.index).subarray(0, t.width * HASH_SIZE));
-    return (nodes) => {
-      const out: Hash[] = [];
-      const miss: NodeId[] = [];
-      const missAt: number[] = [];
-      nodes.forEach((n, i) => {
-        const h = this.nodes.get(`${n.level}/${n.index}`);
-        if (h !== undefined) out[i] = h;
-        else {
-          miss.push(n);
-          missAt.push(i);
-        }
-      });
-      if (miss.length === 0) return out;
-      if (this.nodes.size + miss.length > CACHE_NODES) this.nodes.clear();
-      fromTiles(miss).forEach((h, j) => {
-        const n = miss[j]!;
-        out[missAt[j]!] = h;
-        if (n.level % TILE_HEIGHT !== 0) this.nodes.set(`${n.level}/${n.index}`, h);
-      });
-      return out;
-    };
+    return (nodes) => nodes.map((n) => this.nodes.node(n.level, n.index).slice());
   }
 
   private checkSize(size: number): void {

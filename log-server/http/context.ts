@@ -4,7 +4,6 @@
  */
 import type { Log } from '../log.js';
 import type { LogMetrics } from '../metrics.js';
-import { ReceiptMaker } from './receipts.js';
 
 /** The part of the witness pool the routes use (log-server/witness-client.ts `WitnessPool`). */
 export interface Cosignatures {
@@ -43,7 +42,7 @@ export interface AppOptions {
 /** The resolved settings the routes read. */
 export interface AppSettings {
   log: Log;
-  /** The tlog-proof receipt of entry `index` against a signed checkpoint (see ./receipts.ts). */
+  /** The tlog-proof receipt of entry `index` against a signed checkpoint (`Log.receipt`). */
   receipt: (index: number, signedCheckpoint: string, entry?: Uint8Array) => string;
   cosign: (signedCheckpoint: string) => string;
   waitCosigned: (signedCheckpoint: string) => Promise<string>;
@@ -57,10 +56,9 @@ export function resolveSettings(o: AppOptions): AppSettings {
   const pool = o.cosignatures;
   const quorum = o.witnessQuorum ?? 0;
   const timeout = o.witnessTimeoutMs ?? 5000;
-  const receipts = new ReceiptMaker(o.log, o.log.latest().checkpoint.origin);
   return {
     log: o.log,
-    receipt: (index, signed, entry) => receipts.receipt(index, signed, entry),
+    receipt: (index, signed, entry) => o.log.receipt(index, signed, entry),
     cosign: pool ? (s) => pool.withCosignatures(s) : (s) => s,
     waitCosigned: pool && quorum > 0 ? (s) => pool.waitForQuorum(s, quorum, timeout) : async (s) => (pool ? pool.withCosignatures(s) : s),
     maxBodyBytes: o.maxBodyBytes ?? 1048576,

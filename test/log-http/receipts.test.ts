@@ -1,10 +1,15 @@
 /**
- * The HTTP layer's cached receipts are byte-for-byte the receipts `Log.receipt` writes, for every
- * index against checkpoints of many sizes (across the 256 tile boundary), whether or not the
- * entry is passed in; and a checkpoint that is not this log's tree is refused.
+ * `Log.receipt` (cached subtree hashes, text written directly) is byte-for-byte the receipt the
+ * reference path gives — `formatTlogProof` over `proveInclusion` reading the served tiles
+ * through `tileReader` — for every index against checkpoints of many sizes (across the 256 tile
+ * boundary), whether or not the entry is passed in, and the same through the HTTP settings the
+ * routes use; a checkpoint that is not this log's tree is refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReceiptMaker } from '../../log-server/http/receipts.js';
+import { resolveSettings } from '../../log-server/http/context.js';
+import { proveInclusion } from '../../src/merkle/proof.js';
+import { tileReader } from '../../src/merkle/tiles.js';
+import { formatTlogProof } from '../../src/note/tlog-proof.js';
 import { fromHex } from '../../src/encoding/hex.js';
 import { formatCheckpoint } from '../../src/note/checkpoint.js';
 import { signNote } from '../../src/note/note.js';
@@ -25,9 +30,16 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-describe('ReceiptMaker', () => {
-  it('writes exactly what Log.receipt writes', () => {
-    const maker = new ReceiptMaker(t.log, ORIGIN);
+/** reference writes the receipt the slow, independent way: plain tile reads, proof.ts, formatTlogProof. */
+function reference(index: number, signed: string, size: number): string {
+  const path = proveInclusion(index, size, tileReader(size, (tile) => t.log.readTile(tile)!));
+  const entry = t.log.lookup(fromHex(identityHex(index, 7), 32))!.entry;
+  return formatTlogProof({ extra: entry, index, path, checkpoint: signed });
+}
+
+describe('Log.receipt', () => {
+  it('writes exactly what the reference path writes', () => {
+    const http = resolveSettings({ log: t.log });
     for (const signed of checkpoints) {
       const size = Number(signed.split('\n')[1]);
       // every index of the smaller trees; a stride plus the edges of the larger ones
@@ -35,20 +47,21 @@ describe('ReceiptMaker', () => {
       for (let i = 0; i < size; i += size <= 260 ? 1 : 11) indexes.add(i);
       for (const i of [255, 256, size - 2, size - 1]) if (i >= 0 && i < size) indexes.add(i);
       for (const i of indexes) {
-        const want = t.log.receipt(i, signed);
-        expect(maker.receipt(i, signed)).toBe(want);
+        const want = reference(i, signed, size);
+        expect(t.log.receipt(i, signed)).toBe(want);
         const entry = t.log.lookup(fromHex(identityHex(i, 7), 32))!.entry;
-        expect(maker.receipt(i, signed, entry)).toBe(want);
+        expect(t.log.receipt(i, signed, entry)).toBe(want);
+        expect(http.receipt(i, signed, entry)).toBe(want);
+        expect(t.log.inclusionProof(i, size)).toEqual(proveInclusion(i, size, tileReader(size, (tile) => t.log.readTile(tile)!)));
       }
     }
   });
 
   it('refuses an index beyond the checkpoint and a checkpoint that is not this tree', () => {
-    const maker = new ReceiptMaker(t.log, ORIGIN);
-    expect(() => maker.receipt(1, checkpoints[0]!)).toThrow(expect.objectContaining({ code: 'MALFORMED_REQUEST' }));
+    expect(() => t.log.receipt(1, checkpoints[0]!)).toThrow(expect.objectContaining({ code: 'MALFORMED_REQUEST' }));
     const forged = signNote(formatCheckpoint({ origin: ORIGIN, size: 3, root: new Uint8Array(32), extensions: [] }), [t.signer]);
-    expect(() => maker.receipt(0, forged)).toThrow(expect.objectContaining({ code: 'INCONSISTENT_LOG' }));
+    expect(() => t.log.receipt(0, forged)).toThrow(expect.objectContaining({ code: 'INCONSISTENT_LOG' }));
     const foreign = signNote(formatCheckpoint({ origin: 'other/log', size: 3, root: new Uint8Array(32), extensions: [] }), [t.signer]);
-    expect(() => maker.receipt(0, foreign)).toThrow(expect.objectContaining({ code: 'ORIGIN_MISMATCH' }));
+    expect(() => t.log.receipt(0, foreign)).toThrow(expect.objectContaining({ code: 'ORIGIN_MISMATCH' }));
   });
 });

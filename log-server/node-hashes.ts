@@ -1,0 +1,99 @@
+/**
+ * Perfect-subtree hashes of the log's Merkle tree (RFC 9162 §2.1.1), remembered, and the
+ * inclusion proofs built from them (RFC 9162 §2.1.3.1) — the log core's fast path for receipts,
+ * which every submission needs.
+ *
+ * A node at a tree level that is a multiple of 8 is one stored tile hash (c2sp.org/tlog-tiles
+ * "Merkle Tree"); any other node is hashed from its two children and remembered: a perfect
+ * subtree's hash never changes once it exists (the log is append-only), so the cache is always
+ * correct and a batch of receipts against one checkpoint costs a few hashes each. A proof
+ * element that is not a perfect subtree always ends at the tree size; those are remembered per
+ * tree size. The results are the proofs of `src/merkle/proof.ts` (a test compares them).
+ */
+import { type Hash, nodeHash } from '../src/merkle/hash.js';
+import { bitLength, isPow2, largestPow2Below } from '../src/merkle/bits.js';
+import { TILE_HEIGHT } from '../src/merkle/tiles.js';
+import { rangeNodes } from '../src/merkle/tree.js';
+
+/** Remembered hashes per tree level (about 100 bytes each). */
+const PER_LEVEL = 65_536;
+/** Tree sizes whose right-hand proof elements are remembered. */
+const SIZES = 8;
+
+/** Reads the stored hash `index` of tile level `level` (tree level 8·level); it must exist in the published tree. */
+export type TileHashReader = (level: number, index: number) => Hash;
+
+/** NodeHashes computes and remembers node hashes of one log's tree. */
+export class NodeHashes {
+  /** levels[l] maps a node index to the hash of perfect subtree (l, index), for l % 8 ≠ 0. */
+  private readonly levels: Map<number, Hash>[] = [];
+  /** Per tree size: MTH(D[lo:size]) by lo, for ranges that are not perfect subtrees. */
+  private readonly right = new Map<number, Map<number, Hash>>();
+
+  constructor(private readonly tileHash: TileHashReader) {}
+
+  /** node returns the hash of perfect subtree (level, index); it must be complete in the published tree. */
+  node(level: number, index: number): Hash {
+    if (level % TILE_HEIGHT === 0) return this.tileHash(level / TILE_HEIGHT, index);
+    const at = (this.levels[level] ??= new Map<number, Hash>());
+    let h = at.get(index);
+    if (h === undefined) {
+      h = nodeHash(this.node(level - 1, 2 * index), this.node(level - 1, 2 * index + 1));
+      if (at.size >= PER_LEVEL) at.delete(at.keys().next().value!);
+      at.set(index, h);
+    }
+    return h;
+  }
+
+  /** root returns MTH(D[0:size]) for 0 < size ≤ the published size. */
+  root(size: number): Hash {
+    return this.range(0, size, size);
+  }
+
+  /**
+   * inclusion returns PATH(index, D[0:size]) — RFC 9162 §2.1.3.1, the same walk as RFC 6962
+   * §2.1.1: from the root down, the sibling of the half holding the leaf, then reversed.
+   * Needs 0 ≤ index < size ≤ the published size.
+   */
+  inclusion(index: number, size: number): Hash[] {
+    const path: Hash[] = [];
+    let lo = 0;
+    let hi = size;
+    while (hi - lo > 1) {
+      const k = largestPow2Below(hi - lo);
+      if (index < lo + k) {
+        path.push(this.range(lo + k, hi, size)); // MTH(D[k:n])
+        hi = lo + k;
+      } else {
+        path.push(this.node(bitLength(k) - 1, lo / k)); // MTH(D[0:k]), a perfect subtree
+        lo += k;
+      }
+    }
+    return path.reverse();
+  }
+
+  /**
+   * range returns MTH(D[lo:hi]) for a range the proof walk produces: a perfect subtree (aligned,
+   * power-of-two long), or a range ending at the tree size (the fold of its perfect subtrees,
+   * largest first — RFC 9162 §2.1.1 applied to the right edge).
+   */
+  private range(lo: number, hi: number, size: number): Hash {
+    const n = hi - lo;
+    if (isPow2(n) && lo % n === 0) return this.node(bitLength(n) - 1, lo / n);
+    if (hi !== size) throw new Error(`node-hashes: [${lo}, ${hi}) is neither perfect nor at the right edge of ${size}`);
+    let bySize = this.right.get(size);
+    if (bySize === undefined) {
+      if (this.right.size >= SIZES) this.right.delete(this.right.keys().next().value!);
+      bySize = new Map<number, Hash>();
+      this.right.set(size, bySize);
+    }
+    let h = bySize.get(lo);
+    if (h === undefined) {
+      const nodes = rangeNodes(lo, hi);
+      h = this.node(nodes[nodes.length - 1]!.level, nodes[nodes.length - 1]!.index);
+      for (let i = nodes.length - 2; i >= 0; i--) h = nodeHash(this.node(nodes[i]!.level, nodes[i]!.index), h);
+      bySize.set(lo, h);
+    }
+    return h;
+  }
+}
