@@ -1,17 +1,17 @@
 /**
  * Canonical JSON — RFC 8785, the JSON Canonicalization Scheme (JCS).
  *
- * The serialisation itself is the `canonicalize` npm package (v4): keys sorted by UTF-16 code
- * units (§3.2.3), strings escaped as ECMAScript `JSON.stringify` does (§3.2.2.2), numbers
- * formatted by ECMAScript Number::toString (§3.2.2.3, so `-0` becomes `0`), no whitespace. It is lenient about what it is given —
- * it silently drops `undefined` members (declaration-v1.md rule C5), follows `toJSON`, and
- * serialises class instances and Dates — so every value first passes {@link assertPlainJson},
- * which rejects anything that is not a plain JSON value with JSON_NOT_PLAIN and the path, and a
- * number of magnitude in [2^53, 10^21) with JSON_UNSAFE_INTEGER (its canonical text would be an
- * integer literal the strict parser rejects). So the canonical text of any value this module
- * accepts is accepted by `parseStrictJson` and canonicalises to itself.
+ * One pass writes the text and checks the value: keys sorted by UTF-16 code units (§3.2.3),
+ * strings escaped as ECMAScript `JSON.stringify` does (§3.2.2.2), numbers formatted by ECMAScript
+ * Number::toString (§3.2.2.3, so `-0` becomes `0`), no whitespace. Anything that is not a plain
+ * JSON value is refused with JSON_NOT_PLAIN and the path (no `undefined` members dropped —
+ * declaration-v1.md rule C5 —, no `toJSON`, no class instances or Dates), and a number of
+ * magnitude in [2^53, 10^21) with JSON_UNSAFE_INTEGER (its canonical text would be an integer
+ * literal the strict parser rejects). So the canonical text of any value this module accepts is
+ * accepted by `parseStrictJson` and canonicalises to itself. The `canonicalize` npm package
+ * (v4), which this module used to call after a separate check pass, is kept as the differential
+ * oracle of the tests (test/json/canonical.test.ts) beside the RFC 8785 vectors.
  */
-import canonicalize from 'canonicalize';
 import { RunproofError } from '../errors.js';
 import { utf8 } from '../encoding/utf8.js';
 import { hasLoneSurrogate, isUnsafeCanonicalNumber, jsonPath, type JsonValue } from './strict.js';
@@ -81,10 +81,58 @@ export function assertPlainJson(value: unknown): asserts value is JsonValue {
  * @throws RunproofError JSON_NOT_PLAIN, JSON_UNSAFE_INTEGER
  */
 export function canonicalJson(value: JsonValue): string {
-  assertPlainJson(value);
-  const text = canonicalize(value);
-  if (text === undefined) throw new Error('canonical: canonicalize returned undefined for a checked value');
-  return text;
+  try {
+    return write(value, new Set());
+  } catch (e) {
+    // The writer visits members in sorted order; report the first fault in member order, as
+    // assertPlainJson finds it (it throws for every value the writer refuses).
+    if (e instanceof RunproofError) assertPlainJson(value);
+    throw e;
+  }
+}
+
+/** write is the one-pass RFC 8785 serialiser; it throws on anything {@link check} refuses. */
+function write(v: unknown, ancestors: Set<object>): string {
+  switch (typeof v) {
+    case 'string':
+      if (hasLoneSurrogate(v)) notPlain('string with a lone surrogate', []);
+      return JSON.stringify(v); // §3.2.2.2: the ECMAScript JSON.stringify escaping
+    case 'number':
+      if (!Number.isFinite(v) || isUnsafeCanonicalNumber(v)) notPlain('number', []);
+      return String(v); // §3.2.2.3: Number::toString; -0 is "0"
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      notPlain(typeof v, []);
+  }
+  if (v === null) return 'null';
+  if (ancestors.has(v)) notPlain('cyclic reference', []);
+  ancestors.add(v);
+  let out: string;
+  if (Array.isArray(v)) {
+    if (Object.getPrototypeOf(v) !== Array.prototype) notPlain('array subclass', []);
+    out = '[';
+    for (let i = 0; i < v.length; i++) out += (i === 0 ? '' : ',') + write(v[i], ancestors);
+    out += ']';
+  } else {
+    const proto: unknown = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) notPlain('instance', []);
+    if (Object.getOwnPropertySymbols(v).length > 0) notPlain('object with symbol keys', []);
+    const obj = v as Record<string, unknown>;
+    // §3.2.3: sort by UTF-16 code units, which is what the default sort compares.
+    const keys = Object.keys(obj).sort();
+    out = '{';
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      if (hasLoneSurrogate(k)) notPlain('member name with a lone surrogate', []);
+      out += (i === 0 ? '' : ',') + JSON.stringify(k) + ':' + write(obj[k], ancestors);
+    }
+    out += '}';
+  }
+  ancestors.delete(v);
+  return out;
 }
 
 /**

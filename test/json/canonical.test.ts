@@ -1,3 +1,5 @@
+import canonicalize from 'canonicalize';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertPlainJson, canonicalBytes, canonicalJson } from '../../src/json/canonical.js';
 import type { JsonValue } from '../../src/json/strict.js';
@@ -100,5 +102,41 @@ describe('assertPlainJson rejects what is not plain JSON (JSON_NOT_PLAIN)', () =
   it('accepts shared (non-cyclic) references', () => {
     const shared = { x: 1 };
     expect(canonicalJson({ a: shared, b: shared })).toBe('{"a":{"x":1},"b":{"x":1}}');
+  });
+});
+
+describe('the canonicalize package as a differential oracle', () => {
+  // Strings over all of UTF-16 (lone surrogates are refused by canonicalJson, so they are paired
+  // here), numbers across the whole double range except the A3 band, nested arrays and objects.
+  const str = fc.string({ unit: 'grapheme', maxLength: 12 });
+  const num = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.constant(-0)).filter((n) => !(Math.abs(n) >= 2 ** 53 && Math.abs(n) < 1e21));
+  const value = fc.letrec((tie) => ({
+    v: fc.oneof({ depthSize: 'small' }, fc.constant(null), fc.boolean(), num, str, fc.array(tie('v'), { maxLength: 5 }), fc.dictionary(str, tie('v'), { maxKeys: 6 })),
+  })).v as fc.Arbitrary<JsonValue>;
+
+  it('writes exactly what canonicalize writes for random plain JSON values', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(canonicalJson(v)).toBe(canonicalize(v));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('writes exactly what canonicalize writes for fast-check JSON values', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ noUnicodeString: false }), (v) => {
+        const j = v as JsonValue;
+        let ok = true;
+        try {
+          assertPlainJson(j);
+        } catch {
+          ok = false; // unsafe-band numbers: both paths refuse, see the A3 tests
+        }
+        if (ok) expect(canonicalJson(j)).toBe(canonicalize(j));
+        else expect(() => canonicalJson(j)).toThrow();
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
