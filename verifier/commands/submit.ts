@@ -13,12 +13,15 @@ import { declarationIdentity, parseIdentity } from '../../src/declaration/identi
 import { ERROR_CODES, RunproofError, type ErrorCode } from '../../src/errors.js';
 import { verifyReceipt, type ReceiptVerdict } from '../../src/receipt/verify.js';
 import { storeFileName } from '../client/store.js';
+import { mapToCanonical } from '../client/map.js';
+import { REQUEST_APIS, type RequestApi } from '../../src/declaration/mappers.js';
 import { logEndpoint, submitDeclaration, type SubmitAnswer, type SubmitOptions } from '../client/submit.js';
 import { parseStrictJson } from '../../src/json/strict.js';
 import { EXIT, UsageError } from '../exit.js';
 
 const HELP = `usage: runproof submit FILE|- --log URL [options]
        runproof submit --identity sha256:HEX --log URL [options]
+       runproof submit REQUEST.json --from API --provider NAME --log URL [options]
 
 Submits a run declaration (FILE, or - for standard input) to a runproof log and saves the
 receipt (a c2sp.org/tlog-proof). The declaration is parsed strictly and its identity derived
@@ -31,6 +34,16 @@ locally; only the canonical bytes are sent. With only --identity, just the ident
   -o, --out FILE       where to write the receipt (default ./sha256-<hex>.tlog-proof)
   --token T            bearer token for logs that require one (or RUNPROOF_TOKEN)
   --json               print the result as one JSON object
+
+With --from, FILE is a provider request body as sent over HTTP, not a declaration; it is mapped
+to a run declaration first (declaration-v1.md mapping table) and the canonical declaration is
+written next to the receipt (same name, .json instead of .tlog-proof) — keep both: with a salt,
+the declaration cannot be rebuilt from the request.
+  --from API           openai-chat, openai-responses or anthropic
+  --provider NAME      model.provider of the declaration, e.g. openai
+  --salt auto|none|S   a fresh random salt (default), no salt, or this base64url salt
+  --header 'NAME: V'   a request header that the mapping reads (anthropic-version,
+                       anthropic-beta); repeatable
 Exit codes: 0 ok, 1 the receipt does not verify, 2 bad usage or input, 3 log unreachable.`;
 
 /** What is being submitted. */
@@ -55,6 +68,42 @@ function readInput(file: string | undefined, identityFlag: string | undefined): 
     throw new RunproofError('ENTRY_MISMATCH', `the declaration's identity is ${identity}, not ${identityFlag}`);
   }
   return { identity, canonical, declaration };
+}
+
+/** Options of {@link readRequestInput}, straight from the flags. */
+interface FromFlags {
+  from: string;
+  provider?: string;
+  salt?: string;
+  header?: string[];
+}
+
+/**
+ * readRequestInput reads a provider request body (`--from`) and maps it to a declaration.
+ * @throws UsageError for a missing or unknown flag value; RunproofError MAPPING_REJECTED or
+ *   MAPPING_INVALID when the request cannot be declared faithfully
+ */
+function readRequestInput(file: string | undefined, flags: FromFlags): Input {
+  if (!(REQUEST_APIS as string[]).includes(flags.from)) {
+    throw new UsageError(`--from must be one of ${REQUEST_APIS.join(', ')}`);
+  }
+  if (file === undefined) throw new UsageError('--from needs the request body FILE (or -)');
+  if (flags.provider === undefined) throw new UsageError('--from needs --provider NAME (e.g. openai, anthropic)');
+  const headers: Record<string, string> = {};
+  for (const h of flags.header ?? []) {
+    const colon = h.indexOf(':');
+    if (colon <= 0) throw new UsageError(`--header ${JSON.stringify(h)}: want 'NAME: VALUE'`);
+    headers[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
+  }
+  const body = new Uint8Array(readFileSync(file === '-' ? 0 : file));
+  const canonical = mapToCanonical(flags.from as RequestApi, body, { provider: flags.provider, headers, salt: flags.salt ?? 'auto' });
+  const { identity } = declarationIdentity(canonical);
+  return { identity, canonical, declaration: canonical };
+}
+
+/** declarationPath names the declaration file written beside a receipt (`--from`). */
+function declarationPath(receiptPath: string): string {
+  return receiptPath.endsWith('.tlog-proof') ? `${receiptPath.slice(0, -'.tlog-proof'.length)}.json` : `${receiptPath}.json`;
 }
 
 /** Largest answer read from the log (a receipt is a few KiB). */
@@ -108,6 +157,10 @@ export async function run(args: string[]): Promise<number> {
       out: { type: 'string', short: 'o' },
       token: { type: 'string' },
       json: { type: 'boolean', default: false },
+      from: { type: 'string' },
+      provider: { type: 'string' },
+      salt: { type: 'string' },
+      header: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -119,7 +172,14 @@ export async function run(args: string[]): Promise<number> {
   }
   if (positionals.length > 1) throw new UsageError('give at most one declaration FILE');
   if (values.log === undefined) throw new UsageError('--log URL is required');
-  const input = readInput(positionals[0], values.identity);
+  if (values.from === undefined && (values.provider !== undefined || values.salt !== undefined || values.header !== undefined)) {
+    throw new UsageError('--provider, --salt and --header go with --from');
+  }
+  if (values.from !== undefined && values.identity !== undefined) throw new UsageError('--from and --identity do not go together');
+  const input =
+    values.from !== undefined
+      ? readRequestInput(positionals[0], { from: values.from, provider: values.provider, salt: values.salt, header: values.header })
+      : readInput(positionals[0], values.identity);
   const token = values.token ?? process.env['RUNPROOF_TOKEN'];
   const opts = { log: values.log, ...(token !== undefined && token !== '' ? { token } : {}) };
 
@@ -141,6 +201,8 @@ export async function run(args: string[]): Promise<number> {
     }
   }
   const out = values.out ?? `${storeFileName(input.identity)}.tlog-proof`;
+  const declarationOut = values.from !== undefined ? declarationPath(out) : undefined;
+  if (declarationOut !== undefined) writeFileSync(declarationOut, input.canonical!);
   writeFileSync(out, answer.receipt);
 
   if (values.json) {
@@ -150,6 +212,7 @@ export async function run(args: string[]): Promise<number> {
       timestamp: answer.timestamp,
       duplicate: answer.duplicate,
       receipt: out,
+      ...(declarationOut !== undefined ? { declaration: declarationOut } : {}),
       verified: verdict !== undefined,
       ...(verdict !== undefined ? { origin: verdict.origin, treeSize: verdict.treeSize } : {}),
     };
@@ -157,6 +220,7 @@ export async function run(args: string[]): Promise<number> {
   } else {
     const what = answer.duplicate ? 'already logged' : 'logged';
     process.stdout.write(`${answer.identity} ${what} at index ${answer.index} (${new Date(answer.timestamp).toISOString()})\n`);
+    if (declarationOut !== undefined) process.stdout.write(`declaration written to ${declarationOut}\n`);
     process.stdout.write(`receipt written to ${out}\n`);
     process.stdout.write(
       verdict !== undefined
