@@ -22,9 +22,14 @@ export const large: Scenario = {
   name: 'large',
   async run(ctx: BenchContext) {
     const { dir, built } = await builtLog(ctx, ctx.largeEntries, ctx.largeBudgetSeconds);
-    const empty = await startLog(freshDir(ctx, 'empty'));
-    const emptyMs = empty.startMs;
-    await empty.stop();
+    // The same start-up on an empty log, also best of three.
+    const emptyDir = freshDir(ctx, 'empty');
+    let emptyMs = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const empty = await startLog(emptyDir);
+      emptyMs = Math.min(emptyMs, empty.startMs);
+      await empty.stop();
+    }
     // Best of three start-ups: the machine is shared and a single spawn is noisy.
     let startMs = Infinity;
     let rssStart = 0;
@@ -55,7 +60,7 @@ export const large: Scenario = {
       target: '≤ 1 s',
       absolute: true,
       met: startMs <= 1000,
-      note: 'best of three; includes Node start-up and module loading, which the empty-log start-up shows alone',
+      note: 'best of three each; includes Node start-up and module loading, which the empty-log start-up shows alone',
     });
     ctx.record({
       scenario,
