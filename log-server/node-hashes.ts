@@ -11,7 +11,7 @@
  * tree size. The results are the proofs of `src/merkle/proof.ts` (a test compares them).
  */
 import { type Hash, nodeHash } from '../src/merkle/hash.js';
-import { bitLength, isPow2, largestPow2Below } from '../src/merkle/bits.js';
+import { bitLength, largestPow2Below } from '../src/merkle/bits.js';
 import { TILE_HEIGHT } from '../src/merkle/tiles.js';
 import { rangeNodes } from '../src/merkle/tree.js';
 
@@ -47,7 +47,7 @@ export class NodeHashes {
 
   /** root returns MTH(D[0:size]) for 0 < size ≤ the published size. */
   root(size: number): Hash {
-    return this.range(0, size, size);
+    return this.rightRange(0, size);
   }
 
   /**
@@ -59,13 +59,21 @@ export class NodeHashes {
     const path: Hash[] = [];
     let lo = 0;
     let hi = size;
+    // k = 2^level is the largest power of two below hi − lo; it only halves as the walk descends.
+    let k = size > 1 ? largestPow2Below(size) : 1;
+    let level = bitLength(k) - 1;
     while (hi - lo > 1) {
-      const k = largestPow2Below(hi - lo);
+      while (k >= hi - lo) {
+        k /= 2;
+        level--;
+      }
       if (index < lo + k) {
-        path.push(this.range(lo + k, hi, size)); // MTH(D[k:n])
+        // MTH(D[k:n]): a perfect subtree when it is as large as the left half, otherwise a
+        // range ending at the tree size (only the walk's right edge is ever short).
+        path.push(hi - lo === 2 * k ? this.node(level, (lo + k) / k) : this.rightRange(lo + k, size));
         hi = lo + k;
       } else {
-        path.push(this.node(bitLength(k) - 1, lo / k)); // MTH(D[0:k]), a perfect subtree
+        path.push(this.node(level, lo / k)); // MTH(D[0:k]), a perfect subtree
         lo += k;
       }
     }
@@ -73,14 +81,10 @@ export class NodeHashes {
   }
 
   /**
-   * range returns MTH(D[lo:hi]) for a range the proof walk produces: a perfect subtree (aligned,
-   * power-of-two long), or a range ending at the tree size (the fold of its perfect subtrees,
-   * largest first — RFC 9162 §2.1.1 applied to the right edge).
+   * rightRange returns MTH(D[lo:size]) — the fold of its perfect subtrees, largest first (RFC
+   * 9162 §2.1.1 applied to the right edge) — remembered per tree size.
    */
-  private range(lo: number, hi: number, size: number): Hash {
-    const n = hi - lo;
-    if (isPow2(n) && lo % n === 0) return this.node(bitLength(n) - 1, lo / n);
-    if (hi !== size) throw new Error(`node-hashes: [${lo}, ${hi}) is neither perfect nor at the right edge of ${size}`);
+  private rightRange(lo: number, size: number): Hash {
     let bySize = this.right.get(size);
     if (bySize === undefined) {
       if (this.right.size >= SIZES) this.right.delete(this.right.keys().next().value!);
@@ -89,7 +93,7 @@ export class NodeHashes {
     }
     let h = bySize.get(lo);
     if (h === undefined) {
-      const nodes = rangeNodes(lo, hi);
+      const nodes = rangeNodes(lo, size);
       h = this.node(nodes[nodes.length - 1]!.level, nodes[nodes.length - 1]!.index);
       for (let i = nodes.length - 2; i >= 0; i--) h = nodeHash(this.node(nodes[i]!.level, nodes[i]!.index), h);
       bySize.set(lo, h);

@@ -9,7 +9,7 @@
  * fsync has returned, so an answer still means "entries, tiles and checkpoint are on disk",
  * exactly as with FULL; see docs/storage.md "The sequencer and its commit point".
  */
-import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** WalSync fsyncs the WAL file of one open WAL-mode database. */
@@ -38,7 +38,7 @@ export class WalSync {
   async sync(): Promise<void> {
     const fd = this.fd;
     if (fd === undefined) throw new Error('wal-sync: closed');
-    await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
   }
 
   /** close releases the file descriptor. */
