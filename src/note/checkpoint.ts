@@ -9,7 +9,7 @@
  * signed by the log (signed-note), and optionally cosigned by witnesses (tlog-cosignature).
  * Sizes are limited to 2^53−1 (JavaScript safe integers; the spec allows int64).
  */
-import { RunproofError } from '../errors.js';
+import { RunproofError, isRunproofError } from '../errors.js';
 import { fromBase64, toBase64 } from '../encoding/base64.js';
 import { parseDecimal } from '../encoding/decimal.js';
 import { decodeUtf8 } from '../encoding/utf8.js';
@@ -94,8 +94,9 @@ export function parseCheckpoint(text: string): Checkpoint {
 /**
  * openCheckpoint verifies a signed checkpoint: the log's Ed25519 signature is required and the
  * log key's name must equal the origin; cosignatures by the given cosigners (type 0x04) are
- * verified and returned; other signatures are ignored.
- * @throws RunproofError MALFORMED_NOTE / MALFORMED_CHECKPOINT / MALFORMED_COSIGNATURE;
+ * verified and returned (except those whose timestamp is above 2^53−1, which are left out);
+ * other signatures are ignored.
+ * @throws RunproofError MALFORMED_NOTE / MALFORMED_CHECKPOINT;
  *   ORIGIN_MISMATCH; INVALID_SIGNATURE (any known key's signature fails);
  *   NO_VERIFIED_SIGNATURE (no valid log signature) — each with the note as evidence
  */
@@ -123,7 +124,18 @@ export function openCheckpoint(signedNote: string | Uint8Array, logVerifier: Ver
   for (const s of opened.verified) {
     if (!cosigners.some((c) => c.name === s.name && c.keyId === s.keyId)) continue;
     if (s.name === logVerifier.name && s.keyId === logVerifier.keyId) continue;
-    cosignatures.push({ name: s.name, keyId: s.keyId, timestamp: cosignatureTimestamp(s.signature) });
+    // A valid cosignature may carry any timestamp up to 2^63−1 (tlog-cosignature); one above
+    // 2^53−1 cannot be represented here, so it is left out (it does not count towards a quorum)
+    // rather than failing the whole checkpoint: one lying witness must not be able to make every
+    // receipt carrying its cosignature unverifiable.
+    let timestamp: number;
+    try {
+      timestamp = cosignatureTimestamp(s.signature);
+    } catch (e) {
+      if (isRunproofError(e, 'MALFORMED_COSIGNATURE')) continue;
+      throw e;
+    }
+    cosignatures.push({ name: s.name, keyId: s.keyId, timestamp });
   }
   return { checkpoint, text: opened.text, note, cosignatures };
 }
