@@ -29,7 +29,7 @@ export interface WitnessOptions {
   db: Db;
   /** The witness key (type 0x04, cosignature/v1). */
   signer: Signer;
-  /** Trusted log keys per origin (type 0x01); other origins are answered 404. */
+  /** Trusted log keys per origin (type 0x01, named as the origin); other origins are answered 404. */
   logs: ReadonlyMap<string, readonly Verifier[]>;
   /** The witness clock in POSIX seconds (the cosignature timestamp). */
   now: () => number;
@@ -52,12 +52,17 @@ export class Witness {
   /** Lowercase hex SHA-256(origin) → origin, for the monitoring read. */
   private readonly byHash = new Map<string, string>();
 
-  /** Creates a witness over an opened state database. Throws on a key of the wrong type. */
+  /** Creates a witness over an opened state database. Throws (MALFORMED_KEY) on a key of the wrong type or not named as its origin. */
   constructor(opts: WitnessOptions) {
     if (opts.signer.type !== SIG_COSIGNATURE_V1) throw new RunproofError('MALFORMED_KEY', 'the witness key must be a cosignature/v1 (0x04) key; create one with runproof keygen --witness');
     for (const [origin, keys] of opts.logs) {
       if (keys.length === 0) throw new RunproofError('MALFORMED_KEY', `log ${origin}: no key`);
-      for (const k of keys) if (k.type !== SIG_ED25519) throw new RunproofError('MALFORMED_KEY', `log ${origin}: key ${k.name} is not an Ed25519 (0x01) log key`);
+      for (const k of keys) {
+        if (k.type !== SIG_ED25519) throw new RunproofError('MALFORMED_KEY', `log ${origin}: key ${k.name} is not an Ed25519 (0x01) log key`);
+        // The log key's name is the origin (as openCheckpoint requires); otherwise log B's key
+        // would get checkpoints that claim origin A cosigned.
+        if (k.name !== origin) throw new RunproofError('MALFORMED_KEY', `log ${origin}: key is named ${k.name}, not the origin`);
+      }
       this.byHash.set(toHex(sha256(utf8(origin))), origin);
     }
     this.signer = opts.signer;
