@@ -64,7 +64,7 @@ function submitters(url: string, workers: number, tag: string, acks: Ack[]): { s
   let n = 0;
   const loop = async (w: number) => {
     for (let i = 0; i < 1_000_000 && !stopped; i++) {
-      const salt = `${tag}w${w}n${n++}`.padEnd(22, '0');
+      const salt = `${tag}w${w}n${n++}`.padEnd(22, '_'); // '_' cannot be mistaken for a digit of n
       try {
         const res = await fetch(`${url}/v1/declarations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: declarationText(salt) });
         const text = await res.text();
