@@ -8,6 +8,22 @@
  *   them to exit codes in one place. Tests assert codes, never messages.
  */
 
+/**
+ * The codes that mean "the thing checked is false" (a signature, a proof, a quorum, the log's
+ * history), as opposed to "the input was malformed"; the CLI exits 1 for these, 2 for the rest.
+ */
+export const VERDICT_CODES = [
+  'UNKNOWN_KEY',
+  'INVALID_SIGNATURE',
+  'NO_VERIFIED_SIGNATURE',
+  'QUORUM_NOT_MET',
+  'ORIGIN_MISMATCH',
+  'ENTRY_MISMATCH',
+  'PROOF_FAILED',
+  'INCONSISTENT_LOG',
+  'AUDIT_FAILED',
+] as const;
+
 /** Every stable error code. Adding one is fine; renaming one is a breaking change. */
 export const ERROR_CODES = [
   // strict JSON (declaration-v1.md rules A1–A4, depth and size limits)
@@ -39,15 +55,7 @@ export const ERROR_CODES = [
   'MALFORMED_TILE_PATH',
   'MALFORMED_REQUEST',
   // verification verdicts
-  'UNKNOWN_KEY',
-  'INVALID_SIGNATURE',
-  'NO_VERIFIED_SIGNATURE',
-  'QUORUM_NOT_MET',
-  'ORIGIN_MISMATCH',
-  'ENTRY_MISMATCH',
-  'PROOF_FAILED',
-  'INCONSISTENT_LOG',
-  'AUDIT_FAILED',
+  ...VERDICT_CODES,
   // service answers
   'NOT_FOUND',
   'CONFLICT',
@@ -58,6 +66,8 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'UNAVAILABLE',
   'UNREACHABLE',
+  // a bug on the answering side (an HTTP 500 body), never bad input
+  'INTERNAL',
 ] as const;
 
 /** A stable error code; see {@link ERROR_CODES}. */
