@@ -1,26 +1,53 @@
 /**
- * Shared plumbing of the verifying commands (verify, consistency, audit, inspect): argument
- * parsing that fails as usage errors, reading FILE or `-`, the trust root from `--vkey` /
- * `--policy`, and printing results as aligned text or one JSON object.
+ * Shared plumbing of the `runproof` commands: argument parsing that fails as usage errors,
+ * reading FILE or `-`, the trust root from `--vkey` / `--policy`, and printing results as
+ * aligned text or one JSON object.
  *
  * Failure contract (design §9): the exit code comes from {@link exitCodeFor}; details go to
  * standard error and its LAST line is always `runproof: <CODE>: <reason>`; with `--json` the
  * failure is also printed to standard output as `{"ok":false,…}`.
  */
 import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RunproofError } from '../src/errors.js';
 import { decodeUtf8 } from '../src/encoding/utf8.js';
 import { parsePolicy } from '../src/note/policy.js';
 import type { ReceiptTrust } from '../src/receipt/verify.js';
 import { UsageError, exitCodeFor } from './exit.js';
 
-/** usageErrors runs an argument parser, turning its errors into usage errors (exit 2). */
-export function usageErrors<T>(command: string, parse: () => T): T {
+/** The options a command declares, in `node:util` parseArgs form. */
+type CommandOptions = NonNullable<ParseArgsConfig['options']>;
+
+/** `-h` / `--help`, which every command takes. */
+const HELP_OPTION = { help: { type: 'boolean', short: 'h', default: false } } as const;
+
+/** The parseArgs configuration {@link parseCommand} uses for a command's options `O`. */
+type CommandConfig<O extends CommandOptions> = { args: string[]; options: O & typeof HELP_OPTION; allowPositionals: true; strict: true };
+
+/** What {@link parseCommand} returns: the typed `values` and the `positionals`. */
+export type ParsedCommand<O extends CommandOptions> = ReturnType<typeof parseArgs<CommandConfig<O>>>;
+
+/**
+ * parseCommand parses a command's arguments strictly (`node:util` parseArgs plus `-h/--help`).
+ * An unknown or malformed option, or a positional argument when `positionals` is false, is a
+ * usage error (exit 2) pointing at the command's help. With `--help` it prints `help` and
+ * returns undefined: the command then exits 0.
+ */
+export function parseCommand<O extends CommandOptions>(command: string, help: string, args: string[], options: O, positionals = false): ParsedCommand<O> | undefined {
+  let parsed: ParsedCommand<O>;
   try {
-    return parse();
+    parsed = parseArgs({ args, options: { ...options, ...HELP_OPTION }, allowPositionals: true, strict: true });
   } catch (e) {
     throw new UsageError(`${e instanceof Error ? e.message : String(e)}; see 'runproof ${command} --help'`);
   }
+  if ((parsed.values as { help?: boolean }).help === true) {
+    process.stdout.write(help + '\n');
+    return undefined;
+  }
+  if (!positionals && parsed.positionals.length > 0) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}; see 'runproof ${command} --help'`);
+  }
+  return parsed;
 }
 
 /** readFileArg reads FILE, or standard input for `-`; an unreadable file is a usage error (exit 2). */

@@ -9,9 +9,8 @@ import { audit } from '../audit/audit.js';
 import { dirStateStore } from '../audit/state-dir.js';
 import { nodeFetch } from '../audit/node-fetch.js';
 import { LogClient } from '../log-client.js';
-import { parseArgs } from 'node:util';
 import { EXIT, UsageError } from '../exit.js';
-import { iso, usageErrors, printFields, printJson, reportFailure, trustFromArgs } from '../output.js';
+import { iso, parseCommand, printFields, printJson, reportFailure, trustFromArgs } from '../output.js';
 
 const HELP = `usage: runproof audit --log URL (--vkey KEY | --policy FILE) [--concurrency N] [--state DIR] [--json]
 
@@ -50,27 +49,16 @@ function printReport(r: AuditReport, seconds: number): void {
 
 /** run is the `runproof audit` command. */
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = usageErrors('audit', () =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        log: { type: 'string' },
-        vkey: { type: 'string' },
-        policy: { type: 'string' },
-        concurrency: { type: 'string' },
-        state: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return EXIT.OK;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}; see 'runproof audit --help'`);
+  const parsed = parseCommand('audit', HELP, args, {
+    log: { type: 'string' },
+    vkey: { type: 'string' },
+    policy: { type: 'string' },
+    concurrency: { type: 'string' },
+    state: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
+  if (parsed === undefined) return EXIT.OK;
+  const { values } = parsed;
   if (values.log === undefined) throw new UsageError("--log URL is required; see 'runproof audit --help'");
   const concurrencyText = values.concurrency ?? '16';
   if (!/^[1-9][0-9]{0,2}$/.test(concurrencyText) || Number(concurrencyText) > 256) throw new UsageError('--concurrency must be an integer from 1 to 256');

@@ -11,9 +11,8 @@ import type { Hash } from '../../src/merkle/hash.js';
 import { verifyCheckpoint } from '../../src/receipt/verify.js';
 import { checkConsistency, proveConsistencyFromLog } from '../consistency.js';
 import { LogClient } from '../log-client.js';
-import { parseArgs } from 'node:util';
 import { EXIT, UsageError } from '../exit.js';
-import { usageErrors, printFields, printJson, readTextArg, reportFailure, trustFromArgs } from '../output.js';
+import { parseCommand, printFields, printJson, readTextArg, reportFailure, trustFromArgs } from '../output.js';
 
 const HELP = `usage: runproof consistency (--log URL | --proof FILE) (--vkey KEY | --policy FILE) --old CHECKPOINT_FILE [--new CHECKPOINT_FILE] [--json]
 
@@ -48,28 +47,17 @@ function parseProofFile(text: string): Hash[] {
 
 /** run is the `runproof consistency` command. */
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = usageErrors('consistency', () =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        log: { type: 'string' },
-        proof: { type: 'string' },
-        old: { type: 'string' },
-        new: { type: 'string' },
-        vkey: { type: 'string' },
-        policy: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return EXIT.OK;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}; see 'runproof consistency --help'`);
+  const parsed = parseCommand('consistency', HELP, args, {
+    log: { type: 'string' },
+    proof: { type: 'string' },
+    old: { type: 'string' },
+    new: { type: 'string' },
+    vkey: { type: 'string' },
+    policy: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
+  if (parsed === undefined) return EXIT.OK;
+  const { values } = parsed;
   if ((values.log === undefined) === (values.proof === undefined)) throw new UsageError("give exactly one of --log URL and --proof FILE; see 'runproof consistency --help'");
   if (values.old === undefined) throw new UsageError("--old CHECKPOINT_FILE is required; see 'runproof consistency --help'");
   if (values.proof !== undefined && values.new === undefined) throw new UsageError('--proof needs --new CHECKPOINT_FILE');

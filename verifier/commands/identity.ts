@@ -9,11 +9,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { declarationIdentity, identityOfValue, type ValueIdentity } from '../../src/declaration/identity.js';
 import { mapRequest, REQUEST_APIS, type RequestApi } from '../../src/declaration/mappers.js';
 import { parseStrictJson, type JsonValue } from '../../src/json/strict.js';
 import { EXIT, UsageError } from '../exit.js';
+import { parseCommand } from '../output.js';
 
 const HELP = `usage: runproof identity FILE|- [--canonical] [--json]
        runproof identity FILE|- --from API --provider NAME [--salt auto|none|SALT] [--header 'name: value']... [--canonical] [--json]
@@ -61,34 +61,18 @@ function readInput(file: string): Uint8Array {
   }
 }
 
-function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        canonical: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        from: { type: 'string' },
-        provider: { type: 'string' },
-        salt: { type: 'string' },
-        header: { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    throw new UsageError(`${e instanceof Error ? e.message : String(e)}; see 'runproof identity --help'`);
-  }
-}
-
 /** run is the `runproof identity` command. */
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args);
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return EXIT.OK;
-  }
+  const parsed = parseCommand('identity', HELP, args, {
+    canonical: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    from: { type: 'string' },
+    provider: { type: 'string' },
+    salt: { type: 'string' },
+    header: { type: 'string', multiple: true },
+  }, true);
+  if (parsed === undefined) return EXIT.OK;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError("give exactly one FILE (or - for standard input); see 'runproof identity --help'");
   const fromOnly = ['provider', 'salt', 'header'] as const;
   if (values.from === undefined) {

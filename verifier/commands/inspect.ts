@@ -5,7 +5,6 @@
  * nothing is verified (that is what verify, consistency and audit are for). A signer key's
  * secret is never printed, only its public half.
  */
-import { parseArgs } from 'node:util';
 import { RunproofError } from '../../src/errors.js';
 import { toBase64 } from '../../src/encoding/base64.js';
 import { formatIdentity } from '../../src/declaration/identity.js';
@@ -18,7 +17,7 @@ import { parsePolicy, type TrustPolicy } from '../../src/note/policy.js';
 import { SIG_COSIGNATURE_V1 } from '../../src/note/sigtype.js';
 import { TLOG_PROOF_HEADER, parseTlogProof } from '../../src/note/tlog-proof.js';
 import { EXIT, UsageError } from '../exit.js';
-import { iso, printFields, printJson, readTextArg, reportFailure, usageErrors } from '../output.js';
+import { iso, printFields, printJson, readTextArg, reportFailure, parseCommand } from '../output.js';
 
 const HELP = `usage: runproof inspect FILE|- [--json]
 
@@ -137,21 +136,9 @@ function printHuman(d: Record<string, unknown>): void {
 
 /** run is the `runproof inspect` command. */
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = usageErrors('inspect', () =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return EXIT.OK;
-  }
+  const parsed = parseCommand('inspect', HELP, args, { json: { type: 'boolean', default: false } }, true);
+  if (parsed === undefined) return EXIT.OK;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError("give exactly one FILE (or - for standard input); see 'runproof inspect --help'");
   const json = values.json === true;
   try {

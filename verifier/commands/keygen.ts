@@ -11,9 +11,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { formatKeyId, newSignerKey, parseSignerKey, SIG_COSIGNATURE_V1, SIG_ED25519, verifierKey } from '../../src/note/keys.js';
 import { EXIT, UsageError } from '../exit.js';
+import { parseCommand } from '../output.js';
 
 const HELP = `usage: runproof keygen --name NAME --out FILE [--witness] [--force] [--json]
 
@@ -65,28 +65,15 @@ async function writeKeyFile(path: string, data: string, force: boolean): Promise
 
 /** run is the `runproof keygen` command. */
 export async function run(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        name: { type: 'string' },
-        out: { type: 'string', short: 'o' },
-        witness: { type: 'boolean', default: false },
-        force: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (e) {
-    throw new UsageError(`${e instanceof Error ? e.message : String(e)}; see 'runproof keygen --help'`);
-  }
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return EXIT.OK;
-  }
+  const parsed = parseCommand('keygen', HELP, args, {
+    name: { type: 'string' },
+    out: { type: 'string', short: 'o' },
+    witness: { type: 'boolean', default: false },
+    force: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  });
+  if (parsed === undefined) return EXIT.OK;
+  const { values } = parsed;
   if (values.name === undefined) throw new UsageError('--name NAME is required');
   if (values.out === undefined) throw new UsageError('--out FILE is required');
   const type = values.witness ? SIG_COSIGNATURE_V1 : SIG_ED25519;

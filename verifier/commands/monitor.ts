@@ -5,9 +5,9 @@
  * untrusted there.
  */
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { RunproofError } from '../../src/errors.js';
 import { EXIT, UsageError } from '../exit.js';
+import { parseCommand } from '../output.js';
 import { monitorApp } from '../monitor/http.js';
 import { Monitor, type MonitorEvent } from '../monitor/monitor.js';
 import { listen, type RunningServer } from '../witness/http.js';
@@ -84,34 +84,22 @@ function printer(json: boolean): (e: MonitorEvent) => void {
 
 /** run is the `runproof monitor` command. */
 export async function run(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      options: {
-        log: { type: 'string', multiple: true },
-        vkey: { type: 'string', multiple: true },
-        state: { type: 'string' },
-        listen: { type: 'string' },
-        peer: { type: 'string', multiple: true },
-        'witness-url': { type: 'string', multiple: true },
-        interval: { type: 'string', default: '60s' },
-        once: { type: 'boolean', default: false },
-        'evidence-dir': { type: 'string' },
-        webhook: { type: 'string' },
-        timeout: { type: 'string', default: '20s' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`${e instanceof Error ? e.message : String(e)}; see 'runproof monitor --help'`);
-  }
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return EXIT.OK;
-  }
+  const parsed = parseCommand('monitor', HELP, args, {
+    log: { type: 'string', multiple: true },
+    vkey: { type: 'string', multiple: true },
+    state: { type: 'string' },
+    listen: { type: 'string' },
+    peer: { type: 'string', multiple: true },
+    'witness-url': { type: 'string', multiple: true },
+    interval: { type: 'string', default: '60s' },
+    once: { type: 'boolean', default: false },
+    'evidence-dir': { type: 'string' },
+    webhook: { type: 'string' },
+    timeout: { type: 'string', default: '20s' },
+    json: { type: 'boolean', default: false },
+  });
+  if (parsed === undefined) return EXIT.OK;
+  const { values } = parsed;
   const urls = values.log ?? [];
   const vkeys = values.vkey ?? [];
   if (urls.length === 0 || urls.length !== vkeys.length) throw new UsageError("give --log URL and --vkey KEY in pairs, at least one; see 'runproof monitor --help'");

@@ -8,7 +8,6 @@
  * A receipt that fails verification is not written.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { declarationIdentity, parseIdentity } from '../../src/declaration/identity.js';
 import { ERROR_CODES, RunproofError, type ErrorCode } from '../../src/errors.js';
 import { verifyReceipt, type ReceiptVerdict } from '../../src/receipt/verify.js';
@@ -18,6 +17,7 @@ import { REQUEST_APIS, type RequestApi } from '../../src/declaration/mappers.js'
 import { logEndpoint, submitDeclaration, type SubmitAnswer, type SubmitOptions } from '../client/submit.js';
 import { parseStrictJson } from '../../src/json/strict.js';
 import { EXIT, UsageError } from '../exit.js';
+import { parseCommand } from '../output.js';
 
 const HELP = `usage: runproof submit FILE|- --log URL [options]
        runproof submit --identity sha256:HEX --log URL [options]
@@ -148,28 +148,20 @@ async function submitIdentity(identity: string, opts: SubmitOptions): Promise<Su
 
 /** run is the `runproof submit` command. */
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      log: { type: 'string' },
-      identity: { type: 'string' },
-      vkey: { type: 'string' },
-      out: { type: 'string', short: 'o' },
-      token: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      from: { type: 'string' },
-      provider: { type: 'string' },
-      salt: { type: 'string' },
-      header: { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return EXIT.OK;
-  }
+  const parsed = parseCommand('submit', HELP, args, {
+    log: { type: 'string' },
+    identity: { type: 'string' },
+    vkey: { type: 'string' },
+    out: { type: 'string', short: 'o' },
+    token: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    from: { type: 'string' },
+    provider: { type: 'string' },
+    salt: { type: 'string' },
+    header: { type: 'string', multiple: true },
+  }, true);
+  if (parsed === undefined) return EXIT.OK;
+  const { values, positionals } = parsed;
   if (positionals.length > 1) throw new UsageError('give at most one declaration FILE');
   if (values.log === undefined) throw new UsageError('--log URL is required');
   if (values.from === undefined && (values.provider !== undefined || values.salt !== undefined || values.header !== undefined)) {

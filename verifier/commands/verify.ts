@@ -7,9 +7,8 @@
 import type { ErrorCode } from '../../src/errors.js';
 import { RunproofError } from '../../src/errors.js';
 import { verifyReceipt, type ReceiptVerdict } from '../../src/receipt/verify.js';
-import { parseArgs } from 'node:util';
 import { EXIT, UsageError } from '../exit.js';
-import { iso, usageErrors, printFields, printJson, readFileArg, reportFailure, trustFromArgs } from '../output.js';
+import { iso, parseCommand, printFields, printJson, readFileArg, reportFailure, trustFromArgs } from '../output.js';
 
 const HELP = `usage: runproof verify --receipt FILE (--declaration FILE | --identity sha256:HEX) (--vkey KEY | --policy FILE) [--json]
 
@@ -62,27 +61,16 @@ function printVerdict(v: ReceiptVerdict): void {
 
 /** run is the `runproof verify` command. */
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = usageErrors('verify', () =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        receipt: { type: 'string' },
-        declaration: { type: 'string' },
-        identity: { type: 'string' },
-        vkey: { type: 'string' },
-        policy: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return EXIT.OK;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}; see 'runproof verify --help'`);
+  const parsed = parseCommand('verify', HELP, args, {
+    receipt: { type: 'string' },
+    declaration: { type: 'string' },
+    identity: { type: 'string' },
+    vkey: { type: 'string' },
+    policy: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
+  if (parsed === undefined) return EXIT.OK;
+  const { values } = parsed;
   if (values.receipt === undefined) throw new UsageError("--receipt FILE is required; see 'runproof verify --help'");
   if (values.declaration === undefined && values.identity === undefined) {
     throw new UsageError("give --declaration FILE or --identity sha256:HEX; see 'runproof verify --help'");

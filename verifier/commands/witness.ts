@@ -4,10 +4,10 @@
  * cosigned checkpoint per log for monitors. State lives in a SQLite file; the key is a
  * cosignature/v1 key from `runproof keygen --witness`.
  */
-import { parseArgs } from 'node:util';
 import { RunproofError } from '../../src/errors.js';
 import { parseVerifierKey, type Verifier } from '../../src/note/keys.js';
 import { EXIT, UsageError } from '../exit.js';
+import { parseCommand } from '../output.js';
 import { listen, witnessApp, DEFAULT_MAX_BODY_BYTES, type RunningServer } from '../witness/http.js';
 import { readSignerKeyFile } from '../witness/key-file.js';
 import { parseListen } from '../witness/listen-address.js';
@@ -43,28 +43,16 @@ function parseLogs(values: string[]): Map<string, Verifier[]> {
 
 /** run starts the witness and resolves with the exit code once it is stopped by a signal. */
 export async function run(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        key: { type: 'string' },
-        db: { type: 'string' },
-        log: { type: 'string', multiple: true },
-        listen: { type: 'string', default: '127.0.0.1:7380' },
-        'max-body': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    throw new UsageError(`${e instanceof Error ? e.message : String(e)}; see 'runproof witness --help'`);
-  }
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return EXIT.OK;
-  }
+  const parsed = parseCommand('witness', HELP, args, {
+    key: { type: 'string' },
+    db: { type: 'string' },
+    log: { type: 'string', multiple: true },
+    listen: { type: 'string', default: '127.0.0.1:7380' },
+    'max-body': { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
+  if (parsed === undefined) return EXIT.OK;
+  const { values } = parsed;
   if (values.key === undefined || values.db === undefined || values.log === undefined) {
     throw new UsageError('runproof witness needs --key, --db and at least one --log ORIGIN=VKEY (see --help)');
   }
