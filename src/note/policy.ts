@@ -11,7 +11,8 @@
  * - only tab, newline, 0x20–0x7E and non-ASCII characters ("Character set"); so CR is rejected;
  * - fields are separated by spaces/tabs; blank and `#` comment lines are ignored;
  * - log keys must be Ed25519 (0x01) and witness keys cosignature/v1 (0x04) — the only types
- *   this project signs with; two entries wrapping the same public key are duplicates;
+ *   this project signs with; two entries wrapping the same public key are duplicates, and two
+ *   keys with the same key name and key ID are refused (signature lines could not tell them apart);
  * - witness and group names share one namespace; `none` is reserved;
  * - a group lists n ≥ 1 members defined on earlier lines, 1 ≤ k ≤ n; a name may be listed as a
  *   member at most once in the whole file (the spec's "at most once", read so that a witness
@@ -24,7 +25,7 @@
 import { RunproofError } from '../errors.js';
 import { parseDecimal } from '../encoding/decimal.js';
 import { decodeUtf8, equalBytes } from '../encoding/utf8.js';
-import { parseVerifierKey, type Verifier } from './keys.js';
+import { formatKeyId, parseVerifierKey, type Verifier } from './keys.js';
 import { SIG_COSIGNATURE_V1, SIG_ED25519 } from './sigtype.js';
 
 /** A log accepted by a policy. */
@@ -105,6 +106,10 @@ export function parsePolicy(input: string | Uint8Array): TrustPolicy {
   let quorum: string | undefined;
   const isDuplicateKey = (v: Verifier) =>
     logs.some((l) => equalBytes(l.verifier.publicKey, v.publicKey)) || witnesses.some((w) => equalBytes(w.verifier.publicKey, v.publicKey));
+  // Signature lines name a key only by name and 32-bit key ID (signed-note), and openNote refuses
+  // two different keys under one pair: a colliding key (which a witness operator can grind) would
+  // otherwise make every checkpoint under this policy fail to open.
+  const isAmbiguousKey = (v: Verifier) => [...logs.map((l) => l.verifier), ...witnesses.map((w) => w.verifier)].some((o) => o.name === v.name && o.keyId === v.keyId);
 
   lines.forEach((raw, i) => {
     const n = i + 1;
@@ -119,6 +124,7 @@ export function parsePolicy(input: string | Uint8Array): TrustPolicy {
         if (logs.length === MAX_POLICY_LOGS) throw malformed(`more than ${MAX_POLICY_LOGS} logs`, n);
         const verifier = parseKey(args[0]!, SIG_ED25519, 'log', n);
         if (isDuplicateKey(verifier)) throw malformed('duplicate public key', n);
+        if (isAmbiguousKey(verifier)) throw malformed(`another key has the same name and key ID (${verifier.name}+${formatKeyId(verifier.keyId)})`, n);
         logs.push(args[1] === undefined ? { verifier } : { verifier, url: args[1] });
         return;
       }
@@ -129,6 +135,7 @@ export function parsePolicy(input: string | Uint8Array): TrustPolicy {
         if (name === 'none' || defined.has(name)) throw malformed(`name ${JSON.stringify(name)} is reserved or already defined`, n);
         const verifier = parseKey(args[1]!, SIG_COSIGNATURE_V1, 'witness', n);
         if (isDuplicateKey(verifier)) throw malformed('duplicate public key', n);
+        if (isAmbiguousKey(verifier)) throw malformed(`another key has the same name and key ID (${verifier.name}+${formatKeyId(verifier.keyId)})`, n);
         defined.add(name);
         witnesses.push(args[2] === undefined ? { name, verifier } : { name, verifier, url: args[2] });
         return;
