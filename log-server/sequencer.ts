@@ -7,11 +7,11 @@
  * the table.
  *
  * Group commit: the COMMIT itself does not fsync (synchronous = NORMAL); `sync` (the WAL fsync,
- * storage/wal-sync.ts) runs in the thread pool while the main thread keeps serving HTTP. While
- * one sync is in flight, new submissions only pool; when it returns, its batches are answered
- * and everything pooled meanwhile is committed (in batches of at most `maxBatch`) and synced
- * together. The published state (`edge`, `latest`) moves only when a sync has returned, so
- * nothing readers or submitters see is ever ahead of the disk.
+ * storage/wal-sync.ts) runs in the thread pool while the main thread keeps serving HTTP and
+ * committing further batches. Up to MAX_SYNCS syncs overlap; each one, when it returns, makes
+ * durable every batch committed before it started, and those are answered in commit order. The
+ * published state (`edge`, `latest`) moves only when a sync has returned, so nothing readers or
+ * submitters see is ever ahead of the disk.
  *
  * Dedupe: an identity already durable in the database is answered at once, with the latest
  * checkpoint (which covers it). An identity already waiting — in the pool, or committed and
@@ -91,6 +91,7 @@ interface Pending {
 
 /** A committed batch waiting for its sync. */
 interface Unsynced {
+  seq: number;
   batch: Pending[];
   keys: string[];
   entries: Uint8Array[];
@@ -114,8 +115,12 @@ export class Sequencer {
   /** Identities committed but not yet synced, by the same key. */
   private readonly inflight = new Map<string, Pending>();
   /** Committed batches the running sync (or the next one) must cover, oldest first. */
-  private unsynced: Unsynced[] = [];
-  private syncing: Promise<void> | undefined;
+  private readonly unsynced: Unsynced[] = [];
+  /** Batches committed so far; a batch's `seq` is the count before it. */
+  private committed = 0;
+  /** Batches [0, requested) are covered by a sync that has started. */
+  private requested = 0;
+  private readonly syncs = new Set<Promise<void>>();
   private waiting = 0;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
@@ -194,15 +199,15 @@ export class Sequencer {
   async close(): Promise<void> {
     this.closed = true;
     this.cancel();
-    // Each turn awaits a sync or empties the pool, and nothing new arrives once closed.
-    while ((this.pool.size > 0 || this.syncing !== undefined) && this.broken === undefined) {
-      if (this.syncing !== undefined) await this.syncing;
-      else this.commitPool();
+    // Each turn empties the pool or waits for a sync, and nothing new arrives once closed.
+    while ((this.pool.size > 0 || this.syncs.size > 0) && this.broken === undefined) {
+      if (this.pool.size > 0) this.commitPool();
+      else await Promise.race(this.syncs);
     }
   }
 
   private schedule(): void {
-    if (this.pool.size === 0 || this.immediate !== undefined || this.syncing !== undefined || this.closed) return;
+    if (this.pool.size === 0 || this.immediate !== undefined || this.closed) return;
     if (this.pool.size >= this.o.maxBatch) {
       if (this.timer !== undefined) clearTimeout(this.timer);
       this.timer = undefined;
@@ -225,13 +230,9 @@ export class Sequencer {
     this.immediate = undefined;
   }
 
-  /**
-   * commitPool commits everything pooled, in batches of at most maxBatch, then starts one sync
-   * covering them all. Only called while no sync runs.
-   */
+  /** commitPool commits everything pooled, in batches of at most maxBatch, and asks for a sync. */
   private commitPool(): void {
     this.cancel();
-    if (this.syncing !== undefined) return;
     while (this.pool.size > 0) {
       const batch: Pending[] = [];
       const keys: string[] = [];
@@ -243,7 +244,7 @@ export class Sequencer {
       }
       this.commitBatch(batch, keys);
     }
-    if (this.unsynced.length > 0) this.startSync();
+    this.startSync();
   }
 
   /** commitBatch sequences one batch and commits it (not yet durable), or fails its submitters. */
@@ -252,52 +253,52 @@ export class Sequencer {
     const started = performance.now();
     let u: Unsynced;
     try {
-      u = { ...this.sequence(batch), batch, keys, started };
+      u = { ...this.sequence(batch), seq: this.committed, batch, keys, started };
     } catch (cause) {
       const err = unavailable(cause);
       for (const p of batch) for (const w of p.waiters) w.reject(err);
       return;
     }
+    this.committed++;
     this.tipEdge = u.edge;
     keys.forEach((k, i) => this.inflight.set(k, batch[i]!));
     this.unsynced.push(u);
   }
 
-  /** startSync makes every committed batch durable, then answers them and commits what pooled meanwhile. */
+  /**
+   * startSync starts a sync covering every batch committed so far, unless one already covers
+   * them or MAX_SYNCS are running (a finishing sync then starts the next). Syncs may overlap: a
+   * sync that returns makes durable everything committed before it started, so its batches are
+   * published and answered, in commit order.
+   */
   private startSync(): void {
-    const covered = this.unsynced;
-    this.unsynced = [];
-    this.syncing = this.o.sync().then(
+    if (this.requested === this.committed || this.syncs.size >= MAX_SYNCS || this.broken !== undefined) return;
+    const upTo = this.committed;
+    this.requested = upTo;
+    const p: Promise<void> = this.o.sync().then(
       () => {
-        this.syncing = undefined;
-        for (const u of covered) this.answerBatch(u);
-        this.afterSync();
+        this.syncs.delete(p);
+        if (this.broken !== undefined) return;
+        while (this.unsynced.length > 0 && this.unsynced[0]!.seq < upTo) this.answerBatch(this.unsynced.shift()!);
+        this.startSync();
       },
       (cause: unknown) => {
-        this.syncing = undefined;
-        this.fail(covered, cause);
+        this.syncs.delete(p);
+        if (this.broken === undefined) this.fail(cause);
       },
     );
-  }
-
-  /** afterSync commits what pooled during the sync: those submitters have already waited. */
-  private afterSync(): void {
-    if (this.pool.size === 0 || this.closed) return;
-    this.immediate = setImmediate(() => {
-      this.immediate = undefined;
-      this.commitPool();
-    });
+    this.syncs.add(p);
   }
 
   /**
    * fail handles a failed sync: what reached the disk is unknown, so nothing more is published,
    * every waiter (synced-for or pooled) gets UNAVAILABLE and the sequencer stops accepting.
    */
-  private fail(covered: Unsynced[], cause: unknown): void {
+  private fail(cause: unknown): void {
     const err = unavailable(cause);
     this.broken = new RunproofError('UNAVAILABLE', `the log storage failed to sync (${err.message}); restart the log to recover`, { cause });
     this.cancel();
-    for (const u of covered) for (const p of u.batch) for (const w of p.waiters) w.reject(err);
+    for (const u of this.unsynced.splice(0)) for (const p of u.batch) for (const w of p.waiters) w.reject(err);
     for (const p of this.pool.values()) for (const w of p.waiters) w.reject(err);
     this.pool.clear();
     this.inflight.clear();
@@ -376,6 +377,9 @@ export class Sequencer {
     }
   }
 }
+
+/** Most WAL syncs running at once (libuv's thread pool has 4 threads by default). */
+const MAX_SYNCS = 2;
 
 /** unavailable maps a failed batch to the error its submitters get (storage faults → 503). */
 function unavailable(cause: unknown): RunproofError {

@@ -199,4 +199,35 @@ describe('the commit point is the WAL fsync after COMMIT', () => {
     await again.close();
     t.cleanup();
   });
+
+  it('overlapping syncs: a later sync that returns first makes every earlier commit durable, answered in order', async () => {
+    const t = tempDir();
+    const held: { release: () => void }[] = [];
+    let arrived: () => void = () => undefined;
+    const onSync = async (fsync: () => Promise<void>) => {
+      await new Promise<void>((r) => {
+        held.push({ release: r });
+        arrived();
+      });
+      await fsync();
+    };
+    const nextSync = () => new Promise<void>((r) => (arrived = r));
+    const log = openLog(t.db, { onSync });
+    let first = nextSync();
+    const x = log.submit(identity(1, 'overlap'));
+    await first;
+    first = nextSync();
+    const y = log.submit(identity(2, 'overlap'));
+    await first;
+    expect(held.length).toBe(2);
+    expect(log.size).toBe(0);
+    held[1]!.release();
+    const [a, b] = await Promise.all([x, y]);
+    expect([a.index, b.index, log.size]).toEqual([0, 1, 2]);
+    expect(sizeOf(a.checkpoint)).toBe(1);
+    expect(sizeOf(b.checkpoint)).toBe(2);
+    held[0]!.release();
+    await log.close();
+    t.cleanup();
+  });
 });
