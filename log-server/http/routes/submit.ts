@@ -89,9 +89,27 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
   /** answer turns a sequenced entry into the JSON answer, with the (maybe cosigned) receipt. */
   async function answer(seq: Sequenced, identity: string, wait: boolean, started: number): Promise<SubmitResult> {
     const checkpoint = wait ? await s.waitCosigned(seq.checkpoint) : s.cosign(seq.checkpoint);
+    return answerWith(seq, identity, checkpoint, started);
+  }
+
+  /** answerWith is {@link answer} once the checkpoint to prove against is known. */
+  function answerWith(seq: Sequenced, identity: string, checkpoint: string, started: number): SubmitResult {
     const receipt = s.receipt(seq.index, checkpoint, seq.entry);
     s.metrics?.submitted(seq.duplicate, (performance.now() - started) / 1000);
     return { identity, index: seq.index, timestamp: seq.timestamp, duplicate: seq.duplicate, receipt };
+  }
+
+  /**
+   * answerAll answers a batch without `?wait=cosigned` synchronously: the items share a few
+   * checkpoints, so each one's cosigned form is gathered once per request, not once per item.
+   */
+  function answerAll(sequenced: Sequenced[], identities: string[], started: number): SubmitResult[] {
+    const cosigned = new Map<string, string>();
+    return sequenced.map((seq, k) => {
+      let checkpoint = cosigned.get(seq.checkpoint);
+      if (checkpoint === undefined) cosigned.set(seq.checkpoint, (checkpoint = s.cosign(seq.checkpoint)));
+      return answerWith(seq, identities[k]!, checkpoint, started);
+    });
   }
 
   /** acknowledge is {@link answer} without the receipt (batch `?receipts=false`); still only after COMMIT. */
@@ -156,9 +174,11 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
       }
     });
     const sequenced = digests.length > 0 ? await s.log.submitMany(digests) : [];
-    const answers = withReceipts
-      ? await Promise.all(sequenced.map((seq, k) => answer(seq, identities[k]!, wait, started)))
-      : sequenced.map((seq, k) => acknowledge(seq, identities[k]!, started));
+    const answers = !withReceipts
+      ? sequenced.map((seq, k) => acknowledge(seq, identities[k]!, started))
+      : wait
+        ? await Promise.all(sequenced.map((seq, k) => answer(seq, identities[k]!, true, started)))
+        : answerAll(sequenced, identities, started);
     answers.forEach((a, k) => {
       results[slots[k]!] = a;
     });
