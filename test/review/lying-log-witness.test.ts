@@ -9,6 +9,7 @@ import { signNote } from '../../src/note/note.js';
 import { openStateDb } from '../../verifier/witness/sqlite.js';
 import { Witness } from '../../verifier/witness/witness.js';
 import { formatAddCheckpoint } from '../../verifier/witness/request.js';
+import { MAX_REJECTED_PER_ORIGIN, WitnessStore } from '../../verifier/witness/store.js';
 import { MemTree, tempDir, testSigner, testWitness } from '../witness/helpers.js';
 
 const tmp = tempDir();
@@ -52,5 +53,22 @@ describe('witness: trusted log keys', () => {
     expect(await codeOf(w.addCheckpoint(formatAddCheckpoint({ oldSize: 8, proof: fork.proof(8, 10), note: sign(fork, 10) })))).toBe('PROOF_FAILED');
     // The honest continuation still works.
     expect(await codeOf(w.addCheckpoint(formatAddCheckpoint({ oldSize: 8, proof: tree.proof(8, 10), note: sign(tree, 10) })))).toBe('OK');
+  });
+});
+
+describe('witness: evidence of rejected requests', () => {
+  it('keeps a bounded number per origin, so a log cannot fill the disk with bad requests', async () => {
+    const log = testSigner('c.example/log');
+    const db = openStateDb(join(tmp.dir, 'flood.db'), 'witness');
+    const w = new Witness({ db, signer: testWitness('witness.example/review'), logs: new Map([[log.name, [toVerifier(log)]]]), now: () => 1_800_000_000 });
+    const tree = new MemTree('main').append(4);
+    const sign = (t: MemTree, size: number) => signNote(formatCheckpoint({ origin: log.name, size, root: t.root(size), extensions: [] }), [log]);
+    expect(await codeOf(w.addCheckpoint(formatAddCheckpoint({ oldSize: 0, proof: [], note: sign(tree, 4) })))).toBe('OK');
+    const forkNote = sign(tree.fork(2, 'fork').append(2), 4);
+    for (let i = 0; i < MAX_REJECTED_PER_ORIGIN + 20; i++) {
+      expect(await codeOf(w.addCheckpoint(formatAddCheckpoint({ oldSize: 4, proof: [], note: forkNote })))).toBe('PROOF_FAILED');
+    }
+    expect(new WitnessStore(db, []).rejectedCount(log.name)).toBe(MAX_REJECTED_PER_ORIGIN);
+    db.close();
   });
 });

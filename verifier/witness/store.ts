@@ -7,6 +7,9 @@
 import { EMPTY_ROOT, type Hash } from '../../src/merkle/hash.js';
 import type { Db } from './sqlite.js';
 
+/** How many rejected requests are kept as evidence per origin (the earliest ones). */
+export const MAX_REJECTED_PER_ORIGIN = 100;
+
 /** The latest state of one origin. */
 export interface OriginState {
   size: number;
@@ -52,9 +55,15 @@ export class WitnessStore {
     return info.changes === 1;
   }
 
-  /** recordRejected keeps a validly signed request that failed the consistency checks, as evidence. */
+  /**
+   * recordRejected keeps a validly signed request that failed the consistency checks, as
+   * evidence — the first {@link MAX_REJECTED_PER_ORIGIN} per origin: the log can send such
+   * requests without end, and must not be able to fill the witness's disk.
+   */
   recordRejected(origin: string, nowSeconds: number, reason: string, body: string): void {
-    this.db.prepare('INSERT INTO rejected (origin, received_at, reason, body) VALUES (?, ?, ?, ?)').run(origin, nowSeconds, reason, body);
+    this.db
+      .prepare('INSERT INTO rejected (origin, received_at, reason, body) SELECT ?, ?, ?, ? WHERE (SELECT count(*) FROM rejected WHERE origin = ?) < ?')
+      .run(origin, nowSeconds, reason, body, origin, MAX_REJECTED_PER_ORIGIN);
   }
 
   /** rejectedCount returns how many requests were kept as evidence for an origin. */
