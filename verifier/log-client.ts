@@ -12,6 +12,7 @@ import { type Hash, HASH_SIZE } from '../src/merkle/hash.js';
 import type { AsyncHashReader } from '../src/merkle/tree.js';
 import { type Tile, TILE_WIDTH, asyncTileReader, entriesPath, tilePath } from '../src/merkle/tiles.js';
 import { MAX_BUNDLE_ENTRY } from '../src/merkle/bundle.js';
+import { readLimited } from './read-limited.js';
 
 export type { Hash };
 
@@ -165,7 +166,7 @@ export class LogClient {
       throw new RunproofError(code, `GET ${url}: HTTP ${res.status}`, { evidence: { url, status: res.status } });
     }
     try {
-      return await readLimited(res, maxBytes, url);
+      return await readLimited(res, maxBytes, `GET ${url}`, url);
     } catch (cause) {
       if (cause instanceof RunproofError) throw cause;
       throw new RunproofError('UNREACHABLE', `GET ${url}: ${describeFailure(cause)}`, { cause, evidence: { url } });
@@ -184,41 +185,6 @@ function wrongSize(url: string, got: number, want: number): RunproofError {
   return new RunproofError('MALFORMED_ENCODING', `GET ${url}: tile is ${got} bytes, want ${want}`, {
     evidence: { url, length: got, want },
   });
-}
-
-/** readLimited reads a response body, failing once it exceeds `maxBytes`. */
-async function readLimited(res: Response, maxBytes: number, url: string): Promise<Uint8Array> {
-  const declared = res.headers.get('content-length');
-  if (declared !== null && Number(declared) > maxBytes && res.headers.get('content-encoding') === null) {
-    await res.body?.cancel();
-    throw tooLarge(url, maxBytes);
-  }
-  if (res.body === null) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(url, maxBytes);
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}
-
-function tooLarge(url: string, maxBytes: number): RunproofError {
-  return new RunproofError('TOO_LARGE', `GET ${url}: response is larger than ${maxBytes} bytes`, { evidence: { url } });
 }
 
 /**
@@ -244,7 +210,7 @@ async function gunzip(bytes: Uint8Array, url: string): Promise<Uint8Array> {
       },
     });
     const stream = source.pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
-    const out = await readLimited(new Response(stream), MAX_BUNDLE_BYTES, url);
+    const out = await readLimited(new Response(stream), MAX_BUNDLE_BYTES, `GET ${url}`, url);
     return out;
   } catch (e) {
     if (e instanceof RunproofError) throw e;

@@ -10,7 +10,9 @@
  * the log's own code when it is a known one (e.g. `DECLARATION_INVALID`, `UNAUTHORIZED`).
  */
 import { ERROR_CODES, RunproofError, type ErrorCode } from '../../src/errors.js';
+import { utf8 } from '../../src/encoding/utf8.js';
 import { parseStrictJson, type JsonValue } from '../../src/json/strict.js';
+import { readLimited } from '../read-limited.js';
 
 /** The log's answer to a submission, shape-checked but not yet verified. */
 export interface SubmitAnswer {
@@ -36,17 +38,18 @@ export interface SubmitOptions {
 }
 
 /** The default time to wait for a log's answer. */
-export const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_TIMEOUT_MS = 10_000;
 /** The largest answer accepted: a receipt is a few KiB; a tlog-proof note is at most 1 MB. */
 const MAX_ANSWER_BYTES = 1_048_576;
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
 
 /**
- * logEndpoint checks a log URL (http or https) and returns the submission endpoint under it.
+ * logEndpoint checks a log URL (http or https) and returns the submission endpoint under it:
+ * `<log>/v1/declarations`, or `<log>/v1/identities` for an identity alone.
  * @throws RunproofError MALFORMED_REQUEST
  */
-export function logEndpoint(log: string): string {
+export function logEndpoint(log: string, route: 'declarations' | 'identities' = 'declarations'): string {
   let url: URL;
   try {
     url = new URL(log);
@@ -59,7 +62,7 @@ export function logEndpoint(log: string): string {
   if (url.search !== '' || url.hash !== '') {
     throw new RunproofError('MALFORMED_REQUEST', `log URL ${JSON.stringify(log)} must not have a query or fragment`, { path: 'log' });
   }
-  return `${url.href.replace(/\/+$/, '')}/v1/declarations`;
+  return `${url.href.replace(/\/+$/, '')}/v1/${route}`;
 }
 
 /**
@@ -67,8 +70,20 @@ export function logEndpoint(log: string): string {
  * @throws RunproofError UNREACHABLE, UNAVAILABLE, the log's 4xx code, or MALFORMED_REQUEST for
  *   an answer that is not the promised shape; an abort of `signal` is rethrown as is
  */
-export async function submitDeclaration(canonical: Uint8Array, opts: SubmitOptions): Promise<SubmitAnswer> {
-  const url = logEndpoint(opts.log);
+export function submitDeclaration(canonical: Uint8Array, opts: SubmitOptions): Promise<SubmitAnswer> {
+  return post(logEndpoint(opts.log), canonical, opts);
+}
+
+/**
+ * submitIdentity posts `{"identity": …}` to `<log>/v1/identities` (the log then cannot check the
+ * declaration) and returns its checked answer, with the outcomes of {@link submitDeclaration}.
+ */
+export function submitIdentity(identity: string, opts: SubmitOptions): Promise<SubmitAnswer> {
+  return post(logEndpoint(opts.log, 'identities'), utf8(JSON.stringify({ identity })), opts);
+}
+
+/** post sends one submission body to `url` and checks the answer. */
+async function post(url: string, payload: Uint8Array, opts: SubmitOptions): Promise<SubmitAnswer> {
   const fetchFn = opts.fetch ?? globalThis.fetch;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);
@@ -79,8 +94,8 @@ export async function submitDeclaration(canonical: Uint8Array, opts: SubmitOptio
   let res: Response;
   let body: Uint8Array;
   try {
-    res = await fetchFn.call(undefined, url, { method: 'POST', headers, body: canonical as Uint8Array<ArrayBuffer>, signal });
-    body = await readLimited(res, MAX_ANSWER_BYTES, url);
+    res = await fetchFn.call(undefined, url, { method: 'POST', headers, body: payload as Uint8Array<ArrayBuffer>, signal });
+    body = await readLimited(res, MAX_ANSWER_BYTES, `POST ${url}`, url);
   } catch (cause) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? cause;
     if (cause instanceof RunproofError) throw cause;
@@ -152,29 +167,4 @@ function parseAnswer(url: string, body: Uint8Array): SubmitAnswer {
   if (typeof duplicate !== 'boolean') throw bad('has no duplicate flag');
   if (typeof receipt !== 'string') throw bad('has no receipt text');
   return { identity, index, timestamp, duplicate, receipt };
-}
-
-/** readLimited reads a response body, failing once it exceeds `maxBytes`. */
-async function readLimited(res: Response, maxBytes: number, url: string): Promise<Uint8Array> {
-  if (res.body === null) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new RunproofError('TOO_LARGE', `POST ${url}: answer is larger than ${maxBytes} bytes`, { evidence: { url } });
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
 }

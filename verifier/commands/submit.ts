@@ -7,17 +7,16 @@
  * Steps: read input → submit → check the answer → verify (with --vkey) → write the receipt.
  * A receipt that fails verification is not written.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { declarationIdentity, parseIdentity } from '../../src/declaration/identity.js';
-import { ERROR_CODES, RunproofError, type ErrorCode } from '../../src/errors.js';
+import { RunproofError } from '../../src/errors.js';
 import { verifyReceipt, type ReceiptVerdict } from '../../src/receipt/verify.js';
 import { storeFileName } from '../client/store.js';
 import { mapToCanonical } from '../client/map.js';
 import { REQUEST_APIS, type RequestApi } from '../../src/declaration/mappers.js';
-import { logEndpoint, submitDeclaration, type SubmitAnswer, type SubmitOptions } from '../client/submit.js';
-import { parseStrictJson } from '../../src/json/strict.js';
+import { submitDeclaration, submitIdentity, type SubmitAnswer } from '../client/submit.js';
 import { EXIT, UsageError } from '../exit.js';
-import { parseCommand } from '../output.js';
+import { headerFlags, parseCommand, readFileArg } from '../output.js';
 
 const HELP = `usage: runproof submit FILE|- --log URL [options]
        runproof submit --identity sha256:HEX --log URL [options]
@@ -62,7 +61,7 @@ function readInput(file: string | undefined, identityFlag: string | undefined): 
     parseIdentity(identityFlag);
     return { identity: identityFlag };
   }
-  const declaration = new Uint8Array(readFileSync(file === '-' ? 0 : file));
+  const declaration = readFileArg(file, 'declaration');
   const { identity, canonical } = declarationIdentity(declaration);
   if (identityFlag !== undefined && identityFlag !== identity) {
     throw new RunproofError('ENTRY_MISMATCH', `the declaration's identity is ${identity}, not ${identityFlag}`);
@@ -89,13 +88,8 @@ function readRequestInput(file: string | undefined, flags: FromFlags): Input {
   }
   if (file === undefined) throw new UsageError('--from needs the request body FILE (or -)');
   if (flags.provider === undefined) throw new UsageError('--from needs --provider NAME (e.g. openai, anthropic)');
-  const headers: Record<string, string> = {};
-  for (const h of flags.header ?? []) {
-    const colon = h.indexOf(':');
-    if (colon <= 0) throw new UsageError(`--header ${JSON.stringify(h)}: want 'NAME: VALUE'`);
-    headers[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
-  }
-  const body = new Uint8Array(readFileSync(file === '-' ? 0 : file));
+  const headers = headerFlags(flags.header ?? []);
+  const body = readFileArg(file, 'request body');
   const canonical = mapToCanonical(flags.from as RequestApi, body, { provider: flags.provider, headers, salt: flags.salt ?? 'auto' });
   const { identity } = declarationIdentity(canonical);
   return { identity, canonical, declaration: canonical };
@@ -104,46 +98,6 @@ function readRequestInput(file: string | undefined, flags: FromFlags): Input {
 /** declarationPath names the declaration file written beside a receipt (`--from`). */
 function declarationPath(receiptPath: string): string {
   return receiptPath.endsWith('.tlog-proof') ? `${receiptPath.slice(0, -'.tlog-proof'.length)}.json` : `${receiptPath}.json`;
-}
-
-/** Largest answer read from the log (a receipt is a few KiB). */
-const MAX_ANSWER_BYTES = 1_048_576;
-
-/**
- * submitIdentity posts `{"identity": …}` to `<log>/v1/identities`. The client library covers
- * declarations only; this is its identity twin with the same outcomes: UNREACHABLE when there
- * is no answer, UNAVAILABLE for 429/5xx, the log's own code for other errors.
- */
-async function submitIdentity(identity: string, opts: SubmitOptions): Promise<SubmitAnswer> {
-  const url = logEndpoint(opts.log).replace(/\/v1\/declarations$/, '/v1/identities');
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-  if (opts.token !== undefined) headers['authorization'] = `Bearer ${opts.token}`;
-  let res: Response;
-  let body: Uint8Array;
-  try {
-    res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ identity }), signal: AbortSignal.timeout(30_000) });
-    body = new Uint8Array(await res.arrayBuffer());
-  } catch (cause) {
-    throw new RunproofError('UNREACHABLE', `POST ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause, evidence: { url } });
-  }
-  if (body.length > MAX_ANSWER_BYTES) throw new RunproofError('TOO_LARGE', `POST ${url}: answer larger than ${MAX_ANSWER_BYTES} bytes`);
-  let v: unknown;
-  try {
-    v = parseStrictJson(body);
-  } catch (cause) {
-    throw new RunproofError(res.status >= 500 ? 'UNAVAILABLE' : 'MALFORMED_REQUEST', `POST ${url}: HTTP ${res.status}, answer is not JSON`, { cause });
-  }
-  const a = v as Partial<SubmitAnswer> & { error?: { code?: unknown; message?: unknown } };
-  if (res.status !== 200) {
-    const what = `POST ${url}: HTTP ${res.status}: ${String(a.error?.message ?? '')}`;
-    if (res.status === 429 || res.status >= 500) throw new RunproofError('UNAVAILABLE', what);
-    const code = typeof a.error?.code === 'string' && (ERROR_CODES as readonly string[]).includes(a.error.code) ? (a.error.code as ErrorCode) : 'MALFORMED_REQUEST';
-    throw new RunproofError(code, what);
-  }
-  if (typeof a.identity !== 'string' || !Number.isSafeInteger(a.index) || !Number.isSafeInteger(a.timestamp) || typeof a.duplicate !== 'boolean' || typeof a.receipt !== 'string') {
-    throw new RunproofError('MALFORMED_REQUEST', `POST ${url}: the log's answer is not {identity, index, timestamp, duplicate, receipt}`);
-  }
-  return a as SubmitAnswer;
 }
 
 /** run is the `runproof submit` command. */
@@ -173,7 +127,8 @@ export async function run(args: string[]): Promise<number> {
       ? readRequestInput(positionals[0], { from: values.from, provider: values.provider, salt: values.salt, header: values.header })
       : readInput(positionals[0], values.identity);
   const token = values.token ?? process.env['RUNPROOF_TOKEN'];
-  const opts = { log: values.log, ...(token !== undefined && token !== '' ? { token } : {}) };
+  // A person at a terminal can wait longer for a slow log than an SDK call should.
+  const opts = { log: values.log, timeoutMs: 30_000, ...(token !== undefined && token !== '' ? { token } : {}) };
 
   const answer: SubmitAnswer = input.canonical !== undefined ? await submitDeclaration(input.canonical, opts) : await submitIdentity(input.identity, opts);
   if (answer.identity !== input.identity) {
