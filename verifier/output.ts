@@ -59,6 +59,24 @@ export function readFileArg(file: string, what: string): Uint8Array {
   }
 }
 
+/**
+ * headerFlags turns repeated `--header 'name: value'` flags into a header record with lowercase
+ * names (RFC 9110 §5: a token, a colon, optional whitespace around the value); repeated names
+ * combine into one comma-separated value (RFC 9110 §5.3), as a `Headers` object would give them.
+ */
+export function headerFlags(lines: string[]): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    const name = colon < 0 ? '' : line.slice(0, colon);
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError(`--header ${JSON.stringify(line)}: want 'name: value'`);
+    const key = name.toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    out[key] = Object.hasOwn(out, key) ? `${out[key]}, ${value}` : value;
+  }
+  return out;
+}
+
 /** readTextArg reads FILE (or `-`) as strict UTF-8. */
 export function readTextArg(file: string, what: string): string {
   return decodeUtf8(readFileArg(file, what), what);

@@ -8,12 +8,11 @@
  * provider request body to a declaration first (declaration-v1.md mapping table).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { declarationIdentity, identityOfValue, type ValueIdentity } from '../../src/declaration/identity.js';
 import { mapRequest, REQUEST_APIS, type RequestApi } from '../../src/declaration/mappers.js';
 import { parseStrictJson, type JsonValue } from '../../src/json/strict.js';
 import { EXIT, UsageError } from '../exit.js';
-import { parseCommand } from '../output.js';
+import { headerFlags, parseCommand, readFileArg } from '../output.js';
 
 const HELP = `usage: runproof identity FILE|- [--canonical] [--json]
        runproof identity FILE|- --from API --provider NAME [--salt auto|none|SALT] [--header 'name: value']... [--canonical] [--json]
@@ -33,33 +32,6 @@ checked against run-declaration/v1.
   --header 'N: V'      with --from: a request header (anthropic-version, anthropic-beta);
                        may be repeated; repeated names are joined with ", "
 Errors name the JSON path and the rule. Exit codes: 0 ok, 2 bad usage or input.`;
-
-/** Parses `name: value` (RFC 9110 §5: a token, a colon, optional whitespace around the value). */
-function parseHeader(text: string): [string, string] {
-  const colon = text.indexOf(':');
-  const name = colon < 0 ? '' : text.slice(0, colon);
-  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError(`--header ${JSON.stringify(text)}: want 'name: value'`);
-  return [name.toLowerCase(), text.slice(colon + 1).trim()];
-}
-
-function headerRecord(lines: string[]): Record<string, string> {
-  const out = Object.create(null) as Record<string, string>;
-  for (const line of lines) {
-    const [name, value] = parseHeader(line);
-    // RFC 9110 §5.3: repeated field lines combine into one comma-separated value.
-    out[name] = Object.hasOwn(out, name) ? `${out[name]}, ${value}` : value;
-  }
-  return out;
-}
-
-/** Reads FILE, or standard input for `-`; an unreadable file is bad input (exit 2). */
-function readInput(file: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(file === '-' ? 0 : file));
-  } catch (e) {
-    throw new UsageError(`cannot read ${file === '-' ? 'standard input' : file}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
 
 /** run is the `runproof identity` command. */
 export async function run(args: string[]): Promise<number> {
@@ -81,7 +53,7 @@ export async function run(args: string[]): Promise<number> {
     if (!(REQUEST_APIS as string[]).includes(values.from)) throw new UsageError(`--from must be one of ${REQUEST_APIS.join(', ')}`);
     if (values.provider === undefined) throw new UsageError('--from needs --provider NAME');
   }
-  const input = readInput(positionals[0]!);
+  const input = readFileArg(positionals[0]!, 'declaration');
 
   let result: ValueIdentity;
   if (values.from !== undefined) {
@@ -89,7 +61,7 @@ export async function run(args: string[]): Promise<number> {
       provider: values.provider!,
       salt: values.salt ?? 'auto',
       randomBytes: (n) => new Uint8Array(randomBytes(n)),
-      headers: headerRecord(values.header ?? []),
+      headers: headerFlags(values.header ?? []),
     });
     result = identityOfValue(declaration as unknown as JsonValue);
     if ((values.salt ?? 'auto') === 'auto' && !values.canonical && !values.json) {
