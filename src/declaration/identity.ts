@@ -13,7 +13,7 @@ import { canonicalBytes } from '../json/canonical.js';
 import { validateDeclaration, type Declaration } from './schema.js';
 
 /** The prefix of every identity. */
-export const IDENTITY_PREFIX = 'sha256:';
+const IDENTITY_PREFIX = 'sha256:';
 
 const IDENTITY_PATTERN = /^sha256:[0-9a-f]{64}$/;
 

@@ -17,7 +17,7 @@ import { jsonPath, type JsonObject, type JsonValue } from '../json/strict.js';
 export const DECLARATION_SCHEMA = 'run-declaration/v1';
 
 /** The wire dialects a declaration's payloads may be written in. */
-export const DECLARATION_APIS = ['openai.chat_completions', 'openai.responses', 'anthropic.messages', 'generic'] as const;
+const DECLARATION_APIS = ['openai.chat_completions', 'openai.responses', 'anthropic.messages', 'generic'] as const;
 
 /** A wire dialect; see {@link DECLARATION_APIS}. */
 export type DeclarationApi = (typeof DECLARATION_APIS)[number];
@@ -50,15 +50,15 @@ export interface Declaration {
 }
 
 /** Pattern of `model.provider`: a lowercase dotted/dashed token. */
-export const PROVIDER_PATTERN = /^[a-z0-9]+([._-][a-z0-9]+)*$/;
+const PROVIDER_PATTERN = /^[a-z0-9]+([._-][a-z0-9]+)*$/;
 /** Pattern of `salt`: base64url, at least 22 characters (16 bytes). */
-export const SALT_PATTERN = /^[A-Za-z0-9_-]{22,}$/;
+const SALT_PATTERN = /^[A-Za-z0-9_-]{22,}$/;
 /** Pattern of `extensions` member names: reverse DNS, optional `/vN`. */
-export const EXTENSION_NAME_PATTERN = /^[a-z0-9]+(\.[a-z0-9-]+)+(\/v[0-9]+)?$/;
+const EXTENSION_NAME_PATTERN = /^[a-z0-9]+(\.[a-z0-9-]+)+(\/v[0-9]+)?$/;
 /** Pattern of a content digest. */
-export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
+const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 /** Pattern of a media type (`type/subtype`, lowercase, RFC 6838 restricted names). */
-export const MEDIA_TYPE_PATTERN = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
+const MEDIA_TYPE_PATTERN = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
 
 type Path = (string | number)[];
 

@@ -65,7 +65,7 @@ export async function declare(declaration: object | Uint8Array | string, opts: D
  * that is not plain JSON (undefined, functions, class instances, non-finite numbers).
  * @throws RunproofError JSON_*, DECLARATION_INVALID
  */
-export function canonicalDeclaration(declaration: object | Uint8Array | string): Uint8Array {
+function canonicalDeclaration(declaration: object | Uint8Array | string): Uint8Array {
   const input = typeof declaration === 'string' || declaration instanceof Uint8Array ? declaration : canonicalBytes(declaration as JsonValue);
   return declarationIdentity(input).canonical;
 }

@@ -24,7 +24,7 @@ export interface MapToCanonicalOptions {
 }
 
 /** secureRandomBytes draws bytes from the platform CSPRNG (Web Crypto). */
-export function secureRandomBytes(n: number): Uint8Array {
+function secureRandomBytes(n: number): Uint8Array {
   return globalThis.crypto.getRandomValues(new Uint8Array(n));
 }
 

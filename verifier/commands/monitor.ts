@@ -41,7 +41,7 @@ is written, the log is marked untrusted for good, an ALERT line is printed.
   --json              print events as JSON lines`;
 
 /** parseDuration reads `500ms`, `30s`, `5m`, `1h` as milliseconds. */
-export function parseDuration(text: string, flag: string): number {
+function parseDuration(text: string, flag: string): number {
   const m = /^([1-9][0-9]{0,8})(ms|s|m|h)$/.exec(text);
   if (m === null) throw new UsageError(`${flag} ${JSON.stringify(text)}: want a duration like 500ms, 30s, 5m or 1h`);
   return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];

@@ -57,7 +57,7 @@ function slug(origin: string): string {
 }
 
 /** confirmCommand returns the `runproof` command line that re-checks evidence stored in `dir`. */
-export function confirmCommand(ev: Evidence, dir: string): string {
+function confirmCommand(ev: Evidence, dir: string): string {
   if (ev.kind === 'split-view') {
     return ['runproof', 'consistency', '--vkey', ev.vkey, '--proof', join(dir, 'proof'), '--old', join(dir, 'old.checkpoint'), '--new', join(dir, 'new.checkpoint')].map(sh).join(' ');
   }
