@@ -4,15 +4,16 @@
  * process (every HTTP connection) used to stop for each fsync. The log instead commits with
  * `synchronous = NORMAL` — identical on disk except that the WAL is not fsynced at COMMIT
  * (sqlite.org/pragma.html#pragma_synchronous; checkpoints still sync the WAL before and the
- * database after) — and then fsyncs the WAL file itself here, in libuv's thread pool, while
- * the main thread keeps serving. The sequencer answers nobody and publishes nothing until that
- * fsync has returned, so an answer still means "entries, tiles and checkpoint are on disk",
- * exactly as with FULL; see docs/storage.md "The sequencer and its commit point".
+ * database after) — and then syncs the WAL file itself here with fdatasync (the data and the
+ * file size, which is what reading the WAL back needs), in libuv's thread pool, while the main
+ * thread keeps serving. The sequencer answers nobody and publishes nothing until that sync has
+ * returned, so an answer still means "entries, tiles and checkpoint are on disk", exactly as
+ * with FULL; see docs/storage.md "The sequencer and its commit point".
  */
 import { closeSync, fdatasync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** WalSync fsyncs the WAL file of one open WAL-mode database. */
+/** WalSync syncs the WAL file of one open WAL-mode database to stable storage. */
 export class WalSync {
   private fd: number | undefined;
 
