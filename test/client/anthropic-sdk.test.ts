@@ -13,7 +13,7 @@ import { runproofFetch, storeFileName, type DeclaredInfo } from '../../verifier/
 import { declarationIdentity, identityOfValue } from '../../src/declaration/identity.js';
 import { mapRequest } from '../../src/declaration/mappers.js';
 import type { JsonValue } from '../../src/json/strict.js';
-import { startLog, type LogProcess } from './processes.js';
+import { lookUp, startLog, type LogProcess } from './processes.js';
 import { startProvider, type ProviderStub } from './provider-stub.js';
 
 let log: LogProcess;
@@ -22,17 +22,11 @@ let dir: string;
 let lastDeclared: string | undefined;
 let releaseGate: () => void = () => undefined;
 
-async function lookUp(identity: string): Promise<number> {
-  const res = await fetch(`${log.url}/v1/identities/${identity.slice('sha256:'.length)}`);
-  await res.arrayBuffer();
-  return res.status;
-}
-
 beforeAll(async () => {
   log = await startLog();
   dir = mkdtempSync(join(tmpdir(), 'runproof-client-anthropic-'));
   provider = await startProvider({
-    onRequest: async () => (lastDeclared === undefined ? 'nothing declared' : lookUp(lastDeclared)),
+    onRequest: async () => (lastDeclared === undefined ? 'nothing declared' : lookUp(log.url, lastDeclared)),
     gate: () => new Promise<void>((r) => (releaseGate = r)),
   });
 }, 30_000);

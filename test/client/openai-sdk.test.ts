@@ -14,7 +14,7 @@ import { runproofFetch, storeFileName, type DeclaredInfo } from '../../verifier/
 import { mapRequest } from '../../src/declaration/mappers.js';
 import { declarationIdentity, identityOfValue } from '../../src/declaration/identity.js';
 import type { JsonValue } from '../../src/json/strict.js';
-import { startLog, runVerifier, type LogProcess } from './processes.js';
+import { lookUp, startLog, runVerifier, type LogProcess } from './processes.js';
 import { startProvider, type ProviderRequest, type ProviderStub } from './provider-stub.js';
 
 let log: LogProcess;
@@ -23,13 +23,6 @@ let dir: string;
 /** What happened, in order: declarations (from onDeclared) and provider arrivals. */
 const events: string[] = [];
 let releaseGate: () => void = () => undefined;
-
-/** lookUp asks the log for an identity: the HTTP status of GET /v1/identities/<hex>. */
-async function lookUp(identity: string): Promise<number> {
-  const res = await fetch(`${log.url}/v1/identities/${identity.slice('sha256:'.length)}`);
-  await res.arrayBuffer();
-  return res.status;
-}
 
 /** Identity of the request the provider saw, when it was declared without a salt. */
 function unsaltedIdentity(req: ProviderRequest): string {
@@ -48,7 +41,7 @@ beforeAll(async () => {
       events.push(`provider ${req.path}`);
       if (last === undefined) return { declared: undefined };
       const declared = last.slice('declared '.length);
-      return { declared, status: await lookUp(declared) };
+      return { declared, status: await lookUp(log.url, declared) };
     },
     gate: () => new Promise<void>((r) => (releaseGate = r)),
   });

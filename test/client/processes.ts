@@ -49,6 +49,13 @@ export async function startLog(): Promise<LogProcess> {
   };
 }
 
+/** lookUp asks a log for an identity: the HTTP status of `GET /v1/identities/<hex>` (200 or 404). */
+export async function lookUp(logUrl: string, identity: string): Promise<number> {
+  const res = await fetch(`${logUrl}/v1/identities/${identity.slice('sha256:'.length)}`);
+  await res.arrayBuffer();
+  return res.status;
+}
+
 /** runVerifier runs `runproof <args>` from dist and returns its exit status and output. */
 export function runVerifier(args: string[]): { status: number | null; stdout: string; stderr: string } {
   needBuilt(VERIFIER_CLI);

@@ -3,7 +3,6 @@
  * receipt that the core verifies, sends bare identities, refuses bad declarations locally
  * (exit 2, nothing stored) and exits 3 when the log cannot be reached.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,21 +11,9 @@ import { declarationIdentity } from '../../src/declaration/identity.js';
 import { verifyReceipt } from '../../src/receipt/verify.js';
 import { newSignerKey, parseSignerKey, verifierKey } from '../../src/note/keys.js';
 import { REPO_ROOT, startLogProcess, type LogProcess } from '../helpers/log-process.js';
+import { runproof } from '../helpers/runproof-cli.js';
 
-const CLI = join(REPO_ROOT, 'dist', 'verifier', 'cli.js');
 const DECLARATION = join(REPO_ROOT, 'test', 'vectors', 'declarations', 'example-2-declaration.json');
-
-function runproof(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 let log: LogProcess;
 let dir: string;
@@ -43,7 +30,7 @@ afterAll(async () => {
 describe('runproof submit (built CLI, real log)', () => {
   it('submits a declaration, verifies the receipt with --vkey and writes it', async () => {
     const out = join(dir, 'run.tlog-proof');
-    const r = await runproof(['submit', DECLARATION, '--log', log.url, '--vkey', log.vkey, '-o', out], dir);
+    const r = await runproof(['submit', DECLARATION, '--log', log.url, '--vkey', log.vkey, '-o', out], { cwd: dir });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^OK: receipt verified/m);
@@ -54,7 +41,7 @@ describe('runproof submit (built CLI, real log)', () => {
 
   it('submits a bare identity with --json and a default receipt file name', async () => {
     const id = `sha256:${'ab'.repeat(32)}`;
-    const r = await runproof(['submit', '--identity', id, '--log', log.url, '--vkey', log.vkey, '--json'], dir);
+    const r = await runproof(['submit', '--identity', id, '--log', log.url, '--vkey', log.vkey, '--json'], { cwd: dir });
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout) as { identity: string; index: number; receipt: string; verified: boolean; duplicate: boolean };
     expect(result).toMatchObject({ identity: id, verified: true, duplicate: false, receipt: `sha256-${'ab'.repeat(32)}.tlog-proof` });
@@ -65,7 +52,7 @@ describe('runproof submit (built CLI, real log)', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{"schema":"run-declaration/v1","schema":"x"}');
     const before = await (await fetch(`${log.url}/checkpoint`)).text();
-    const r = await runproof(['submit', bad, '--log', log.url], dir);
+    const r = await runproof(['submit', bad, '--log', log.url], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/JSON_DUPLICATE_KEY/);
     expect(await (await fetch(`${log.url}/checkpoint`)).text()).toBe(before);
@@ -74,14 +61,14 @@ describe('runproof submit (built CLI, real log)', () => {
   it('exits 1 and writes nothing when the receipt does not verify under the given key', async () => {
     const otherKey = verifierKey(parseSignerKey(newSignerKey(log.origin, new Uint8Array(32).fill(9))));
     const out = join(dir, 'x.tlog-proof');
-    const r = await runproof(['submit', DECLARATION, '--log', log.url, '--vkey', otherKey, '-o', out], dir);
+    const r = await runproof(['submit', DECLARATION, '--log', log.url, '--vkey', otherKey, '-o', out], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/NO_VERIFIED_SIGNATURE|UNKNOWN_KEY|INVALID_SIGNATURE/);
     expect(existsSync(out)).toBe(false);
   });
 
   it('exits 3 when the log cannot be reached', async () => {
-    const r = await runproof(['submit', DECLARATION, '--log', 'http://127.0.0.1:9'], dir);
+    const r = await runproof(['submit', DECLARATION, '--log', 'http://127.0.0.1:9'], { cwd: dir });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/UNREACHABLE/);
   });

@@ -201,6 +201,17 @@ function signCheckpoint(opts: { origin: string; size: number; root: Uint8Array; 
   return note;
 }
 
+/** served builds a fixture log, serves it on loopback for the length of `f`, then closes it. */
+export async function served<T>(opts: FixtureOptions, f: (url: string, log: FixtureLog) => Promise<T>): Promise<T> {
+  const log = buildFixtureLog(opts);
+  const server = await log.listen();
+  try {
+    return await f(server.url, log);
+  } finally {
+    await server.close();
+  }
+}
+
 /** buildFixtureLog builds the log in memory. */
 export function buildFixtureLog(opts: FixtureOptions): FixtureLog {
   const origin = opts.origin ?? 'fixture.example/log';

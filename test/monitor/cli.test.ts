@@ -9,36 +9,12 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openCheckpoint } from '../../src/note/checkpoint.js';
 import { parseVerifierKey, toVerifier, verifierKey } from '../../src/note/keys.js';
-import { REPO_ROOT } from '../helpers/log-process.js';
+import { runproof, VERIFIER_CLI as CLI } from '../helpers/runproof-cli.js';
 import { MemTree, requestBody, tempDir, testSigner } from '../witness/helpers.js';
 import { GrowingLog } from './growing-log.js';
 
-const CLI = join(REPO_ROOT, 'dist', 'verifier', 'cli.js');
 const logKey = testSigner('log.example/cli');
 const vkey = verifierKey(logKey);
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** runproof runs the built CLI to completion. */
-function runproof(args: string[], timeoutMs = 30_000): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 let tmp: ReturnType<typeof tempDir>;
 const cleanups: (() => Promise<void> | void)[] = [];

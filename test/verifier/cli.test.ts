@@ -4,42 +4,17 @@
  * the reason as the last line of standard error, and the --json output.
  * Needs `npx tsc -p tsconfig.json` first.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toBase64 } from '../../src/encoding/base64.js';
-import { newSignerKey, verifierKey } from '../../src/note/keys.js';
+import { newSignerKey, parseVerifierKey, verifierKey } from '../../src/note/keys.js';
 import { openCheckpoint } from '../../src/note/checkpoint.js';
-import { parseVerifierKey } from '../../src/note/keys.js';
 import { LogClient } from '../../verifier/log-client.js';
 import { proveConsistencyFromLog } from '../../verifier/consistency.js';
-import { buildFixtureLog, testSeed, testSigner, testWitness, type FixtureOptions } from '../helpers/fixture-log.js';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = join(ROOT, 'dist', 'verifier', 'cli.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** The last line of standard error. */
-  reason: string;
-}
-
-function runCli(args: string[]): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr, reason: stderr.trimEnd().split('\n').pop() ?? '' }));
-  });
-}
+import { runproof, VERIFIER_CLI as CLI } from '../helpers/runproof-cli.js';
+import { buildFixtureLog, served, testSeed, testSigner, testWitness, type FixtureOptions } from '../helpers/fixture-log.js';
 
 let dir: string;
 let n = 0;
@@ -47,16 +22,6 @@ function file(content: string): string {
   const path = join(dir, `f${n++}`);
   writeFileSync(path, content);
   return path;
-}
-
-async function served<T>(opts: FixtureOptions, f: (url: string, log: ReturnType<typeof buildFixtureLog>) => Promise<T>): Promise<T> {
-  const log = buildFixtureLog(opts);
-  const server = await log.listen();
-  try {
-    return await f(server.url, log);
-  } finally {
-    await server.close();
-  }
 }
 
 beforeAll(() => {
@@ -73,12 +38,12 @@ describe.concurrent('runproof verify', () => {
 
   it('prints what was proven and exits 0; --json carries the verdict', async () => {
     const receipt = file(log.receipt(9));
-    const r = await runCli(['verify', '--receipt', receipt, '--identity', idOf(log, 9), '--vkey', log.vkey]);
+    const r = await runproof(['verify', '--receipt', receipt, '--identity', idOf(log, 9), '--vkey', log.vkey]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(idOf(log, 9));
     expect(r.stdout).toContain('2025-10-09T08:53:20.009Z');
     expect(r.stdout).toContain('fixture.example/log, tree size 50');
-    const j = await runCli(['verify', '--receipt', receipt, '--identity', idOf(log, 9), '--vkey', log.vkey, '--json']);
+    const j = await runproof(['verify', '--receipt', receipt, '--identity', idOf(log, 9), '--vkey', log.vkey, '--json']);
     expect(JSON.parse(j.stdout)).toMatchObject({ ok: true, index: 9, treeSize: 50, timestamp: 1_760_000_000_009 });
   });
 
@@ -86,10 +51,10 @@ describe.concurrent('runproof verify', () => {
     const receipt = file(log.receipt(3));
     const w2 = testWitness('w2.example');
     const policy = (q: string) => file(`log ${log.vkey}\nwitness A ${verifierKey(w1)}\nwitness B ${verifierKey(w2)}\n${q}\n`);
-    const ok = await runCli(['verify', '--receipt', receipt, '--identity', idOf(log, 3), '--policy', policy('group G any A B\nquorum G')]);
+    const ok = await runproof(['verify', '--receipt', receipt, '--identity', idOf(log, 3), '--policy', policy('group G any A B\nquorum G')]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/witnesses\s+A at 2025-10-09T09:01:40\.000Z/);
-    const bad = await runCli(['verify', '--receipt', receipt, '--identity', idOf(log, 3), '--policy', policy('group G all A B\nquorum G')]);
+    const bad = await runproof(['verify', '--receipt', receipt, '--identity', idOf(log, 3), '--policy', policy('group G all A B\nquorum G')]);
     expect(bad.code).toBe(1);
     expect(bad.reason).toMatch(/^runproof: QUORUM_NOT_MET: /);
     expect(bad.stderr).toContain('FAILED: step 5: witness quorum');
@@ -97,30 +62,30 @@ describe.concurrent('runproof verify', () => {
 
   it('exits 1 with the failed step as the reason: wrong identity, wrong key, tampered proof', async () => {
     const receipt = file(log.receipt(9));
-    const wrongId = await runCli(['verify', '--receipt', receipt, '--identity', idOf(log, 8), '--vkey', log.vkey]);
+    const wrongId = await runproof(['verify', '--receipt', receipt, '--identity', idOf(log, 8), '--vkey', log.vkey]);
     expect([wrongId.code, wrongId.reason.split(':')[1]]).toEqual([1, ' ENTRY_MISMATCH']);
     const other = verifierKey(testSigner('other.example/log'));
-    const wrongKey = await runCli(['verify', '--receipt', receipt, '--identity', idOf(log, 9), '--vkey', other]);
+    const wrongKey = await runproof(['verify', '--receipt', receipt, '--identity', idOf(log, 9), '--vkey', other]);
     expect([wrongKey.code, wrongKey.reason.split(':')[1]]).toEqual([1, ' ORIGIN_MISMATCH']);
-    const malformedKey = await runCli(['verify', '--receipt', receipt, '--identity', idOf(log, 9), '--vkey', log.vkey.slice(0, -4)]);
+    const malformedKey = await runproof(['verify', '--receipt', receipt, '--identity', idOf(log, 9), '--vkey', log.vkey.slice(0, -4)]);
     expect(malformedKey.code).toBe(2);
     const tampered = file(log.receipt(9).replace(/\nindex 9\n/, '\nindex 10\n'));
-    const t = await runCli(['verify', '--receipt', tampered, '--identity', idOf(log, 9), '--vkey', log.vkey]);
+    const t = await runproof(['verify', '--receipt', tampered, '--identity', idOf(log, 9), '--vkey', log.vkey]);
     expect([t.code, t.reason.split(':')[1]]).toEqual([1, ' PROOF_FAILED']);
   });
 
   it('a checkpoint signed by another key of the same name exits 1', async () => {
     const impostorLog = buildFixtureLog({ size: 50, faults: { missingSignature: true } });
-    const r = await runCli(['verify', '--receipt', file(impostorLog.receipt(9)), '--identity', idOf(log, 9), '--vkey', log.vkey]);
+    const r = await runproof(['verify', '--receipt', file(impostorLog.receipt(9)), '--identity', idOf(log, 9), '--vkey', log.vkey]);
     expect([r.code, r.reason.split(':')[1]]).toEqual([1, ' NO_VERIFIED_SIGNATURE']);
   });
 
   it('malformed input and bad usage exit 2', async () => {
-    const garbage = await runCli(['verify', '--receipt', file('not a receipt\n'), '--identity', idOf(log, 9), '--vkey', log.vkey]);
+    const garbage = await runproof(['verify', '--receipt', file('not a receipt\n'), '--identity', idOf(log, 9), '--vkey', log.vkey]);
     expect([garbage.code, garbage.reason.split(':')[1]]).toEqual([2, ' MALFORMED_PROOF']);
-    expect((await runCli(['verify', '--receipt', file(log.receipt(9)), '--vkey', log.vkey])).code).toBe(2);
-    expect((await runCli(['verify', '--receipt', join(dir, 'missing'), '--identity', idOf(log, 9), '--vkey', log.vkey])).code).toBe(2);
-    const help = await runCli(['verify', '--help']);
+    expect((await runproof(['verify', '--receipt', file(log.receipt(9)), '--vkey', log.vkey])).code).toBe(2);
+    expect((await runproof(['verify', '--receipt', join(dir, 'missing'), '--identity', idOf(log, 9), '--vkey', log.vkey])).code).toBe(2);
+    const help = await runproof(['verify', '--help']);
     expect([help.code, help.stdout.startsWith('usage: runproof verify')]).toEqual([0, true]);
   });
 });
@@ -129,26 +94,26 @@ describe.concurrent('runproof consistency', () => {
   it('an append-only log is consistent with its old checkpoint, online and offline', async () => {
     await served({ size: 1000, history: [100] }, async (url, log) => {
       const old = file(log.historyCheckpoints[0]!);
-      const online = await runCli(['consistency', '--log', url, '--vkey', log.vkey, '--old', old]);
+      const online = await runproof(['consistency', '--log', url, '--vkey', log.vkey, '--old', old]);
       expect(online.code).toBe(0);
       expect(online.stdout).toContain('tree 100 is a prefix of tree 1000');
       // Offline with a saved proof.
       const vk = parseVerifierKey(log.vkey);
       const proof = await proveConsistencyFromLog(new LogClient(url), openCheckpoint(log.historyCheckpoints[0]!, vk), openCheckpoint(log.checkpoint, vk));
       const proofFile = file(proof.map((h) => toBase64(h) + '\n').join(''));
-      const offline = await runCli(['consistency', '--proof', proofFile, '--vkey', log.vkey, '--old', old, '--new', file(log.checkpoint), '--json']);
+      const offline = await runproof(['consistency', '--proof', proofFile, '--vkey', log.vkey, '--old', old, '--new', file(log.checkpoint), '--json']);
       expect(offline.code).toBe(0);
       expect(JSON.parse(offline.stdout)).toMatchObject({ ok: true, old: { size: 100 }, new: { size: 1000 } });
       // A changed proof hash is INCONSISTENT_LOG.
       const bad = proof.map((h, i) => toBase64(i === 1 ? h.map((b) => b ^ 1) : h) + '\n').join('');
-      const r = await runCli(['consistency', '--proof', file(bad), '--vkey', log.vkey, '--old', old, '--new', file(log.checkpoint)]);
+      const r = await runproof(['consistency', '--proof', file(bad), '--vkey', log.vkey, '--old', old, '--new', file(log.checkpoint)]);
       expect([r.code, r.reason.split(':')[1]]).toEqual([1, ' INCONSISTENT_LOG']);
     });
   });
 
   it('a rewritten history is INCONSISTENT_LOG with both checkpoints as evidence', async () => {
     await served({ size: 1000, history: [100], rewriteAt: 40 }, async (url, log) => {
-      const r = await runCli(['consistency', '--log', url, '--vkey', log.vkey, '--old', file(log.historyCheckpoints[0]!), '--json']);
+      const r = await runproof(['consistency', '--log', url, '--vkey', log.vkey, '--old', file(log.historyCheckpoints[0]!), '--json']);
       expect([r.code, r.reason.split(':')[1]]).toEqual([1, ' INCONSISTENT_LOG']);
       const out = JSON.parse(r.stdout) as { evidence: { old: string; new: string; proof: string[] } };
       expect(out.evidence.old).toBe(log.historyCheckpoints[0]);
@@ -159,7 +124,7 @@ describe.concurrent('runproof consistency', () => {
 
   it('the same size with two roots is inconsistent', async () => {
     await served({ size: 100, history: [100], rewriteAt: 3 }, async (url, log) => {
-      const r = await runCli(['consistency', '--log', url, '--vkey', log.vkey, '--old', file(log.historyCheckpoints[0]!)]);
+      const r = await runproof(['consistency', '--log', url, '--vkey', log.vkey, '--old', file(log.historyCheckpoints[0]!)]);
       expect([r.code, r.reason.split(':')[1]]).toEqual([1, ' INCONSISTENT_LOG']);
       expect(r.stderr).toContain(log.checkpoint.trimEnd().split('\n')[0]!);
     });
@@ -167,10 +132,10 @@ describe.concurrent('runproof consistency', () => {
 
   it('an unreachable log exits 3; an old checkpoint not signed by the log exits 1', async () => {
     const log = buildFixtureLog({ size: 10 });
-    const r = await runCli(['consistency', '--log', 'http://127.0.0.1:9', '--vkey', log.vkey, '--old', file(log.checkpoint)]);
+    const r = await runproof(['consistency', '--log', 'http://127.0.0.1:9', '--vkey', log.vkey, '--old', file(log.checkpoint)]);
     expect(r.code).toBe(3);
     const forged = buildFixtureLog({ size: 10, faults: { badSignature: true } });
-    const f = await runCli(['consistency', '--log', 'http://127.0.0.1:9', '--vkey', log.vkey, '--old', file(forged.checkpoint)]);
+    const f = await runproof(['consistency', '--log', 'http://127.0.0.1:9', '--vkey', log.vkey, '--old', file(forged.checkpoint)]);
     expect([f.code, f.reason.split(':')[1]]).toEqual([1, ' INVALID_SIGNATURE']);
   });
 });
@@ -178,10 +143,10 @@ describe.concurrent('runproof consistency', () => {
 describe.concurrent('runproof audit', () => {
   it('an honest log exits 0 (gzip bundles, partial tiles gone); --json reports the size', async () => {
     await served({ size: 700, stored: 768, gzip: 'header', partials404: true }, async (url, log) => {
-      const r = await runCli(['audit', '--log', url, '--vkey', log.vkey, '--json']);
+      const r = await runproof(['audit', '--log', url, '--vkey', log.vkey, '--json']);
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, size: 700, origin: 'fixture.example/log' });
-      const human = await runCli(['audit', '--log', url, '--vkey', log.vkey, '--concurrency', '2']);
+      const human = await runproof(['audit', '--log', url, '--vkey', log.vkey, '--concurrency', '2']);
       expect(human.stdout).toContain('OK: audited all 700 entries');
     });
   });
@@ -197,7 +162,7 @@ describe.concurrent('runproof audit', () => {
   for (const [name, faults, code] of broken) {
     it(`${name}: exit 1, ${code} on the last line`, async () => {
       await served({ size: 700, faults }, async (url, log) => {
-        const r = await runCli(['audit', '--log', url, '--vkey', log.vkey]);
+        const r = await runproof(['audit', '--log', url, '--vkey', log.vkey]);
         expect(r.code).toBe(1);
         expect(r.reason).toMatch(new RegExp(`^runproof: ${code}: `));
       });
@@ -206,7 +171,7 @@ describe.concurrent('runproof audit', () => {
 
   it('a fault report names the entry, the values and the URL', async () => {
     await served({ size: 700, faults: { leafHashChanged: 400 } }, async (url, log) => {
-      const r = await runCli(['audit', '--log', url, '--vkey', log.vkey, '--json']);
+      const r = await runproof(['audit', '--log', url, '--vkey', log.vkey, '--json']);
       expect(r.code).toBe(1);
       const out = JSON.parse(r.stdout) as { code: string; evidence: Record<string, unknown> };
       expect(out.code).toBe('AUDIT_FAILED');
@@ -217,9 +182,9 @@ describe.concurrent('runproof audit', () => {
 
   it('an unreachable log exits 3; bad usage exits 2', async () => {
     const log = buildFixtureLog({ size: 1 });
-    expect((await runCli(['audit', '--log', 'http://127.0.0.1:9', '--vkey', log.vkey])).code).toBe(3);
-    expect((await runCli(['audit', '--vkey', log.vkey])).code).toBe(2);
-    expect((await runCli(['audit', '--log', 'http://127.0.0.1:9', '--vkey', log.vkey, '--concurrency', '0'])).code).toBe(2);
+    expect((await runproof(['audit', '--log', 'http://127.0.0.1:9', '--vkey', log.vkey])).code).toBe(3);
+    expect((await runproof(['audit', '--vkey', log.vkey])).code).toBe(2);
+    expect((await runproof(['audit', '--log', 'http://127.0.0.1:9', '--vkey', log.vkey, '--concurrency', '0'])).code).toBe(2);
   });
 });
 
@@ -228,25 +193,25 @@ describe.concurrent('runproof inspect', () => {
   const log = buildFixtureLog({ size: 20, witnesses: [w1], cosignTime: 1_760_000_500 });
 
   it('recognises receipts, checkpoints, keys and policies', async () => {
-    const receipt = await runCli(['inspect', file(log.receipt(4)), '--json']);
+    const receipt = await runproof(['inspect', file(log.receipt(4)), '--json']);
     expect(JSON.parse(receipt.stdout)).toMatchObject({ kind: 'receipt', index: 4, entry: { identity: idOf(log, 4) }, checkpoint: { size: 20 } });
-    const cp = await runCli(['inspect', file(log.checkpoint)]);
+    const cp = await runproof(['inspect', file(log.checkpoint)]);
     expect(cp.stdout).toContain('signed checkpoint');
     expect(cp.stdout).toContain('w1.example');
     expect(cp.stdout).toContain('cosignature/v1 at 2025-10-09T09:01:40.000Z');
-    const vkey = await runCli(['inspect', file(log.vkey + '\n'), '--json']);
+    const vkey = await runproof(['inspect', file(log.vkey + '\n'), '--json']);
     expect(JSON.parse(vkey.stdout)).toMatchObject({ kind: 'verifier-key', name: 'fixture.example/log', type: 1 });
-    const policy = await runCli(['inspect', file(`# mine\nlog ${log.vkey}\nwitness W ${verifierKey(w1)}\nquorum W\n`), '--json']);
+    const policy = await runproof(['inspect', file(`# mine\nlog ${log.vkey}\nwitness W ${verifierKey(w1)}\nquorum W\n`), '--json']);
     expect(JSON.parse(policy.stdout)).toMatchObject({ kind: 'policy', quorum: 'W' });
   });
 
   it('shows a signer key without its secret; rejects anything else with exit 2', async () => {
     const secret = newSignerKey('fixture.example/log', testSeed('fixture.example/log/1'));
-    const r = await runCli(['inspect', file(secret + '\n')]);
+    const r = await runproof(['inspect', file(secret + '\n')]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(log.vkey);
     expect(r.stdout).not.toContain(secret.split('+').pop()!);
-    const junk = await runCli(['inspect', file('hello world\n')]);
+    const junk = await runproof(['inspect', file('hello world\n')]);
     expect(junk.code).toBe(2);
   });
 });

@@ -8,11 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isRunproofError, type RunproofError } from '../../src/errors.js';
 import { openCheckpoint } from '../../src/note/checkpoint.js';
-import { parseVerifierKey } from '../../src/note/keys.js';
+import { parseVerifierKey, verifierKey } from '../../src/note/keys.js';
 import { LogClient } from '../../verifier/log-client.js';
 import { checkConsistency, proveConsistencyFromLog } from '../../verifier/consistency.js';
-import { buildFixtureLog, testSigner, type FixtureOptions } from '../helpers/fixture-log.js';
-import { verifierKey } from '../../src/note/keys.js';
+import { buildFixtureLog, served, testSigner } from '../helpers/fixture-log.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -33,16 +32,6 @@ function importGraph(entry: string): { files: string[]; packages: Set<string> } 
     }
   }
   return { files, packages };
-}
-
-async function served<T>(opts: FixtureOptions, f: (url: string, log: ReturnType<typeof buildFixtureLog>) => Promise<T>): Promise<T> {
-  const log = buildFixtureLog(opts);
-  const server = await log.listen();
-  try {
-    return await f(server.url, log);
-  } finally {
-    await server.close();
-  }
 }
 
 async function caught(p: Promise<unknown>): Promise<RunproofError> {

@@ -4,7 +4,6 @@
  * audits clean, and a checkpoint saved before more submissions is consistent with the later one.
  * Needs `npx tsc -p tsconfig.json` first.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,21 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { LogClient } from '../../verifier/log-client.js';
 import { audit } from '../../verifier/audit/audit.js';
-import { REPO_ROOT, startLogProcess, type LogProcess } from '../helpers/log-process.js';
+import { startLogProcess, type LogProcess } from '../helpers/log-process.js';
+import { runproof } from '../helpers/runproof-cli.js';
 
-const CLI = join(REPO_ROOT, 'dist', 'verifier', 'cli.js');
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 const identity = (i: number) => `sha256:${Buffer.from(sha256(new TextEncoder().encode(`real-log ${i}`))).toString('hex')}`;
 
@@ -60,18 +47,18 @@ describe('verifier against runproof-log', () => {
 
     const receipt = join(dir, 'r.tlog-proof');
     writeFileSync(receipt, first[123]!.receipt);
-    const v = await runCli(['verify', '--receipt', receipt, '--identity', identity(123), '--vkey', log.vkey, '--json']);
+    const v = await runproof(['verify', '--receipt', receipt, '--identity', identity(123), '--vkey', log.vkey, '--json']);
     expect(v.code).toBe(0);
     expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, identity: identity(123), index: first[123]!.index });
 
     const report = await audit(new LogClient(log.url), { trust: { vkey: log.vkey } });
     expect(report.size).toBe(700);
 
-    const c = await runCli(['consistency', '--log', log.url, '--vkey', log.vkey, '--old', old]);
+    const c = await runproof(['consistency', '--log', log.url, '--vkey', log.vkey, '--old', old]);
     expect(c.code).toBe(0);
     expect(c.stdout).toContain('is a prefix of tree 700');
 
-    const a = await runCli(['audit', '--log', log.url, '--vkey', log.vkey, '--json']);
+    const a = await runproof(['audit', '--log', log.url, '--vkey', log.vkey, '--json']);
     expect(a.code).toBe(0);
     expect(JSON.parse(a.stdout)).toMatchObject({ ok: true, size: 700 });
   });
