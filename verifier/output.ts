@@ -27,6 +27,14 @@ type CommandConfig<O extends CommandOptions> = { args: string[]; options: O & ty
 /** What {@link parseCommand} returns: the typed `values` and the `positionals`. */
 export type ParsedCommand<O extends CommandOptions> = ReturnType<typeof parseArgs<CommandConfig<O>>>;
 
+/** The `--from` options of `runproof identity` and `runproof submit`: a provider request body to declare. */
+export const FROM_OPTIONS = {
+  from: { type: 'string' },
+  provider: { type: 'string' },
+  salt: { type: 'string' },
+  header: { type: 'string', multiple: true },
+} as const;
+
 /**
  * parseCommand parses a command's arguments strictly (`node:util` parseArgs plus `-h/--help`).
  * An unknown or malformed option, or a positional argument when `positionals` is false, is a
@@ -113,10 +121,12 @@ export function printJson(value: unknown): void {
 
 /**
  * reportFailure prints a failed check — `what` names the step that failed — and returns the
- * exit code. Evidence goes to standard error (and into the JSON), the reason last.
+ * exit code. Evidence goes to standard error (and into the JSON), the reason last. A usage
+ * error is rethrown: the CLI prints it with the help hint and exits 2.
  */
 export function reportFailure(e: unknown, what: string | undefined, json: boolean): number {
-  const code = e instanceof RunproofError ? e.code : e instanceof UsageError ? 'USAGE' : 'ERROR';
+  if (e instanceof UsageError) throw e;
+  const code = e instanceof RunproofError ? e.code : 'ERROR';
   const message = e instanceof Error ? e.message : String(e);
   const evidence = e instanceof RunproofError ? e.evidence : undefined;
   if (json) printJson({ ok: false, code, step: what ?? null, message, evidence: evidence ?? null });

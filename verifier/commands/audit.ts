@@ -91,7 +91,6 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.OK;
   } catch (e) {
     bar?.stop();
-    if (e instanceof UsageError) throw e;
     return reportFailure(e, 'audit', json);
   }
 }

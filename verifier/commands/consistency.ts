@@ -97,7 +97,6 @@ export async function run(args: string[]): Promise<number> {
     }
     return EXIT.OK;
   } catch (e) {
-    if (e instanceof UsageError) throw e;
     return reportFailure(e, step, json);
   }
 }

@@ -12,7 +12,7 @@ import { declarationIdentity, identityOfValue, type ValueIdentity } from '../../
 import { mapRequest, REQUEST_APIS, type RequestApi } from '../../src/declaration/mappers.js';
 import { parseStrictJson, type JsonValue } from '../../src/json/strict.js';
 import { EXIT, UsageError } from '../exit.js';
-import { headerFlags, parseCommand, readFileArg } from '../output.js';
+import { FROM_OPTIONS, headerFlags, parseCommand, readFileArg } from '../output.js';
 
 const HELP = `usage: runproof identity FILE|- [--canonical] [--json]
        runproof identity FILE|- --from API --provider NAME [--salt auto|none|SALT] [--header 'name: value']... [--canonical] [--json]
@@ -38,10 +38,7 @@ export async function run(args: string[]): Promise<number> {
   const parsed = parseCommand('identity', HELP, args, {
     canonical: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
-    from: { type: 'string' },
-    provider: { type: 'string' },
-    salt: { type: 'string' },
-    header: { type: 'string', multiple: true },
+    ...FROM_OPTIONS,
   }, true);
   if (parsed === undefined) return EXIT.OK;
   const { values, positionals } = parsed;

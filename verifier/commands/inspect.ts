@@ -148,7 +148,6 @@ export async function run(args: string[]): Promise<number> {
     else printHuman(d);
     return EXIT.OK;
   } catch (e) {
-    if (e instanceof UsageError) throw e;
     return reportFailure(e, undefined, json);
   }
 }

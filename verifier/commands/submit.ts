@@ -16,7 +16,7 @@ import { mapToCanonical } from '../client/map.js';
 import { REQUEST_APIS, type RequestApi } from '../../src/declaration/mappers.js';
 import { submitDeclaration, submitIdentity, type SubmitAnswer } from '../client/submit.js';
 import { EXIT, UsageError } from '../exit.js';
-import { headerFlags, parseCommand, readFileArg } from '../output.js';
+import { FROM_OPTIONS, headerFlags, parseCommand, readFileArg } from '../output.js';
 
 const HELP = `usage: runproof submit FILE|- --log URL [options]
        runproof submit --identity sha256:HEX --log URL [options]
@@ -109,10 +109,7 @@ export async function run(args: string[]): Promise<number> {
     out: { type: 'string', short: 'o' },
     token: { type: 'string' },
     json: { type: 'boolean', default: false },
-    from: { type: 'string' },
-    provider: { type: 'string' },
-    salt: { type: 'string' },
-    header: { type: 'string', multiple: true },
+    ...FROM_OPTIONS,
   }, true);
   if (parsed === undefined) return EXIT.OK;
   const { values, positionals } = parsed;

@@ -91,7 +91,6 @@ export async function run(args: string[]): Promise<number> {
     else printVerdict(verdict);
     return EXIT.OK;
   } catch (e) {
-    if (e instanceof UsageError) throw e;
     return reportFailure(e, stepOf(e), json);
   }
 }
