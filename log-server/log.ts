@@ -79,10 +79,7 @@ function blobKey(level: number | 'entries', index: number): number {
 export class Log {
   /** Full tiles and bundles by {@link blobKey}, least recently used first. */
   private readonly cache = new Map<number, Uint8Array>();
-  private readonly nodes = new NodeHashes((level, index) => {
-    const off = (index % TILE_WIDTH) * HASH_SIZE;
-    return this.blob(level, Math.floor(index / TILE_WIDTH)).subarray(off, off + HASH_SIZE);
-  });
+  private readonly nodes = new NodeHashes((level, index) => this.blob(level, index));
   /** Signed checkpoint texts already parsed and checked against the tree, by text. */
   private readonly checked = new Map<string, Checkpoint>();
   private closed = false;

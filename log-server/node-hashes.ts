@@ -4,15 +4,15 @@
  * which every submission needs.
  *
  * A node at a tree level that is a multiple of 8 is one stored tile hash (c2sp.org/tlog-tiles
- * "Merkle Tree"); any other node is hashed from its two children and remembered: a perfect
+ * "Merkle Tree"); any other node is hashed from its tile's hashes and remembered: a perfect
  * subtree's hash never changes once it exists (the log is append-only), so the cache is always
  * correct and a batch of receipts against one checkpoint costs a few hashes each. A proof
  * element that is not a perfect subtree always ends at the tree size; those are remembered per
  * tree size. The results are the proofs of `src/merkle/proof.ts` (a test compares them).
  */
-import { type Hash, nodeHash } from '../src/merkle/hash.js';
+import { HASH_SIZE, type Hash, nodeHash } from '../src/merkle/hash.js';
 import { bitLength, largestPow2Below } from '../src/merkle/bits.js';
-import { TILE_HEIGHT } from '../src/merkle/tiles.js';
+import { TILE_HEIGHT, TILE_WIDTH } from '../src/merkle/tiles.js';
 import { rangeNodes } from '../src/merkle/tree.js';
 
 /** Remembered hashes per tree level (about 100 bytes each). */
@@ -20,8 +20,11 @@ const PER_LEVEL = 65_536;
 /** Tree sizes whose right-hand proof elements are remembered. */
 const SIZES = 8;
 
-/** Reads the stored hash `index` of tile level `level` (tree level 8·level); it must exist in the published tree. */
-export type TileHashReader = (level: number, index: number) => Hash;
+/**
+ * Reads the blob of hash tile `index` at tile level `level` (tree level 8·level), as published:
+ * full, or the partial right-edge tile, holding every hash the published tree has there.
+ */
+export type TileBlobReader = (level: number, index: number) => Uint8Array;
 
 /** NodeHashes computes and remembers node hashes of one log's tree. */
 export class NodeHashes {
@@ -30,15 +33,36 @@ export class NodeHashes {
   /** Per tree size: MTH(D[lo:size]) by lo, for ranges that are not perfect subtrees. */
   private readonly right = new Map<number, Map<number, Hash>>();
 
-  constructor(private readonly tileHash: TileHashReader) {}
+  constructor(private readonly tile: TileBlobReader) {}
 
-  /** node returns the hash of perfect subtree (level, index); it must be complete in the published tree. */
+  /**
+   * node returns the hash of perfect subtree (level, index); it must be complete in the
+   * published tree. A node between tile levels is the Merkle hash of 2^(level mod 8)
+   * consecutive hashes of one tile (Go tlog tileForIndex), hashed in one pass over the tile
+   * blob and then remembered.
+   */
   node(level: number, index: number): Hash {
-    if (level % TILE_HEIGHT === 0) return this.tileHash(level / TILE_HEIGHT, index);
+    const tileLevel = Math.floor(level / TILE_HEIGHT);
+    const r = level % TILE_HEIGHT;
+    if (r === 0) {
+      const off = (index % TILE_WIDTH) * HASH_SIZE;
+      return this.tile(tileLevel, Math.floor(index / TILE_WIDTH)).subarray(off, off + HASH_SIZE);
+    }
     const at = (this.levels[level] ??= new Map<number, Hash>());
     let h = at.get(index);
     if (h === undefined) {
-      h = nodeHash(this.node(level - 1, 2 * index), this.node(level - 1, 2 * index + 1));
+      const perTile = 2 ** (TILE_HEIGHT - r);
+      const count = 2 ** r;
+      const blob = this.tile(tileLevel, Math.floor(index / perTile));
+      const start = (index % perTile) * count;
+      let row: Hash[] = [];
+      for (let i = start; i < start + count; i++) row.push(blob.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
+      while (row.length > 1) {
+        const up: Hash[] = [];
+        for (let i = 0; i < row.length; i += 2) up.push(nodeHash(row[i]!, row[i + 1]!));
+        row = up;
+      }
+      h = row[0]!;
       if (at.size >= PER_LEVEL) at.delete(at.keys().next().value!);
       at.set(index, h);
     }
