@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RunproofError } from '../src/errors.js';
 import { decodeUtf8 } from '../src/encoding/utf8.js';
+import { REQUEST_APIS, type RequestApi } from '../src/declaration/mappers.js';
 import { parsePolicy } from '../src/note/policy.js';
 import type { ReceiptTrust } from '../src/receipt/verify.js';
 import { UsageError, exitCodeFor } from './exit.js';
@@ -34,6 +35,29 @@ export const FROM_OPTIONS = {
   salt: { type: 'string' },
   header: { type: 'string', multiple: true },
 } as const;
+
+/** A checked `--from` request: which API's body it is, and how to declare it. */
+export interface FromFlags {
+  api: RequestApi;
+  provider: string;
+  salt: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * fromFlags checks the {@link FROM_OPTIONS} values: undefined without `--from` (and then none of
+ * `--provider`, `--salt`, `--header` may be given); otherwise a known API and a provider, the
+ * salt (default `auto`) and the headers.
+ */
+export function fromFlags(values: { from?: string | undefined; provider?: string | undefined; salt?: string | undefined; header?: string[] | undefined }): FromFlags | undefined {
+  if (values.from === undefined) {
+    if (values.provider !== undefined || values.salt !== undefined || values.header !== undefined) throw new UsageError('--provider, --salt and --header go with --from');
+    return undefined;
+  }
+  if (!(REQUEST_APIS as readonly string[]).includes(values.from)) throw new UsageError(`--from must be one of ${REQUEST_APIS.join(', ')}`);
+  if (values.provider === undefined) throw new UsageError('--from needs --provider NAME (e.g. openai, anthropic)');
+  return { api: values.from as RequestApi, provider: values.provider, salt: values.salt ?? 'auto', headers: headerFlags(values.header ?? []) };
+}
 
 /**
  * parseCommand parses a command's arguments strictly (`node:util` parseArgs plus `-h/--help`).
@@ -72,7 +96,7 @@ export function readFileArg(file: string, what: string): Uint8Array {
  * names (RFC 9110 §5: a token, a colon, optional whitespace around the value); repeated names
  * combine into one comma-separated value (RFC 9110 §5.3), as a `Headers` object would give them.
  */
-export function headerFlags(lines: string[]): Record<string, string> {
+function headerFlags(lines: string[]): Record<string, string> {
   const out = Object.create(null) as Record<string, string>;
   for (const line of lines) {
     const colon = line.indexOf(':');

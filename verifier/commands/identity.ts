@@ -7,12 +7,12 @@
  * `--from` it canonicalises ANY strict JSON value (no schema check). `--from` maps a raw
  * provider request body to a declaration first (declaration-v1.md mapping table).
  */
-import { randomBytes } from 'node:crypto';
 import { declarationIdentity, identityOfValue, type ValueIdentity } from '../../src/declaration/identity.js';
-import { mapRequest, REQUEST_APIS, type RequestApi } from '../../src/declaration/mappers.js';
-import { parseStrictJson, type JsonValue } from '../../src/json/strict.js';
+import { REQUEST_APIS } from '../../src/declaration/mappers.js';
+import { parseStrictJson } from '../../src/json/strict.js';
+import { mapToCanonical } from '../client/map.js';
 import { EXIT, UsageError } from '../exit.js';
-import { FROM_OPTIONS, headerFlags, parseCommand, readFileArg } from '../output.js';
+import { FROM_OPTIONS, fromFlags, parseCommand, readFileArg } from '../output.js';
 
 const HELP = `usage: runproof identity FILE|- [--canonical] [--json]
        runproof identity FILE|- --from API --provider NAME [--salt auto|none|SALT] [--header 'name: value']... [--canonical] [--json]
@@ -43,25 +43,13 @@ export async function run(args: string[]): Promise<number> {
   if (parsed === undefined) return EXIT.OK;
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError("give exactly one FILE (or - for standard input); see 'runproof identity --help'");
-  const fromOnly = ['provider', 'salt', 'header'] as const;
-  if (values.from === undefined) {
-    for (const f of fromOnly) if (values[f] !== undefined) throw new UsageError(`--${f} needs --from`);
-  } else {
-    if (!(REQUEST_APIS as string[]).includes(values.from)) throw new UsageError(`--from must be one of ${REQUEST_APIS.join(', ')}`);
-    if (values.provider === undefined) throw new UsageError('--from needs --provider NAME');
-  }
+  const from = fromFlags(values);
   const input = readFileArg(positionals[0]!, 'declaration');
 
   let result: ValueIdentity;
-  if (values.from !== undefined) {
-    const declaration = mapRequest(values.from as RequestApi, input, {
-      provider: values.provider!,
-      salt: values.salt ?? 'auto',
-      randomBytes: (n) => new Uint8Array(randomBytes(n)),
-      headers: headerFlags(values.header ?? []),
-    });
-    result = identityOfValue(declaration as unknown as JsonValue);
-    if ((values.salt ?? 'auto') === 'auto' && !values.canonical && !values.json) {
+  if (from !== undefined) {
+    result = declarationIdentity(mapToCanonical(from.api, input, from));
+    if (from.salt === 'auto' && !values.canonical && !values.json) {
       process.stderr.write('runproof: note: the salt is random; use --canonical or --json to keep the declaration\n');
     }
   } else if (values.canonical) {

@@ -13,10 +13,9 @@ import { RunproofError } from '../../src/errors.js';
 import { verifyReceipt, type ReceiptVerdict } from '../../src/receipt/verify.js';
 import { storeFileName } from '../client/store.js';
 import { mapToCanonical } from '../client/map.js';
-import { REQUEST_APIS, type RequestApi } from '../../src/declaration/mappers.js';
 import { submitDeclaration, submitIdentity, type SubmitAnswer } from '../client/submit.js';
 import { EXIT, UsageError } from '../exit.js';
-import { FROM_OPTIONS, headerFlags, parseCommand, readFileArg } from '../output.js';
+import { FROM_OPTIONS, fromFlags, parseCommand, readFileArg, type FromFlags } from '../output.js';
 
 const HELP = `usage: runproof submit FILE|- --log URL [options]
        runproof submit --identity sha256:HEX --log URL [options]
@@ -69,28 +68,14 @@ function readInput(file: string | undefined, identityFlag: string | undefined): 
   return { identity, canonical, declaration };
 }
 
-/** Options of {@link readRequestInput}, straight from the flags. */
-interface FromFlags {
-  from: string;
-  provider?: string;
-  salt?: string;
-  header?: string[];
-}
-
 /**
  * readRequestInput reads a provider request body (`--from`) and maps it to a declaration.
- * @throws UsageError for a missing or unknown flag value; RunproofError MAPPING_REJECTED or
- *   MAPPING_INVALID when the request cannot be declared faithfully
+ * @throws RunproofError MAPPING_REJECTED or MAPPING_INVALID when the request cannot be declared
+ *   faithfully
  */
-function readRequestInput(file: string | undefined, flags: FromFlags): Input {
-  if (!(REQUEST_APIS as string[]).includes(flags.from)) {
-    throw new UsageError(`--from must be one of ${REQUEST_APIS.join(', ')}`);
-  }
+function readRequestInput(file: string | undefined, from: FromFlags): Input {
   if (file === undefined) throw new UsageError('--from needs the request body FILE (or -)');
-  if (flags.provider === undefined) throw new UsageError('--from needs --provider NAME (e.g. openai, anthropic)');
-  const headers = headerFlags(flags.header ?? []);
-  const body = readFileArg(file, 'request body');
-  const canonical = mapToCanonical(flags.from as RequestApi, body, { provider: flags.provider, headers, salt: flags.salt ?? 'auto' });
+  const canonical = mapToCanonical(from.api, readFileArg(file, 'request body'), from);
   const { identity } = declarationIdentity(canonical);
   return { identity, canonical, declaration: canonical };
 }
@@ -115,14 +100,9 @@ export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parsed;
   if (positionals.length > 1) throw new UsageError('give at most one declaration FILE');
   if (values.log === undefined) throw new UsageError('--log URL is required');
-  if (values.from === undefined && (values.provider !== undefined || values.salt !== undefined || values.header !== undefined)) {
-    throw new UsageError('--provider, --salt and --header go with --from');
-  }
-  if (values.from !== undefined && values.identity !== undefined) throw new UsageError('--from and --identity do not go together');
-  const input =
-    values.from !== undefined
-      ? readRequestInput(positionals[0], { from: values.from, provider: values.provider, salt: values.salt, header: values.header })
-      : readInput(positionals[0], values.identity);
+  const from = fromFlags(values);
+  if (from !== undefined && values.identity !== undefined) throw new UsageError('--from and --identity do not go together');
+  const input = from !== undefined ? readRequestInput(positionals[0], from) : readInput(positionals[0], values.identity);
   const token = values.token ?? process.env['RUNPROOF_TOKEN'];
   // A person at a terminal can wait longer for a slow log than an SDK call should.
   const opts = { log: values.log, timeoutMs: 30_000, ...(token !== undefined && token !== '' ? { token } : {}) };
@@ -145,7 +125,7 @@ export async function run(args: string[]): Promise<number> {
     }
   }
   const out = values.out ?? `${storeFileName(input.identity)}.tlog-proof`;
-  const declarationOut = values.from !== undefined ? declarationPath(out) : undefined;
+  const declarationOut = from !== undefined ? declarationPath(out) : undefined;
   if (declarationOut !== undefined) writeFileSync(declarationOut, input.canonical!);
   writeFileSync(out, answer.receipt);
 
