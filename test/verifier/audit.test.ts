@@ -15,19 +15,13 @@ import { IdentitySet } from '../../verifier/audit/identity-set.js';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { parsePolicy } from '../../src/note/policy.js';
 import { verifierKey } from '../../src/note/keys.js';
-import { buildFixtureLog, testWitness, type FixtureOptions } from '../helpers/fixture-log.js';
+import { served, testWitness, type FixtureOptions } from '../helpers/fixture-log.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-async function withLog<T>(opts: FixtureOptions, f: (url: string, vkey: string, requests: string[]) => Promise<T>): Promise<T> {
-  const log = buildFixtureLog(opts);
-  const server = await log.listen();
-  try {
-    return await f(server.url, log.vkey, log.requests);
-  } finally {
-    await server.close();
-  }
+function withLog<T>(opts: FixtureOptions, f: (url: string, vkey: string, requests: string[]) => Promise<T>): Promise<T> {
+  return served(opts, (url, log) => f(url, log.vkey, log.requests));
 }
 
 async function auditError(opts: FixtureOptions): Promise<RunproofError> {
@@ -86,15 +80,9 @@ describe('audit of an honest log', () => {
       expect(second.bundlesFetched).toBe(Math.ceil(9_000 / 256) - 19);
     });
     // A log whose early entries differ from the saved progress fails at the root.
-    const e = await withLog({ size: 9_000, rewriteAt: 10 }, async (url, vkey) => {
-      try {
-        await audit(new LogClient(url), { trust: { vkey }, state: dirStateStore(dir) });
-      } catch (err) {
-        return err;
-      }
-      return undefined;
-    });
-    expect(isRunproofError(e, 'AUDIT_FAILED')).toBe(true);
+    await withLog({ size: 9_000, rewriteAt: 10 }, (url, vkey) =>
+      expect(audit(new LogClient(url), { trust: { vkey }, state: dirStateStore(dir) })).rejects.toSatisfy((e) => isRunproofError(e, 'AUDIT_FAILED')),
+    );
   });
 });
 
@@ -125,15 +113,9 @@ describe('audit state directory', () => {
     const again = await withLog({ size: 2_000 }, (url, vkey) => audit(new LogClient(url), { trust: { vkey }, state: dirStateStore(dir) }));
     expect(again.resumedFrom).toBe(7 * 256);
     expect(readFileSync(join(dir, 'identities.bin')).length).toBe(7 * 256 * 32);
-    const other = await withLog({ size: 10, origin: 'other.example/log' }, async (url, vkey) => {
-      try {
-        await audit(new LogClient(url), { trust: { vkey }, state: dirStateStore(dir) });
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    });
-    expect(isRunproofError(other, 'MALFORMED_REQUEST')).toBe(true);
+    await withLog({ size: 10, origin: 'other.example/log' }, (url, vkey) =>
+      expect(audit(new LogClient(url), { trust: { vkey }, state: dirStateStore(dir) })).rejects.toSatisfy((e) => isRunproofError(e, 'MALFORMED_REQUEST')),
+    );
   });
 });
 
