@@ -63,4 +63,13 @@ describe('architecture', () => {
     }
     expect(bad).toEqual([]);
   });
+
+  it('src/index.ts (runproof/core) re-exports every core module', () => {
+    const index = readFileSync(join(root, 'src', 'index.ts'), 'utf8');
+    const exported = new Set(importsOf(index).map((spec) => spec.replace(/^\.\//, '').replace(/\.js$/, '.ts')));
+    const modules = tsFiles(join(root, 'src'))
+      .map((f) => relative(join(root, 'src'), f).split('\\').join('/'))
+      .filter((f) => f !== 'index.ts' && f !== 'note/sigtype.ts'); // sigtype is re-exported by keys.ts
+    expect(modules.filter((m) => !exported.has(m))).toEqual([]);
+  });
 });

@@ -17,9 +17,8 @@ import { cosignatureTimestamp } from './cosignature.js';
 import { formatKeyId, type Verifier } from './keys.js';
 import { openNote, parseNote } from './note.js';
 import { SIG_COSIGNATURE_V1, SIG_ED25519 } from './sigtype.js';
+import type { Hash } from '../merkle/hash.js';
 
-/** A 32-byte SHA-256 hash. */
-export type Hash = Uint8Array;
 
 /** A parsed checkpoint (the note text, not its signatures). */
 export interface Checkpoint {

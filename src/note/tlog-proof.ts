@@ -17,7 +17,8 @@ import { RunproofError } from '../errors.js';
 import { fromBase64, toBase64 } from '../encoding/base64.js';
 import { parseDecimal } from '../encoding/decimal.js';
 import { decodeUtf8, utf8 } from '../encoding/utf8.js';
-import { parseCheckpoint, type Hash } from './checkpoint.js';
+import { parseCheckpoint } from './checkpoint.js';
+import type { Hash } from '../merkle/hash.js';
 import { parseNote } from './note.js';
 
 /** The fixed first line (tlog-proof "Format"). */
