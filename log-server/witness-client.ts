@@ -22,6 +22,7 @@ import { toBase64 } from '../src/encoding/base64.js';
 import { parseDecimal } from '../src/encoding/decimal.js';
 import { concatBytes, decodeUtf8, utf8 } from '../src/encoding/utf8.js';
 import { parseCheckpoint } from '../src/note/checkpoint.js';
+import { cosignatureTimestamp } from '../src/note/cosignature.js';
 import { SIG_COSIGNATURE_V1, parseVerifierKey, type Verifier } from '../src/note/keys.js';
 import { formatNote, parseNote, type NoteSignature } from '../src/note/note.js';
 
@@ -313,7 +314,14 @@ export class WitnessPool {
   private verifyResponse(w: Witness, text: string, body: string): NoteSignature[] {
     const { signatures } = parseNote(text + '\n' + body);
     const textBytes = utf8(text);
-    const ok = signatures.filter((s) => s.name === w.verifier.name && s.keyId === w.verifier.keyId && w.verifier.verify(textBytes, s.signature));
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const ok = signatures.filter(
+      (s) =>
+        s.name === w.verifier.name &&
+        s.keyId === w.verifier.keyId &&
+        w.verifier.verify(textBytes, s.signature) &&
+        plausibleTimestamp(s.signature, nowSeconds),
+    );
     if (ok.length === 0) throw new RunproofError('INVALID_SIGNATURE', `no valid cosignature by ${w.endpoint.name} in the response`);
     return ok;
   }
@@ -345,6 +353,23 @@ export class WitnessPool {
       this.kick(w);
     }, delay);
     w.timer.unref();
+  }
+}
+
+/** How far ahead of the log's clock a cosignature timestamp may be (clock skew between hosts). */
+const MAX_FUTURE_SKEW_SECONDS = 3600;
+
+/**
+ * plausibleTimestamp refuses a cosignature whose timestamp verifiers cannot represent (above
+ * 2^53−1 s; tlog-cosignature allows up to 2^63−1) or that lies far in the future (verifiers MAY
+ * reject those). The log must not publish such a line: it is a valid signature that would only
+ * make receipts fail or mislead about when the witness saw the checkpoint.
+ */
+function plausibleTimestamp(signature: Uint8Array, nowSeconds: number): boolean {
+  try {
+    return cosignatureTimestamp(signature) <= nowSeconds + MAX_FUTURE_SKEW_SECONDS;
+  } catch {
+    return false;
   }
 }
 
