@@ -43,7 +43,7 @@ export const STATUS_BY_CODE: Partial<Record<ErrorCode, ContentfulStatusCode>> = 
 
 /** The JSON shape of one error, as sent in error bodies and in batch results. */
 export interface ErrorBody {
-  code: ErrorCode | 'INTERNAL';
+  code: ErrorCode;
   message: string;
   path?: string;
 }
