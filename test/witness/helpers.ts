@@ -129,7 +129,7 @@ export async function startWitness(opts: {
   const signer = testWitness(opts.name ?? 'witness.example/w1');
   const db = openStateDb(opts.dbFile, 'witness');
   const logs = new Map(opts.logs.map((s) => [s.name, [toVerifier(s)]] as const));
-  const witness = new Witness({ db, signer, logs, now: opts.now ?? (() => 1_800_000_000), testingOnlyStall: opts.testingOnlyStall });
+  const witness = new Witness({ db, signer, logs, now: opts.now ?? (() => 1_700_000_000), testingOnlyStall: opts.testingOnlyStall });
   const server = await listen(witnessApp(witness, { maxBodyBytes: opts.maxBodyBytes }), '127.0.0.1', 0);
   return {
     url: server.url,
