@@ -6,24 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { toHex } from '../../src/encoding/hex.js';
-import { isRunproofError } from '../../src/errors.js';
 import { type Hash } from '../../src/merkle/hash.js';
 import { proveConsistency, proveInclusion, verifyConsistency, verifyInclusion } from '../../src/merkle/proof.js';
 import { treeRoot, type HashReader } from '../../src/merkle/tree.js';
-import { sparseTree, type RefTree } from './reference.js';
+import { sparseTree, type RefTree, fails } from './reference.js';
 
 const reader = (t: RefTree): HashReader => (nodes) => nodes.map((n) => t.mth(n.index * 2 ** n.level, (n.index + 1) * 2 ** n.level));
 const hex = (hs: readonly Hash[]) => hs.map(toHex);
-
-function fails(f: () => void): boolean {
-  try {
-    f();
-    return false;
-  } catch (e) {
-    if (isRunproofError(e, 'PROOF_FAILED')) return true;
-    throw e;
-  }
-}
 
 function flipped(proof: Hash[], which: number): Hash[] {
   const out = proof.slice();

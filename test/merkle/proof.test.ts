@@ -12,7 +12,7 @@ import {
   verifyConsistency, verifyInclusion,
 } from '../../src/merkle/proof.js';
 import { treeRoot, type HashReader } from '../../src/merkle/tree.js';
-import { denseTree, type RefTree } from './reference.js';
+import { denseTree, type RefTree, fails } from './reference.js';
 
 const MAX = 300;
 const ref = denseTree();
@@ -20,16 +20,6 @@ const reader = (t: RefTree): HashReader => (nodes) => nodes.map((n) => t.mth(n.i
 const read = reader(ref);
 const same = (a: readonly Hash[], b: readonly Hash[]) => a.length === b.length && a.every((h, i) => equalBytes(h, b[i]!));
 const root = (n: number) => ref.mth(0, n);
-
-function fails(f: () => void): boolean {
-  try {
-    f();
-    return false;
-  } catch (e) {
-    if (isRunproofError(e, 'PROOF_FAILED')) return true;
-    throw e;
-  }
-}
 
 function flip(h: Hash, bit: number): Hash {
   const out = h.slice();

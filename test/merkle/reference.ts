@@ -3,6 +3,7 @@
  * §2.1.2 PROOF / SUBPROOF), recursive and memoised. The fast code in src/merkle is checked
  * against it. It shares nothing with src/merkle but the two hash primitives.
  */
+import { isRunproofError } from '../../src/errors.js';
 import { leafHash, nodeHash, sha256, type Hash } from '../../src/merkle/hash.js';
 
 /** k: the largest power of two strictly smaller than n (n > 1), by plain doubling. */
@@ -99,4 +100,15 @@ export function sparseTree(special: Iterable<number>): RefTree {
     return Number.isInteger(level) ? uniform[level] : undefined;
   };
   return new RefTree(leaf, shortcut);
+}
+
+/** fails tells whether `f` throws PROOF_FAILED (false if it returns); any other error is rethrown. */
+export function fails(f: () => void): boolean {
+  try {
+    f();
+    return false;
+  } catch (e) {
+    if (isRunproofError(e, 'PROOF_FAILED')) return true;
+    throw e;
+  }
 }
