@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import { serve } from '@hono/node-server';
 import { verifierKey } from '../../src/note/keys.js';
 import { ConfigError, DEFAULT_ORIGIN, type ServeConfig } from '../config.js';
@@ -16,7 +16,9 @@ import { createKeyFile, readKeyFile } from '../keyfile.js';
 import { Log } from '../log.js';
 import { LogMetrics } from '../metrics.js';
 import { WitnessPool } from '../witness-client.js';
-import { createApp } from './app.js';
+import { createApp, type AppOptions } from './app.js';
+import { resolveSettings } from './context.js';
+import { fastReads } from './fast-reads.js';
 
 /** A running log server. */
 export interface RunningServer {
@@ -88,7 +90,7 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
   let accepting = true;
   let inFlight = 0;
   let drained: (() => void) | undefined;
-  const app = createApp({
+  const appOptions: AppOptions = {
     log: opened,
     ...(pool ? { cosignatures: pool } : {}),
     witnessQuorum: cfg.witnessQuorum,
@@ -99,22 +101,39 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
     tokenDigests: cfg.tokenDigests,
     metrics,
     accepting: () => accepting,
-  });
+  };
+  const app = createApp(appOptions);
+  const fast = fastReads(resolveSettings(appOptions), () => accepting);
+  const settle = () => {
+    inFlight--;
+    if (inFlight === 0) drained?.();
+  };
 
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
       const s = serve(
         {
-          fetch: async (req, env) => {
+          // Synchronous routes stay synchronous: @hono/node-server writes a Response it is given
+          // directly, but a Promise costs a microtask hop and its bookkeeping on every request.
+          fetch: (req, env) => {
             inFlight++;
+            let res: Response | Promise<Response>;
             try {
-              return await app.fetch(req, env);
-            } finally {
-              inFlight--;
-              if (inFlight === 0) drained?.();
+              res = app.fetch(req, env);
+            } catch (e) {
+              settle();
+              throw e;
             }
+            if (res instanceof Promise) return res.finally(settle);
+            settle();
+            return res;
           },
+          // The tlog-tiles reads skip the Request/Response objects (./fast-reads.ts).
+          createServer: ((options: ServerOptions, listener: RequestListener) =>
+            createServer(options, (req, res) => {
+              if (!fast(req, res)) listener(req, res);
+            })) as typeof createServer,
           hostname: cfg.host,
           port: cfg.port,
         },

@@ -1,6 +1,9 @@
 /**
  * The read side, exactly as c2sp.org/tlog-tiles serves it, so any tlog client can read the log:
  * `GET /checkpoint`, `GET /tile/<L>/<N>[.p/<W>]` and `GET /tile/entries/<N>[.p/<W>]`.
+ *
+ * {@link readResource} is the one implementation; the Hono routes below serve it, and so does the
+ * node:http fast path in front of Hono (`../fast-reads.ts`) for the requests that succeed.
  */
 import { gzipSync } from 'node:zlib';
 import type { Hono } from 'hono';
@@ -32,31 +35,48 @@ export function acceptsGzip(header: string | undefined): boolean {
   return false;
 }
 
-/** readRoutes adds the tlog-tiles endpoints. */
-export function readRoutes(app: Hono, s: AppSettings): void {
+/** A read answer: always status 200; failures are thrown. */
+export interface ReadAnswer {
+  body: string | Uint8Array;
+  headers: Record<string, string>;
+}
+
+/**
+ * readResource answers `GET <path>` for `/checkpoint` and `/tile/…` (path as sent, no query).
+ * @throws RunproofError NOT_FOUND (beyond the tree, or not a read path); MALFORMED_REQUEST (bad tile path)
+ */
+export function readResource(s: AppSettings, path: string, acceptEncoding: string | undefined): ReadAnswer {
   // tlog-tiles "Checkpoints": text/plain; charset=utf-8, "headers SHOULD prevent caching beyond
   // a few seconds"; carries the log signature and the witness cosignatures gathered so far.
-  app.get('/checkpoint', (c) => {
-    const body = s.cosign(s.log.latest().signed);
-    return c.body(body, 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
-  });
-
+  if (path === '/checkpoint') {
+    return { body: s.cosign(s.log.latest().signed), headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' } };
+  }
+  if (!path.startsWith('/tile/')) throw new RunproofError('NOT_FOUND', 'no such endpoint; see /openapi.json');
   // tlog-tiles "Merkle Tree" and "Log entries": application/octet-stream, long-lived caching.
-  app.get('/tile/*', (c) => {
-    const path = rawPath(c.req.url).slice(1);
-    const info = parseTilePath(path);
-    const data = info.kind === 'hash' ? s.log.readTile(info.tile) : s.log.readEntries(info.index, info.width);
-    if (data === undefined) throw new RunproofError('NOT_FOUND', `${path} is beyond the tree (size ${s.log.size})`);
-    const width = info.kind === 'hash' ? info.tile.width : info.width;
-    const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream', 'Cache-Control': width === TILE_WIDTH ? IMMUTABLE : PARTIAL };
-    // tlog-tiles "Log entries": bundles SHOULD be compressed at the HTTP layer; we gzip when asked.
-    if (info.kind === 'entries') {
-      headers['Vary'] = 'Accept-Encoding';
-      if (acceptsGzip(c.req.header('accept-encoding'))) {
-        headers['Content-Encoding'] = 'gzip';
-        return c.body(gzipSync(data) as Uint8Array<ArrayBuffer>, 200, headers);
-      }
+  const info = parseTilePath(path.slice(1));
+  const data = info.kind === 'hash' ? s.log.readTile(info.tile) : s.log.readEntries(info.index, info.width);
+  if (data === undefined) throw new RunproofError('NOT_FOUND', `${path.slice(1)} is beyond the tree (size ${s.log.size})`);
+  const width = info.kind === 'hash' ? info.tile.width : info.width;
+  const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream', 'Cache-Control': width === TILE_WIDTH ? IMMUTABLE : PARTIAL };
+  // tlog-tiles "Log entries": bundles SHOULD be compressed at the HTTP layer; we gzip when asked.
+  if (info.kind === 'entries') {
+    headers['Vary'] = 'Accept-Encoding';
+    if (acceptsGzip(acceptEncoding)) {
+      headers['Content-Encoding'] = 'gzip';
+      return { body: gzipSync(data), headers };
     }
-    return c.body(data as Uint8Array<ArrayBuffer>, 200, headers);
+  }
+  return { body: data, headers };
+}
+
+/** readRoutes adds the tlog-tiles endpoints. */
+export function readRoutes(app: Hono, s: AppSettings): void {
+  app.get('/checkpoint', (c) => {
+    const { body, headers } = readResource(s, '/checkpoint', undefined);
+    return c.body(body as string, 200, headers);
+  });
+  app.get('/tile/*', (c) => {
+    const { body, headers } = readResource(s, rawPath(c.req.url), c.req.header('accept-encoding'));
+    return c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
   });
 }
