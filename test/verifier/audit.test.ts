@@ -3,6 +3,7 @@
  * the honest log passes (also gzip bundles, partial tiles gone, resumed from saved state), and
  * every deliberate fault is caught with the right code and evidence.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,8 +53,11 @@ describe('audit of an honest log', () => {
 
   it('reads gzip bundles, with Content-Encoding and as raw .gz bytes', async () => {
     for (const gzip of ['header', 'raw'] as const) {
-      const report = await withLog({ size: 600, gzip }, (url, vkey) => audit(new LogClient(url), { trust: { vkey } }));
-      expect(report.size).toBe(600);
+      // A client that does not ask for gzip (the CLI's default) still decodes what it is sent.
+      for (const ask of [true, false]) {
+        const report = await withLog({ size: 600, gzip }, (url, vkey) => audit(new LogClient(url, { gzip: ask }), { trust: { vkey } }));
+        expect(report.size).toBe(600);
+      }
     }
   });
 
@@ -168,5 +172,15 @@ describe('IdentitySet', () => {
     for (let i = 0; i < 5000; i++) expect(set.add(id(i), 0)).toBe(-1);
     expect(set.add(id(4321), 0)).toBe(4321);
     expect(set.size).toBe(5000);
+  });
+
+  it('gives the same answers when sized up front', () => {
+    const ids = new Uint8Array(randomBytes(32 * 3000));
+    for (const set of [new IdentitySet(), new IdentitySet(3000), new IdentitySet(0)]) {
+      for (let i = 0; i < 3000; i++) expect(set.add(ids, 32 * i)).toBe(-1);
+      for (const i of [0, 1, 1500, 2999]) expect(set.add(ids.slice(32 * i, 32 * i + 32), 0)).toBe(i);
+      expect(set.identity(1234)).toEqual(ids.slice(32 * 1234, 32 * 1235));
+      expect(set.size).toBe(3000);
+    }
   });
 });

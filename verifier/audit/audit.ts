@@ -18,13 +18,14 @@ import { RunproofError, isRunproofError } from '../../src/errors.js';
 import { toBase64 } from '../../src/encoding/base64.js';
 import { toHex } from '../../src/encoding/hex.js';
 import { equalBytes } from '../../src/encoding/utf8.js';
-import { HASH_SIZE, leafHash, nodeHash } from '../../src/merkle/hash.js';
+import { HASH_SIZE, leafHash } from '../../src/merkle/hash.js';
 import { rootFromHashes, rootNodes } from '../../src/merkle/tree.js';
 import { type Tile, TILE_WIDTH, entriesPath, tilePath, tileReader, tileWidthAt } from '../../src/merkle/tiles.js';
 import { formatIdentity } from '../../src/declaration/identity.js';
 import { ENTRY_SIZE, ENTRY_TYPE_RUN_DECLARED } from '../../src/note/entry.js';
 import { verifyCheckpoint, type ReceiptTrust, type WitnessVerdict } from '../../src/receipt/verify.js';
 import type { LogClient } from '../log-client.js';
+import { FAST_ENTRY_SIZE, foldTile, leafMatches } from './hasher.js';
 import { IdentitySet } from './identity-set.js';
 import { inOrder } from './ordered.js';
 import type { AuditProgress, AuditStateStore } from './state.js';
@@ -89,7 +90,8 @@ export async function audit(client: LogClient, opts: AuditOptions): Promise<Audi
   let saved = opts.state !== undefined ? await opts.state.load(origin) : undefined;
   if (saved !== undefined && saved.bundles > fullBundles) saved = undefined;
   const start = saved?.bundles ?? 0;
-  const ids = new IdentitySet();
+  // Sized for the tree up front (no rehashing), within reason: the size is only the log's claim.
+  const ids = new IdentitySet(Math.min(size, 1 << 21));
   const tileHashes = new Uint8Array(fullBundles * HASH_SIZE);
   let lastTime = 0;
   let firstTime: number | undefined;
@@ -132,7 +134,7 @@ export async function audit(client: LogClient, opts: AuditOptions): Promise<Audi
     const urls = { bundle: client.url(entriesPath(b, width)), tile: client.url(tilePath({ level: 0, index: b, width })) };
     lastTime = checkBundle(b, width, bundle, leaves, lastTime, ids, urls);
     if (firstTime === undefined && b === 0) firstTime = readTime(bundle, 2);
-    if (width === TILE_WIDTH) tileHashes.set(fullTileHash(leaves), b * HASH_SIZE);
+    if (width === TILE_WIDTH) fullTileHash(leaves, tileHashes, b * HASH_SIZE);
     else lastLeaves = leaves;
     opts.onProgress?.(Math.min(size, (b + 1) * TILE_WIDTH), size);
     if (width === TILE_WIDTH && (b + 1 - savedUpTo >= saveEvery || b + 1 === fullBundles)) await save(b + 1);
@@ -153,7 +155,7 @@ export async function audit(client: LogClient, opts: AuditOptions): Promise<Audi
       tilesFetched++;
       const want = below.subarray(tile.index * TILE_WIDTH * HASH_SIZE, (tile.index * TILE_WIDTH + tile.width) * HASH_SIZE);
       checkTile(tile, data, want, client.url(tilePath(tile)));
-      if (tile.width === TILE_WIDTH) above.set(fullTileHash(want), tile.index * HASH_SIZE);
+      if (tile.width === TILE_WIDTH) fullTileHash(want, above, tile.index * HASH_SIZE);
     }
     computed.push(above);
   }
@@ -234,22 +236,21 @@ function checkBundle(
     if (o + 2 > bundle.length) throw at(k, `bundle ends after ${k} of ${width} entries`, { offset: o });
     const n = bundle[o]! * 256 + bundle[o + 1]!;
     if (o + 2 + n > bundle.length) throw at(k, `entry of ${n} bytes is truncated`, { offset: o });
-    // The leaf tile must hash exactly these bytes (RFC 6962 §2.1 leaf hash).
-    const entry = bundle.subarray(o + 2, o + 2 + n);
-    const leaf = leafHash(entry);
-    if (!equalAt(leaf, leaves, k * HASH_SIZE)) {
+    // The leaf tile must hash exactly these bytes (RFC 6962 §2.1 leaf hash), compared in place.
+    if (n === FAST_ENTRY_SIZE ? !leafMatches(bundle, o + 2, leaves, k * HASH_SIZE) : !equalAt(leafHash(bundle.subarray(o + 2, o + 2 + n)), leaves, k * HASH_SIZE)) {
+      const entry = bundle.subarray(o + 2, o + 2 + n);
       const found = toHex(leaves.subarray(k * HASH_SIZE, (k + 1) * HASH_SIZE));
-      throw at(k, 'the level-0 tile hash is not the leaf hash of the bundle entry', { expected: toHex(leaf), found, entry: toHex(entry) });
+      throw at(k, 'the level-0 tile hash is not the leaf hash of the bundle entry', { expected: toHex(leafHash(entry)), found, entry: toHex(entry) });
     }
     // The entry itself (design §4).
-    if (n !== ENTRY_SIZE) throw at(k, `entry is ${n} bytes, want ${ENTRY_SIZE}`, { entry: toHex(entry) });
-    if (entry[0] !== ENTRY_TYPE_RUN_DECLARED) throw at(k, `unknown entry type 0x${entry[0]!.toString(16).padStart(2, '0')}`, { entry: toHex(entry) });
+    if (n !== ENTRY_SIZE) throw at(k, `entry is ${n} bytes, want ${ENTRY_SIZE}`, { entry: toHex(bundle.subarray(o + 2, o + 2 + n)) });
+    if (bundle[o + 2] !== ENTRY_TYPE_RUN_DECLARED) throw at(k, `unknown entry type 0x${bundle[o + 2]!.toString(16).padStart(2, '0')}`, { entry: toHex(bundle.subarray(o + 2, o + 2 + n)) });
     const time = readTime(bundle, o + 2);
-    if (!Number.isSafeInteger(time)) throw at(k, 'entry time is above 2^53-1', { entry: toHex(entry) });
+    if (!Number.isSafeInteger(time)) throw at(k, 'entry time is above 2^53-1', { entry: toHex(bundle.subarray(o + 2, o + 2 + n)) });
     if (time < lastTime) throw at(k, `time ${time} is before the previous entry's ${lastTime}`, { expected: `≥ ${lastTime}`, found: time });
     const earlier = ids.add(bundle, o + 2 + 9);
     if (earlier >= 0) {
-      const identity = formatIdentity(entry.subarray(9));
+      const identity = formatIdentity(bundle.subarray(o + 2 + 9, o + 2 + n));
       throw at(k, `identity ${identity} was already logged at index ${earlier}`, { identity, earlier });
     }
     lastTime = time;
@@ -264,18 +265,13 @@ function checkBundle(
 const tileWork = new Uint8Array(TILE_WIDTH * HASH_SIZE);
 
 /**
- * fullTileHash returns the Merkle hash of a full tile's 256 hashes (the tree node 8 levels up,
- * c2sp.org/tlog-tiles), folding pairs in place in one scratch buffer.
+ * fullTileHash writes the Merkle hash of a full tile's 256 hashes (the tree node 8 levels up,
+ * c2sp.org/tlog-tiles) to `out` at `at`, folding pairs in place in one scratch buffer.
  */
-function fullTileHash(tile: Uint8Array): Uint8Array {
+function fullTileHash(tile: Uint8Array, out: Uint8Array, at: number): void {
   tileWork.set(tile);
-  for (let n = TILE_WIDTH; n > 1; n /= 2) {
-    for (let i = 0; i < n / 2; i++) {
-      const o = 2 * i * HASH_SIZE;
-      tileWork.set(nodeHash(tileWork.subarray(o, o + HASH_SIZE), tileWork.subarray(o + HASH_SIZE, o + 2 * HASH_SIZE)), i * HASH_SIZE);
-    }
-  }
-  return tileWork.slice(0, HASH_SIZE);
+  foldTile(tileWork, TILE_WIDTH);
+  for (let i = 0; i < HASH_SIZE; i++) out[at + i] = tileWork[i]!;
 }
 
 /** equalAt tells whether `hash` equals the 32 bytes of `data` at `offset`. */

@@ -4,17 +4,29 @@
  * The digests live back to back in one growing buffer (32 bytes each, no per-identity object);
  * an open-addressing table maps the digest's first four bytes (uniform, since they are SHA-256
  * output) to the position of a digest, and a hit is confirmed by comparing all 32 bytes.
- * One million identities take about 32 MB plus a 16 MB table.
+ * One million identities take about 32 MB plus a 16 MB table (32-bit position and key per slot).
  */
 
 const ID_SIZE = 32;
 
 /** IdentitySet remembers identities in insertion order and reports the first repeat. */
 export class IdentitySet {
-  private ids = new Uint8Array(ID_SIZE * 1024);
+  private ids: Uint8Array;
   private count = 0;
-  /** slot → position + 1 (0 = empty); capacity a power of two, kept at most half full. */
-  private table = new Float64Array(2048);
+  /**
+   * Open addressing, capacity a power of two kept at most half full; slot s holds
+   * `table[2s]` = position + 1 (0 = empty) and `table[2s+1]` = that digest's key, so probing
+   * past another digest rarely has to read the digest itself (a cache miss in a large set).
+   */
+  private table: Int32Array;
+
+  /** `expected` identities fit without growing (default: start small and double). */
+  constructor(expected = 1024) {
+    let cap = 2048;
+    while (cap < 2 * expected) cap *= 2;
+    this.ids = new Uint8Array(ID_SIZE * Math.max(1, expected));
+    this.table = new Int32Array(2 * cap);
+  }
 
   /** The number of identities in the set. */
   get size(): number {
@@ -26,22 +38,26 @@ export class IdentitySet {
    * the position (insertion order) of the identical identity already in the set.
    */
   add(bytes: Uint8Array, offset: number): number {
-    if (2 * (this.count + 1) > this.table.length) this.grow();
-    const cap = this.table.length;
-    let slot = key(bytes, offset) % cap;
+    if (4 * (this.count + 1) > this.table.length) this.grow();
+    const table = this.table;
+    const mask = table.length / 2 - 1;
+    const k = key(bytes, offset);
+    let slot = k & mask;
     for (;;) {
-      const at = this.table[slot]!;
+      const at = table[2 * slot]!;
       if (at === 0) break;
-      if (this.equalAt(at - 1, bytes, offset)) return at - 1;
-      slot = slot + 1 === cap ? 0 : slot + 1;
+      if (table[2 * slot + 1] === k && this.equalAt(at - 1, bytes, offset)) return at - 1;
+      slot = (slot + 1) & mask;
     }
     if ((this.count + 1) * ID_SIZE > this.ids.length) {
       const bigger = new Uint8Array(this.ids.length * 2);
       bigger.set(this.ids);
       this.ids = bigger;
     }
-    this.ids.set(bytes.subarray(offset, offset + ID_SIZE), this.count * ID_SIZE);
-    this.table[slot] = ++this.count;
+    const ids = this.ids;
+    for (let i = 0, d = this.count * ID_SIZE; i < ID_SIZE; i++) ids[d + i] = bytes[offset + i]!;
+    table[2 * slot] = ++this.count;
+    table[2 * slot + 1] = k;
     return -1;
   }
 
@@ -57,18 +73,21 @@ export class IdentitySet {
   }
 
   private grow(): void {
-    const cap = this.table.length * 2;
-    const table = new Float64Array(cap);
+    const cap = this.table.length; // doubles: twice the slots, two words each
+    const mask = cap - 1;
+    const table = new Int32Array(2 * cap);
     for (let p = 0; p < this.count; p++) {
-      let slot = key(this.ids, p * ID_SIZE) % cap;
-      while (table[slot] !== 0) slot = slot + 1 === cap ? 0 : slot + 1;
-      table[slot] = p + 1;
+      const k = key(this.ids, p * ID_SIZE);
+      let slot = k & mask;
+      while (table[2 * slot] !== 0) slot = (slot + 1) & mask;
+      table[2 * slot] = p + 1;
+      table[2 * slot + 1] = k;
     }
     this.table = table;
   }
 }
 
-/** The digest's first four bytes as a non-negative integer. */
+/** The digest's first four bytes as a 32-bit integer (uniform, since they are SHA-256 output). */
 function key(bytes: Uint8Array, o: number): number {
-  return bytes[o]! * 16777216 + bytes[o + 1]! * 65536 + bytes[o + 2]! * 256 + bytes[o + 3]!;
+  return (bytes[o]! << 24) | (bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!;
 }

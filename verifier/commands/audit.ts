@@ -12,7 +12,7 @@ import { LogClient } from '../log-client.js';
 import { EXIT, UsageError } from '../exit.js';
 import { iso, parseCommand, printFields, printJson, reportFailure, trustFromArgs } from '../output.js';
 
-const HELP = `usage: runproof audit --log URL (--vkey KEY | --policy FILE) [--concurrency N] [--state DIR] [--json]
+const HELP = `usage: runproof audit --log URL (--vkey KEY | --policy FILE) [--concurrency N] [--state DIR] [--gzip] [--json]
 
 Downloads the log's current checkpoint, every hash tile and every entry bundle, and checks:
   - the checkpoint is signed by the log (and meets the policy's witness quorum);
@@ -29,6 +29,8 @@ gzip-compressed bundles are accepted.
   --policy FILE      a c2sp.org/tlog-policy file (log keys, witnesses, quorum)
   --concurrency N    bundles downloaded in parallel (default 16)
   --state DIR        keep verified progress in DIR and resume from it next time
+  --gzip             ask for gzip-compressed bundles: ≈ 20% fewer bytes (entries are mostly
+                     SHA-256 identities), for CPU on both sides; off by default
   --json             print the report (or the failure) as JSON; no progress bar
 Exit codes: 0 the log checks out, 1 a fault was found (reason on the last line of standard
 error), 2 bad usage or input, 3 log unreachable.`;
@@ -55,6 +57,7 @@ export async function run(args: string[]): Promise<number> {
     policy: { type: 'string' },
     concurrency: { type: 'string' },
     state: { type: 'string' },
+    gzip: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   });
   if (parsed === undefined) return EXIT.OK;
@@ -70,7 +73,7 @@ export async function run(args: string[]): Promise<number> {
   const started = performance.now();
   try {
     const trust = trustFromArgs(values, 'audit');
-    const client = new LogClient(values.log, { fetch: nodeFetch(concurrency * 2) });
+    const client = new LogClient(values.log, { fetch: nodeFetch(concurrency * 2), gzip: values.gzip === true });
     let barStarted = false;
     const report = await audit(client, {
       trust,
