@@ -43,6 +43,32 @@ describe('duplicates', () => {
     expect(log.lookup(identity(99))).toBeUndefined();
   });
 
+  it('a batch mixing identities stored before a restart with new ones appends only the new ones', async () => {
+    const t = tempDir();
+    const first = openLog(t.db);
+    const old = await first.submitMany([identity(1, 'mix'), identity(2, 'mix')]);
+    await first.close();
+    let signed = 0;
+    const log = openLog(t.db, { onCheckpoint: () => signed++ });
+    cleanups.push(async () => {
+      await log.close();
+      t.cleanup();
+    });
+    // Looked up inside the batch's transaction (the stored rows), not in memory: a fresh process.
+    const got = await log.submitMany([identity(3, 'mix'), identity(2, 'mix'), identity(4, 'mix'), identity(1, 'mix')]);
+    expect(got.map((s) => [s.index, s.duplicate])).toEqual([[2, false], [1, true], [3, false], [0, true]]);
+    expect(got[1]).toMatchObject({ timestamp: old[1]!.timestamp });
+    expect(equalBytes(got[3]!.entry, old[0]!.entry)).toBe(true);
+    for (const s of got) expect(sizeOf(s.checkpoint)).toBeGreaterThan(s.index);
+    expect(log.size).toBe(4);
+    expect(signed).toBe(1);
+    // Only stored identities: nothing appended, no new checkpoint signed.
+    const again = await log.submitMany([identity(1, 'mix'), identity(4, 'mix')]);
+    expect(again.map((s) => [s.index, s.duplicate])).toEqual([[0, true], [3, true]]);
+    expect(log.size).toBe(4);
+    expect(signed).toBe(1);
+  });
+
   it('the same identity many times in one batch is logged once; only the first is not a duplicate', async () => {
     const log = fresh();
     const x = identity(7);
