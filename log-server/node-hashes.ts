@@ -16,11 +16,13 @@ import { TILE_HEIGHT, TILE_WIDTH } from '../src/merkle/tiles.js';
 import { rangeNodes } from '../src/merkle/tree.js';
 
 /**
- * Remembered hashes per tree level (about 100 bytes each). Receipts for new entries hit the
- * right edge again and again; random lookups of old entries rarely repeat, so a large cache
- * only grows the server's memory (8,192 × ~21 levels ≈ 17 MB at 10M entries, at most).
+ * Remembered hashes per tree level. Receipts for new entries hit the right edge again and
+ * again; random lookups of old entries rarely repeat, so a large cache only grows the server's
+ * memory. Each remembered hash costs about 75 bytes (32 in the level's ring, the rest its Map
+ * entry): 8,192 × ~21 levels ≈ 13 MB at 10M entries, at most. As one Uint8Array(32) and a Map
+ * entry each they cost ~190 bytes — 33 MB of old-generation heap at 10M entries, measured.
  */
-const PER_LEVEL = 8_192;
+export const PER_LEVEL = 8_192;
 /** Tree sizes whose right-hand proof elements are remembered. */
 const SIZES = 8;
 
@@ -30,20 +32,74 @@ const SIZES = 8;
  */
 export type TileBlobReader = (level: number, index: number) => Uint8Array;
 
+/**
+ * The remembered hashes of one tree level, oldest forgotten first: up to `capacity` 32-byte
+ * slots in one buffer (grown by doubling, as a high level holds few nodes), filled in turn
+ * once full, and a map from node index to slot.
+ */
+class LevelCache {
+  private hashes = new Uint8Array(64 * HASH_SIZE);
+  /** owners[slot] is the node index whose hash the slot holds. */
+  private owners = new Float64Array(64);
+  private readonly slots = new Map<number, number>();
+  /** The slot to overwrite next, once every slot is in use. */
+  private next = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  /**
+   * get returns the remembered hash of node `index` — a view of its slot, valid until
+   * `capacity` more hashes are remembered at this level (callers use it at once or copy it).
+   */
+  get(index: number): Hash | undefined {
+    const slot = this.slots.get(index);
+    return slot === undefined ? undefined : this.hashes.subarray(slot * HASH_SIZE, (slot + 1) * HASH_SIZE);
+  }
+
+  /** set remembers the hash of node `index` (not yet remembered), forgetting the oldest if full. */
+  set(index: number, h: Hash): void {
+    let slot: number;
+    if (this.slots.size < this.capacity) {
+      slot = this.slots.size;
+      if (slot === this.owners.length) {
+        const n = Math.min(this.capacity, 2 * slot);
+        const hashes = new Uint8Array(n * HASH_SIZE);
+        hashes.set(this.hashes);
+        const owners = new Float64Array(n);
+        owners.set(this.owners);
+        this.hashes = hashes;
+        this.owners = owners;
+      }
+    } else {
+      slot = this.next;
+      this.next = (slot + 1) % this.capacity;
+      this.slots.delete(this.owners[slot]!);
+    }
+    this.owners[slot] = index;
+    this.hashes.set(h, slot * HASH_SIZE);
+    this.slots.set(index, slot);
+  }
+}
+
 /** NodeHashes computes and remembers node hashes of one log's tree. */
 export class NodeHashes {
-  /** levels[l] maps a node index to the hash of perfect subtree (l, index), for l % 8 ≠ 0. */
-  private readonly levels: Map<number, Hash>[] = [];
+  /** levels[l] remembers the hashes of perfect subtrees (l, index), for l % 8 ≠ 0. */
+  private readonly levels: LevelCache[] = [];
   /** Per tree size: MTH(D[lo:size]) by lo, for ranges that are not perfect subtrees. */
   private readonly right = new Map<number, Map<number, Hash>>();
 
-  constructor(private readonly tile: TileBlobReader) {}
+  /** @param perLevel hashes remembered per tree level (tests use a few to exercise forgetting) */
+  constructor(
+    private readonly tile: TileBlobReader,
+    private readonly perLevel = PER_LEVEL,
+  ) {}
 
   /**
    * node returns the hash of perfect subtree (level, index); it must be complete in the
    * published tree. A node between tile levels is the Merkle hash of 2^(level mod 8)
    * consecutive hashes of one tile (Go tlog tileForIndex), hashed in one pass over the tile
-   * blob and then remembered.
+   * blob and then remembered. The result is a view (of a tile blob or of the cache): use it
+   * before the next call or copy it.
    */
   node(level: number, index: number): Hash {
     const tileLevel = Math.floor(level / TILE_HEIGHT);
@@ -52,7 +108,7 @@ export class NodeHashes {
       const off = (index % TILE_WIDTH) * HASH_SIZE;
       return this.tile(tileLevel, Math.floor(index / TILE_WIDTH)).subarray(off, off + HASH_SIZE);
     }
-    const at = (this.levels[level] ??= new Map<number, Hash>());
+    const at = (this.levels[level] ??= new LevelCache(this.perLevel));
     let h = at.get(index);
     if (h === undefined) {
       const perTile = 2 ** (TILE_HEIGHT - r);
@@ -67,13 +123,12 @@ export class NodeHashes {
         row = up;
       }
       h = row[0]!;
-      if (at.size >= PER_LEVEL) at.delete(at.keys().next().value!);
       at.set(index, h);
     }
     return h;
   }
 
-  /** root returns MTH(D[0:size]) for 0 < size ≤ the published size. */
+  /** root returns MTH(D[0:size]) for 0 < size ≤ the published size (remembered: do not modify it). */
   root(size: number): Hash {
     return this.rightRange(0, size);
   }
@@ -81,7 +136,7 @@ export class NodeHashes {
   /**
    * inclusion returns PATH(index, D[0:size]) — RFC 9162 §2.1.3.1, the same walk as RFC 6962
    * §2.1.1: from the root down, the sibling of the half holding the leaf, then reversed.
-   * Needs 0 ≤ index < size ≤ the published size.
+   * Needs 0 ≤ index < size ≤ the published size. The hashes are the caller's own copies.
    */
   inclusion(index: number, size: number): Hash[] {
     const path: Hash[] = [];
@@ -98,10 +153,10 @@ export class NodeHashes {
       if (index < lo + k) {
         // MTH(D[k:n]): a perfect subtree when it is as large as the left half, otherwise a
         // range ending at the tree size (only the walk's right edge is ever short).
-        path.push(hi - lo === 2 * k ? this.node(level, (lo + k) / k) : this.rightRange(lo + k, size));
+        path.push(hi - lo === 2 * k ? this.node(level, (lo + k) / k).slice() : this.rightRange(lo + k, size));
         hi = lo + k;
       } else {
-        path.push(this.node(level, lo / k)); // MTH(D[0:k]), a perfect subtree
+        path.push(this.node(level, lo / k).slice()); // MTH(D[0:k]), a perfect subtree
         lo += k;
       }
     }
@@ -122,7 +177,8 @@ export class NodeHashes {
     let h = bySize.get(lo);
     if (h === undefined) {
       const nodes = rangeNodes(lo, size);
-      h = this.node(nodes[nodes.length - 1]!.level, nodes[nodes.length - 1]!.index);
+      // A copy: node() answers with a view of a tile or of the cache, and this one is kept.
+      h = this.node(nodes[nodes.length - 1]!.level, nodes[nodes.length - 1]!.index).slice();
       for (let i = nodes.length - 2; i >= 0; i--) h = nodeHash(this.node(nodes[i]!.level, nodes[i]!.index), h);
       bySize.set(lo, h);
     }

@@ -1,0 +1,67 @@
+/**
+ * The log's remembered node hashes (log-server/node-hashes.ts) give the same inclusion proofs
+ * and roots as src/merkle over the same tiles, verified against an independent RFC 6962 root —
+ * with the default cache and with a cache of two hashes per level, which forgets on almost
+ * every call — and the hashes it hands out stay the caller's: later calls never change them.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { leafHash } from '../../src/merkle/hash.js';
+import { proveInclusion, verifyInclusion } from '../../src/merkle/proof.js';
+import { tileReader, tileWidthAt } from '../../src/merkle/tiles.js';
+import { NodeHashes } from '../../log-server/node-hashes.js';
+import { identity, oracleMth, oracleTile } from './helpers.js';
+
+// Past 65,536 leaves: nodes of every tree level up to 16 and a partial tile at tile levels 0–2.
+const SIZE = 65_536 + 3 * 256 + 17;
+
+describe('NodeHashes', () => {
+  let leaves: Uint8Array[];
+  let read: (level: number, index: number) => Uint8Array;
+  const tiles = new Map<string, Uint8Array>();
+
+  beforeAll(() => {
+    leaves = Array.from({ length: SIZE }, (_, i) => leafHash(identity(i, 'node-hashes')));
+    read = (level, index) => {
+      const key = `${level}/${index}`;
+      let t = tiles.get(key);
+      if (t === undefined) tiles.set(key, (t = oracleTile(leaves, level, index, tileWidthAt(level, index, SIZE))));
+      return t;
+    };
+  });
+
+  /** Leaf indexes around the tile boundaries, the right edge, and spread pseudo-randomly. */
+  function sample(size: number): number[] {
+    const picks = [0, 1, 255, 256, 257, 65_535, 65_536, size - 257, size - 256, size - 2, size - 1];
+    for (let i = 0, x = 12_345; i < 60; i++) picks.push((x = (x * 1_103_515_245 + 12_345) % 2 ** 31) % size);
+    return picks.filter((i) => i >= 0 && i < size);
+  }
+
+  for (const perLevel of [undefined, 2]) {
+    it(`proves inclusion and roots like src/merkle (${perLevel ?? 'default'} hashes per level)`, () => {
+      const nh = new NodeHashes(read, perLevel);
+      for (const size of [SIZE, SIZE - 1, 65_536, 65_535, 256 * 3 + 5, 256, 1]) {
+        const root = oracleMth(leaves, 0, size);
+        expect(nh.root(size)).toEqual(root);
+        const ref = tileReader(size, (t) => read(t.level, t.index).subarray(0, t.width * 32));
+        for (const index of sample(size)) {
+          const proof = nh.inclusion(index, size);
+          expect(proof).toEqual(proveInclusion(index, size, ref));
+          verifyInclusion(leaves[index]!, index, size, proof, root);
+        }
+      }
+    });
+  }
+
+  it('hands out hashes that later calls do not change', () => {
+    const nh = new NodeHashes(read, 2);
+    const kept = sample(SIZE).map((index) => ({ index, proof: nh.inclusion(index, SIZE) }));
+    const copies = kept.map(({ proof }) => proof.map((h) => h.slice()));
+    const root = nh.root(65_536);
+    const rootCopy = root.slice();
+    for (let index = 0; index < SIZE; index += 97) nh.inclusion(index, SIZE);
+    for (let index = 0; index < 65_536; index += 101) nh.inclusion(index, 65_536);
+    kept.forEach(({ proof }, i) => expect(proof).toEqual(copies[i]));
+    expect(root).toEqual(rootCopy);
+    expect(nh.root(65_536)).toEqual(oracleMth(leaves, 0, 65_536));
+  });
+});
