@@ -95,11 +95,8 @@ for (let v = 0; v < 256; v++) {
   NODE_TAIL.set(WK, v * 64);
 }
 
-/**
- * leafMatches tells whether the leaf hash SHA-256(0x00 ‖ entry) of the 41-byte entry at
- * `src[o … o+41)` equals the 32 bytes of `hashes` at `h`.
- */
-export function leafMatches(src: Uint8Array, o: number, hashes: Uint8Array, h: number): boolean {
+/** leafState leaves SHA-256(0x00 ‖ src[o … o+41)) in S. */
+function leafState(src: Uint8Array, o: number): void {
   // One block: 0x00, 41 bytes, 0x80, zeros, the bit length 336 in the last word.
   WK[0] = (src[o]! << 16) | (src[o + 1]! << 8) | src[o + 2]!;
   for (let i = 1, j = o + 3; i < 10; i++, j += 4) WK[i] = (src[j]! << 24) | (src[j + 1]! << 16) | (src[j + 2]! << 8) | src[j + 3]!;
@@ -112,6 +109,31 @@ export function leafMatches(src: Uint8Array, o: number, hashes: Uint8Array, h: n
   expand();
   S.set(IV);
   compress(WK, 0);
+}
+
+/** writeState writes the hash in S to `out[p … p+32)`. */
+function writeState(out: Uint8Array, p: number): void {
+  for (let i = 0, j = p; i < 8; i++, j += 4) {
+    const w = S[i]!;
+    out[j] = w >>> 24;
+    out[j + 1] = (w >>> 16) & 0xff;
+    out[j + 2] = (w >>> 8) & 0xff;
+    out[j + 3] = w & 0xff;
+  }
+}
+
+/** leafHashAt writes the leaf hash SHA-256(0x00 ‖ entry) of the 41-byte entry at `src[o …)` to `out[p … p+32)`. */
+export function leafHashAt(src: Uint8Array, o: number, out: Uint8Array, p: number): void {
+  leafState(src, o);
+  writeState(out, p);
+}
+
+/**
+ * leafMatches tells whether the leaf hash SHA-256(0x00 ‖ entry) of the 41-byte entry at
+ * `src[o … o+41)` equals the 32 bytes of `hashes` at `h`.
+ */
+export function leafMatches(src: Uint8Array, o: number, hashes: Uint8Array, h: number): boolean {
+  leafState(src, o);
   for (let i = 0, j = h; i < 8; i++, j += 4) {
     if (S[i] !== ((hashes[j]! << 24) | (hashes[j + 1]! << 16) | (hashes[j + 2]! << 8) | hashes[j + 3]!)) return false;
   }
@@ -129,13 +151,7 @@ export function nodeHashAt(buf: Uint8Array, o: number, out: Uint8Array, p: numbe
   S.set(IV);
   compress(WK, 0);
   compress(NODE_TAIL, last * 64);
-  for (let i = 0, j = p; i < 8; i++, j += 4) {
-    const w = S[i]!;
-    out[j] = w >>> 24;
-    out[j + 1] = (w >>> 16) & 0xff;
-    out[j + 2] = (w >>> 8) & 0xff;
-    out[j + 3] = w & 0xff;
-  }
+  writeState(out, p);
 }
 
 /**
@@ -146,4 +162,25 @@ export function foldTile(work: Uint8Array, count: number): void {
   for (let n = count; n > 1; n /= 2) {
     for (let i = 0; i < n / 2; i++) nodeHashAt(work, 64 * i, work, 32 * i);
   }
+}
+
+/** The bytes of a full bundle of 41-byte entries with their 2-byte length prefixes. */
+const FULL_BUNDLE_BYTES = 256 * (2 + FAST_ENTRY_SIZE);
+const work = new Uint8Array(256 * 32);
+
+/**
+ * hashFullBundle checks that `leaves` (256 hashes) holds the leaf hashes of the 256 entries of
+ * `bundle`, each 41 bytes, and returns the Merkle hash of those 256 hashes (the tile's node
+ * 8 levels up). Returns undefined if the bundle is not exactly 256 41-byte entries or any leaf
+ * hash differs: the caller then checks the bundle entry by entry to find and report the fault.
+ */
+export function hashFullBundle(bundle: Uint8Array, leaves: Uint8Array): Uint8Array | undefined {
+  if (bundle.length !== FULL_BUNDLE_BYTES || leaves.length !== work.length) return undefined;
+  for (let k = 0, o = 0; k < 256; k++, o += 2 + FAST_ENTRY_SIZE) {
+    if (bundle[o] !== 0 || bundle[o + 1] !== FAST_ENTRY_SIZE) return undefined;
+    if (!leafMatches(bundle, o + 2, leaves, 32 * k)) return undefined;
+  }
+  work.set(leaves);
+  foldTile(work, 256);
+  return work.slice(0, 32);
 }
