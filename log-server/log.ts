@@ -257,9 +257,9 @@ export class Log {
     if (!isCount(index) || index >= cp.size) throw new RunproofError('MALFORMED_REQUEST', `index ${index} is not below checkpoint size ${cp.size}`);
     // c2sp.org/tlog-proof "Format", written directly: the checkpoint was parsed once above (a test
     // pins these bytes to formatTlogProof's).
-    let text = `${TLOG_PROOF_HEADER}\nextra ${toBase64(entry ?? this.entryAt(index))}\nindex ${index}\n`;
-    for (const h of this.nodes.inclusion(index, cp.size)) text += toBase64(h) + '\n';
-    return text + '\n' + signed;
+    const extra = entry ?? this.entryAt(index);
+    const extraText = Buffer.from(extra.buffer, extra.byteOffset, extra.length).toString('base64');
+    return `${TLOG_PROOF_HEADER}\nextra ${extraText}\nindex ${index}\n${this.nodes.inclusionLines(index, cp.size)}\n${signed}`;
   }
 
   /** checkedCheckpoint parses a signed checkpoint and, once per text, checks it is one of this log's trees. */

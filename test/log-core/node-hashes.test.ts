@@ -5,6 +5,7 @@
  * every call — and the hashes it hands out stay the caller's: later calls never change them.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { toBase64 } from '../../src/encoding/base64.js';
 import { leafHash } from '../../src/merkle/hash.js';
 import { proveInclusion, verifyInclusion } from '../../src/merkle/proof.js';
 import { tileReader, tileWidthAt } from '../../src/merkle/tiles.js';
@@ -47,10 +48,24 @@ describe('NodeHashes', () => {
           const proof = nh.inclusion(index, size);
           expect(proof).toEqual(proveInclusion(index, size, ref));
           verifyInclusion(leaves[index]!, index, size, proof, root);
+          // The receipt text: the same hashes, base64 (RFC 4648 §4), one per line.
+          expect(nh.inclusionLines(index, size)).toBe(proof.map((h) => toBase64(h) + '\n').join(''));
         }
       }
     });
   }
+
+  it('gives the right proof texts for runs of consecutive entries in several tree sizes', () => {
+    const nh = new NodeHashes(read, 2);
+    // Consecutive indexes share upper nodes, whose texts are remembered across calls and sizes:
+    // a perfect subtree's hash never changes, so a remembered text must stay right.
+    for (const size of [SIZE, 65_536, 4_097]) {
+      const ref = tileReader(size, (t) => read(t.level, t.index).subarray(0, t.width * 32));
+      for (let index = 0; index < Math.min(size, 5_000); index += 1 + (index % 3)) {
+        expect(nh.inclusionLines(index, size)).toBe(proveInclusion(index, size, ref).map((h) => toBase64(h) + '\n').join(''));
+      }
+    }
+  });
 
   it('hands out hashes that later calls do not change', () => {
     const nh = new NodeHashes(read, 2);
