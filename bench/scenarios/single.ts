@@ -33,54 +33,69 @@ function clean(r: LoadResult, what: string): void {
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${what}: ${r.non2xx} non-2xx, ${r.errors} errors (${JSON.stringify(r.statusCodes)})`);
 }
 
+/**
+ * The connection counts measured. Each connection has one submission in flight, and a receipt
+ * waits for its batch's WAL fsync (≈ 1–7 ms on this machine's disk), so by Little's law the rate
+ * at N connections is at most N / latency: 32 connections cannot reach the target rate whatever
+ * the server does (in-process, no HTTP: 32 submitters gave 2,756/s with exactly 32 entries per
+ * fsync and a 6.7 ms mean fsync). The higher count shows what the log does when the clients give
+ * it enough work in flight; both are reported and each is judged.
+ */
+const CONNECTIONS = [32, 128];
+
 export const single: Scenario = {
   name: 'single',
   async run(ctx: BenchContext) {
-    const load = { kind: 'declaration' as const, path: '/v1/declarations', connections: ctx.connections, durationSec: ctx.seconds, warmupSec: ctx.warmup, maxRequests: 2_000_000 };
-    const hono = await startBaseline('hono');
-    const log = await startLog(freshDir(ctx, 'single'));
-    let base: LoadResult;
-    let r: LoadResult;
-    let size: number;
-    let all: { base: number[]; subject: number[] };
-    try {
-      ({ base, subject: r, all } = await alternate(
-        ctx.rounds,
-        () => runLoad({ ...load, url: hono.url }),
-        () => runLoad({ ...load, url: log.url, sampleBodies: 200 }),
-      ));
-      size = await treeSize(log.url);
-    } finally {
-      await hono.stop();
-      await log.stop();
-    }
-    clean(base, 'bare Hono');
-    ctx.say(`bare Hono: ${base.perSecond.toFixed(0)}/s`);
-    clean(r, 'runproof-log');
-    const checked = checkReceipts(r.samples, log.vkey);
-    if (size < r.ok) throw new Error(`the log holds ${size} entries but answered ${r.ok} submissions`);
-    ctx.say(`runproof-log: ${r.perSecond.toFixed(0)}/s, p99 ${r.latencyMs.p99} ms`);
-    const note = `${ctx.connections} connections; best of ${ctx.rounds} alternating rounds (runproof ${rates(all.subject)}/s; bare Hono ${rates(all.base)}/s); ${r.ok.toLocaleString('en-US')} receipts in ${r.seconds} s, ${checked} sampled receipts verified offline, log size ${size} ≥ answers`;
-    ctx.record({
-      scenario: 'single declarations (HTTP)',
-      figure: 'submissions/s',
-      value: r.perSecond,
-      unit: '/s',
-      baseline: { name: 'bare Hono parse+answer', value: base.perSecond, unit: '/s' },
-      target: '≥ 0.30× bare Hono',
-      met: r.perSecond >= 0.3 * base.perSecond,
-      note,
-    });
-    ctx.record({
-      scenario: 'single declarations (HTTP)',
-      figure: 'submission→receipt p99',
-      value: r.latencyMs.p99,
-      unit: 'ms',
-      baseline: { name: 'bare Hono p99', value: base.latencyMs.p99, unit: 'ms' },
-      target: 'p99 ≤ 50 ms',
-      absolute: true,
-      met: r.latencyMs.p99 <= 50,
-      note: `p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms (bare Hono: p50 ${base.latencyMs.p50}, p99 ${base.latencyMs.p99}, max ${base.latencyMs.max} ms)`,
-    });
+    for (const connections of CONNECTIONS) await singleAt(ctx, connections);
   },
 };
+
+async function singleAt(ctx: BenchContext, connections: number): Promise<void> {
+  const load = { kind: 'declaration' as const, path: '/v1/declarations', connections, durationSec: ctx.seconds, warmupSec: ctx.warmup, maxRequests: 2_000_000 };
+  const hono = await startBaseline('hono');
+  const log = await startLog(freshDir(ctx, `single-${connections}`));
+  let base: LoadResult;
+  let r: LoadResult;
+  let size: number;
+  let all: { base: number[]; subject: number[] };
+  try {
+    ({ base, subject: r, all } = await alternate(
+      ctx.rounds,
+      () => runLoad({ ...load, url: hono.url }),
+      () => runLoad({ ...load, url: log.url, sampleBodies: 200 }),
+    ));
+    size = await treeSize(log.url);
+  } finally {
+    await hono.stop();
+    await log.stop();
+  }
+  clean(base, 'bare Hono');
+  ctx.say(`bare Hono (${connections} connections): ${base.perSecond.toFixed(0)}/s`);
+  clean(r, 'runproof-log');
+  const checked = checkReceipts(r.samples, log.vkey);
+  if (size < r.ok) throw new Error(`the log holds ${size} entries but answered ${r.ok} submissions`);
+  ctx.say(`runproof-log (${connections} connections): ${r.perSecond.toFixed(0)}/s, p99 ${r.latencyMs.p99} ms`);
+  const scenario = `single declarations (HTTP, ${connections} connections)`;
+  const note = `${connections} connections; best of ${ctx.rounds} alternating rounds (runproof ${rates(all.subject)}/s; bare Hono ${rates(all.base)}/s); ${r.ok.toLocaleString('en-US')} receipts in ${r.seconds} s, ${checked} sampled receipts verified offline, log size ${size} ≥ answers`;
+  ctx.record({
+    scenario,
+    figure: 'submissions/s',
+    value: r.perSecond,
+    unit: '/s',
+    baseline: { name: 'bare Hono parse+answer', value: base.perSecond, unit: '/s' },
+    target: '≥ 0.30× bare Hono',
+    met: r.perSecond >= 0.3 * base.perSecond,
+    note,
+  });
+  ctx.record({
+    scenario,
+    figure: 'submission→receipt p99',
+    value: r.latencyMs.p99,
+    unit: 'ms',
+    baseline: { name: 'bare Hono p99', value: base.latencyMs.p99, unit: 'ms' },
+    target: 'p99 ≤ 50 ms',
+    absolute: true,
+    met: r.latencyMs.p99 <= 50,
+    note: `p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms (bare Hono: p50 ${base.latencyMs.p50}, p99 ${base.latencyMs.p99}, max ${base.latencyMs.max} ms)`,
+  });
+}
