@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRunproofError, type RunproofError } from '../../src/errors.js';
 import { LogClient } from '../../verifier/log-client.js';
-import { audit } from '../../verifier/audit/audit.js';
+import { audit, type AuditOptions, type BundleHasher } from '../../verifier/audit/audit.js';
+import { hashFullBundle } from '../../verifier/audit/hasher.js';
+import { nodeGet } from '../../verifier/audit/node-get.js';
 import { dirStateStore } from '../../verifier/audit/state-dir.js';
 import { IdentitySet } from '../../verifier/audit/identity-set.js';
 import { appendFileSync, readFileSync } from 'node:fs';
@@ -25,10 +27,15 @@ function withLog<T>(opts: FixtureOptions, f: (url: string, vkey: string, request
   return served(opts, (url, log) => f(url, log.vkey, log.requests));
 }
 
-async function auditError(opts: FixtureOptions): Promise<RunproofError> {
+/** A BundleHasher on this thread that answers a turn later, as a worker would. */
+const laterHasher: BundleHasher = {
+  hashBundle: (bundle, leaves) => new Promise((resolve) => setImmediate(() => resolve(hashFullBundle(bundle, leaves)))),
+};
+
+async function auditError(opts: FixtureOptions, extra: Partial<AuditOptions> = {}): Promise<RunproofError> {
   return withLog(opts, async (url, vkey) => {
     try {
-      await audit(new LogClient(url), { trust: { vkey }, concurrency: 4 });
+      await audit(new LogClient(url), { trust: { vkey }, concurrency: 4, ...extra });
     } catch (e) {
       if (isRunproofError(e)) return e;
       throw e;
@@ -42,6 +49,20 @@ describe('audit of an honest log', () => {
     // 70,000 entries: 273 full level-0 tiles and a partial one, a full and a partial level-1 tile, a level-2 tile.
     const report = await withLog({ size: 70_000 }, (url, vkey) => audit(new LogClient(url), { trust: { vkey } }));
     expect(report).toMatchObject({ size: 70_000, resumedFrom: 0, bundlesFetched: 274, tilesFetched: 274 + 2 + 1, firstTime: 1_760_000_000_000, lastTime: 1_760_000_069_999 });
+  });
+
+  it('gives the same report with a bundle hasher and over nodeGet', async () => {
+    const reports = await withLog({ size: 70_000 }, async (url, vkey) => [
+      await audit(new LogClient(url), { trust: { vkey } }),
+      await audit(new LogClient(url), { trust: { vkey }, hasher: laterHasher, concurrency: 3 }),
+      await audit(new LogClient(url, { getBytes: nodeGet(4), gzip: false }), { trust: { vkey }, hasher: laterHasher }),
+    ]);
+    expect(reports[1]).toEqual(reports[0]);
+    expect(reports[2]).toEqual(reports[0]);
+    for (const gzip of ['header', 'raw'] as const) {
+      const report = await withLog({ size: 600, gzip }, (url, vkey) => audit(new LogClient(url, { getBytes: nodeGet(2) }), { trust: { vkey }, hasher: laterHasher }));
+      expect(report.size).toBe(600);
+    }
   });
 
   it('handles the empty tree, one entry and exactly one full tile', async () => {
@@ -143,6 +164,10 @@ describe('audit catches each fault', () => {
       const e = await auditError({ size, faults });
       expect(e.code).toBe(code);
       if (index !== undefined) expect(e.evidence?.index).toBe(index);
+      // The same first fault, word for word, when full bundles are hashed apart from the checks.
+      const h = await auditError({ size, faults }, { hasher: laterHasher });
+      const same = (x: RunproofError) => JSON.stringify({ code: x.code, message: x.message, evidence: x.evidence }).replace(/127\.0\.0\.1:\d+/g, 'log'); // each run its own port
+      expect(same(h)).toBe(same(e));
     });
   }
 

@@ -148,6 +148,8 @@ describe.concurrent('runproof audit', () => {
       expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, size: 700, origin: 'fixture.example/log' });
       const human = await runproof(['audit', '--log', url, '--vkey', log.vkey, '--concurrency', '2']);
       expect(human.stdout).toContain('OK: audited all 700 entries');
+      const single = await runproof(['audit', '--log', url, '--vkey', log.vkey, '--json', '--single-thread', '--gzip']);
+      expect(JSON.parse(single.stdout)).toMatchObject({ ok: true, size: 700, root: JSON.parse(r.stdout).root });
     });
   });
 
@@ -177,6 +179,9 @@ describe.concurrent('runproof audit', () => {
       expect(out.code).toBe('AUDIT_FAILED');
       expect(out.evidence).toMatchObject({ index: 400, tile: `${url}/tile/0/001` });
       expect(out.evidence.expected).not.toBe(out.evidence.found);
+      // The same report when the main thread does the hashing.
+      const single = await runproof(['audit', '--log', url, '--vkey', log.vkey, '--json', '--single-thread']);
+      expect(JSON.parse(single.stdout)).toEqual(out);
     });
   });
 

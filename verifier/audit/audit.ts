@@ -11,8 +11,11 @@
  *
  * The first fault stops the audit with AUDIT_FAILED and evidence (the index, what was expected
  * and found, the URLs). Bundles and level-0 tiles are fetched with bounded concurrency and checked
- * in log order; hashing is a tight loop over the bundle bytes with no per-entry objects beyond the
- * hash itself. Progress can be saved and resumed (see state.ts).
+ * in log order; hashing reads the bundle bytes in place with no per-entry objects (hasher.ts),
+ * and a BundleHasher option can move it off the main thread (worker-hasher.ts, which the CLI
+ * uses): a full bundle it vouches for skips only the leaf comparisons, any other is checked here
+ * entry by entry, so the first fault reported is the same. Progress can be saved and resumed
+ * (see state.ts).
  */
 import { RunproofError, isRunproofError } from '../../src/errors.js';
 import { toBase64 } from '../../src/encoding/base64.js';
@@ -42,6 +45,22 @@ export interface AuditOptions {
   onProgress?: (done: number, total: number) => void;
   /** Save progress every this many full bundles (default 64). */
   saveEvery?: number;
+  /**
+   * Hashes full bundles, e.g. on another thread (verifier/audit/worker-hasher.ts); by default
+   * the audit hashes each bundle itself as it checks it.
+   */
+  hasher?: BundleHasher;
+}
+
+/** Hashing of full bundles that an audit can hand to another thread. */
+export interface BundleHasher {
+  /**
+   * hashBundle resolves to the Merkle hash of the 256 hashes in `leaves` (the node 8 levels up)
+   * if `bundle` is exactly 256 entries of 41 bytes whose leaf hashes are `leaves`; otherwise to
+   * undefined, and the audit checks that bundle itself to report its first fault.
+   * See hashFullBundle (./hasher.ts), which implements exactly this.
+   */
+  hashBundle(bundle: Uint8Array, leaves: Uint8Array): Promise<Uint8Array | undefined>;
 }
 
 /** What a successful audit established. */
@@ -128,17 +147,37 @@ export async function audit(client: LogClient, opts: AuditOptions): Promise<Audi
     ]);
     return { b, width, bundle, leaves };
   };
-  for await (const { b, width, bundle, leaves } of inOrder(start, allBundles, concurrency, fetchBundle)) {
-    bundlesFetched++;
-    tilesFetched++;
+  type Fetched = Awaited<ReturnType<typeof fetchBundle>> & { hashed?: Promise<Uint8Array | undefined> };
+  const check = async (f: Fetched) => {
+    const { b, width, bundle, leaves } = f;
+    // A full bundle the hasher vouched for has every leaf hash checked and its tile hash known.
+    const tileHash = f.hashed === undefined ? undefined : await f.hashed;
     const urls = { bundle: client.url(entriesPath(b, width)), tile: client.url(tilePath({ level: 0, index: b, width })) };
-    lastTime = checkBundle(b, width, bundle, leaves, lastTime, ids, urls);
+    lastTime = checkBundle(b, width, bundle, leaves, lastTime, ids, urls, tileHash !== undefined);
     if (firstTime === undefined && b === 0) firstTime = readTime(bundle, 2);
-    if (width === TILE_WIDTH) fullTileHash(leaves, tileHashes, b * HASH_SIZE);
-    else lastLeaves = leaves;
+    if (width !== TILE_WIDTH) lastLeaves = leaves;
+    else if (tileHash !== undefined) tileHashes.set(tileHash, b * HASH_SIZE);
+    else fullTileHash(leaves, tileHashes, b * HASH_SIZE);
     opts.onProgress?.(Math.min(size, (b + 1) * TILE_WIDTH), size);
     if (width === TILE_WIDTH && (b + 1 - savedUpTo >= saveEvery || b + 1 === fullBundles)) await save(b + 1);
+  };
+  // With a hasher, up to `concurrency` full bundles are being hashed while the next download;
+  // each is checked (times, identities, …) in log order once its hashes are in.
+  const hashing: Fetched[] = [];
+  for await (const f of inOrder<Fetched>(start, allBundles, concurrency, fetchBundle)) {
+    bundlesFetched++;
+    tilesFetched++;
+    if (opts.hasher !== undefined && f.width === TILE_WIDTH) {
+      f.hashed = opts.hasher.hashBundle(f.bundle, f.leaves);
+      f.hashed.catch(() => undefined); // rethrown when checked; an earlier fault abandons it
+      hashing.push(f);
+      if (hashing.length > concurrency) await check(hashing.shift()!);
+    } else {
+      while (hashing.length > 0) await check(hashing.shift()!);
+      await check(f);
+    }
   }
+  while (hashing.length > 0) await check(hashing.shift()!);
 
   // Levels ≥ 1: each served tile must hold the hashes recomputed from the level below.
   const computed: Uint8Array[] = [lastLeaves, tileHashes];
@@ -217,8 +256,9 @@ function readTime(bytes: Uint8Array, o: number): number {
 }
 
 /**
- * checkBundle verifies bundle `b` of `width` entries against its level-0 tile and the entry
- * rules, and returns the time of its last entry.
+ * checkBundle verifies bundle `b` of `width` entries against its level-0 tile (unless
+ * `leavesChecked`: a BundleHasher already matched every leaf hash) and the entry rules, and
+ * returns the time of its last entry.
  */
 function checkBundle(
   b: number,
@@ -228,6 +268,7 @@ function checkBundle(
   lastTime: number,
   ids: IdentitySet,
   urls: { bundle: string; tile: string },
+  leavesChecked: boolean,
 ): number {
   const at = (k: number, why: string, extra: Record<string, unknown> = {}) =>
     fail(`entry ${b * TILE_WIDTH + k}: ${why}`, { index: b * TILE_WIDTH + k, ...urls, ...extra });
@@ -237,7 +278,9 @@ function checkBundle(
     const n = bundle[o]! * 256 + bundle[o + 1]!;
     if (o + 2 + n > bundle.length) throw at(k, `entry of ${n} bytes is truncated`, { offset: o });
     // The leaf tile must hash exactly these bytes (RFC 6962 §2.1 leaf hash), compared in place.
-    if (n === FAST_ENTRY_SIZE ? !leafMatches(bundle, o + 2, leaves, k * HASH_SIZE) : !equalAt(leafHash(bundle.subarray(o + 2, o + 2 + n)), leaves, k * HASH_SIZE)) {
+    if (leavesChecked) {
+      // every entry is 41 bytes and its leaf hash is in the tile (BundleHasher.hashBundle)
+    } else if (n === FAST_ENTRY_SIZE ? !leafMatches(bundle, o + 2, leaves, k * HASH_SIZE) : !equalAt(leafHash(bundle.subarray(o + 2, o + 2 + n)), leaves, k * HASH_SIZE)) {
       const entry = bundle.subarray(o + 2, o + 2 + n);
       const found = toHex(leaves.subarray(k * HASH_SIZE, (k + 1) * HASH_SIZE));
       throw at(k, 'the level-0 tile hash is not the leaf hash of the bundle entry', { expected: toHex(leafHash(entry)), found, entry: toHex(entry) });
