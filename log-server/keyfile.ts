@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { isRunproofError } from '../src/errors.js';
 import { newSignerKey, parseSignerKey, SIG_ED25519, type Signer } from '../src/note/keys.js';
 import { ConfigError } from './config.js';
+import { nativeEd25519Signer } from './native-ed25519.js';
 
 /** Largest key file read (a signer key is about 100 bytes plus the name). */
 const MAX_KEY_FILE = 4096;
@@ -29,7 +30,7 @@ export function readKeyFile(path: string): Signer {
   if (text.endsWith('\n')) text = text.slice(0, -1);
   let signer: Signer;
   try {
-    signer = parseSignerKey(text);
+    signer = parseSignerKey(text, nativeEd25519Signer);
   } catch (e) {
     if (isRunproofError(e)) throw new ConfigError(`key file ${path}: ${e.message}`);
     throw e;
@@ -58,5 +59,5 @@ export function createKeyFile(path: string, name: string): Signer {
   } finally {
     closeSync(fd);
   }
-  return parseSignerKey(text);
+  return parseSignerKey(text, nativeEd25519Signer);
 }

@@ -110,9 +110,16 @@ function makeVerifier(name: string, type: number, publicKey: Uint8Array): Verifi
   };
 }
 
-function makeSigner(name: string, type: number, seed: Uint8Array): Signer {
+/**
+ * Makes the Ed25519 signing function of a 32-byte seed. The default is the pure
+ * {@link ed25519Signer}; a host may pass a native one (the log server uses node:crypto, ≈ 6–12×
+ * faster here), which must give the same deterministic RFC 8032 signatures.
+ */
+export type Ed25519SignerFactory = (seed: Uint8Array) => (msg: Uint8Array) => Uint8Array;
+
+function makeSigner(name: string, type: number, seed: Uint8Array, factory: Ed25519SignerFactory): Signer {
   const pub = ed25519PublicKey(seed);
-  return { name, keyId: keyId(name, type, pub), type, publicKey: pub, sign: ed25519Signer(seed) };
+  return { name, keyId: keyId(name, type, pub), type, publicKey: pub, sign: factory(seed) };
 }
 
 /**
@@ -144,16 +151,17 @@ function cutPlus(text: string, count: number): string[] | undefined {
 
 /**
  * parseSignerKey parses a signer key (see {@link newSignerKey}); the key ID must match.
+ * `factory` makes the signing function (default: the pure {@link ed25519Signer}).
  * @throws RunproofError MALFORMED_KEY
  */
-export function parseSignerKey(text: string): Signer {
+export function parseSignerKey(text: string, factory: Ed25519SignerFactory = ed25519Signer): Signer {
   const parts = cutPlus(text, 4);
   if (parts === undefined || parts[0] !== 'PRIVATE' || parts[1] !== 'KEY') throw malformed('not a signer key (want PRIVATE+KEY+name+id+key)');
   const [, , name, idText, b64] = parts as [string, string, string, string, string];
   if (!isValidKeyName(name)) throw malformed('signer key: invalid key name');
   const id = parseKeyId(idText);
   const { type, key } = parseTypedKey(b64, 'signer key');
-  const signer = makeSigner(name, type, key);
+  const signer = makeSigner(name, type, key, factory);
   if (signer.keyId !== id) throw malformed('signer key: key ID does not match the key');
   return signer;
 }
