@@ -43,7 +43,10 @@ export interface LogOptions {
   create?: boolean;
   /** Milliseconds since the epoch (default Date.now); entry times never decrease even if it goes back. */
   clock?: () => number;
-  /** How long the first submission of a batch waits for company, ms (default 2). */
+  /**
+   * How long the first submission of a batch waits for company, ms. Default 0: group commit — a
+   * batch is committed as soon as a WAL sync slot is free, and grows while the disk is busy.
+   */
   batchIntervalMs?: number;
   /** Most distinct identities per transaction (default 4096). */
   maxBatch?: number;
@@ -112,7 +115,7 @@ export class Log {
       throw new RunproofError('NOT_FOUND', `log database ${dbPath} does not exist; create it first (runproof-log init, or the create option)`);
     }
     const clock = opts.clock ?? Date.now;
-    const batchIntervalMs = opts.batchIntervalMs ?? 2;
+    const batchIntervalMs = opts.batchIntervalMs ?? 0;
     const maxBatch = opts.maxBatch ?? 4096;
     const maxPending = opts.maxPending ?? 200_000;
     if (!(batchIntervalMs >= 0) || !Number.isSafeInteger(maxBatch) || maxBatch < 1 || !Number.isSafeInteger(maxPending) || maxPending < 1) {

@@ -1,6 +1,7 @@
 /**
- * The sequencer: the one place where the log grows (design §6). It pools submissions and, every
- * `batchIntervalMs` or as soon as `maxBatch` distinct identities wait, sequences a batch in ONE
+ * The sequencer: the one place where the log grows (design §6). It pools submissions and, as soon
+ * as the disk can take another sync (group commit; or every `batchIntervalMs` if set) or
+ * `maxBatch` distinct identities wait, sequences a batch in ONE
  * SQLite transaction — identities, entry bundles, hash tiles and the signed checkpoint — and
  * only after that COMMIT is durable tells anybody. The ordering in {@link Sequencer.sequence} is
  * the safety argument; its comments say what a crash between steps means. docs/storage.md has
@@ -189,16 +190,24 @@ export class Sequencer {
     }
   }
 
+  /**
+   * schedule arranges the next commit of the pool. With `batchIntervalMs` 0 (the default) it is
+   * group commit: commit on the next turn of the event loop while fewer than MAX_SYNCS syncs
+   * run, otherwise as soon as one returns, so batches grow exactly as long as the disk is busy
+   * and a lone submission never waits for a timer. A positive interval instead waits that long
+   * after the first pooled submission. A full pool commits at once either way.
+   */
   private schedule(): void {
     if (this.pool.size === 0 || this.immediate !== undefined || this.closed) return;
-    if (this.pool.size >= this.o.maxBatch) {
+    const group = this.o.batchIntervalMs === 0;
+    if (this.pool.size >= this.o.maxBatch || (group && this.syncs.size < MAX_SYNCS)) {
       if (this.timer !== undefined) clearTimeout(this.timer);
       this.timer = undefined;
       this.immediate = setImmediate(() => {
         this.immediate = undefined;
         this.commitPool();
       });
-    } else if (this.timer === undefined) {
+    } else if (!group && this.timer === undefined) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.commitPool();
@@ -292,6 +301,7 @@ export class Sequencer {
         if (this.broken !== undefined) return;
         while (this.unsynced.length > 0 && this.unsynced[0]!.seq < upTo) this.answerBatch(this.unsynced.shift()!);
         this.startSync();
+        this.schedule(); // group commit: what pooled while the disk was busy goes next
       },
       (cause: unknown) => {
         this.syncs.delete(p);

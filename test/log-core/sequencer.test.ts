@@ -3,6 +3,7 @@
  * with `duplicate: true`; entry times never decrease even if the clock goes back; answers come
  * only with a committed checkpoint covering them; pushback and shutdown answer UNAVAILABLE.
  */
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { equalBytes } from '../../src/encoding/utf8.js';
 import { parseCheckpoint } from '../../src/note/checkpoint.js';
@@ -253,6 +254,47 @@ describe('the commit point is the WAL fsync after COMMIT', () => {
     expect(sizeOf(a.checkpoint)).toBe(1);
     expect(sizeOf(b.checkpoint)).toBe(2);
     held[0]!.release();
+    await log.close();
+    t.cleanup();
+  });
+
+  it('group commit (the default): a lone submission commits at once; what arrives while both syncs run goes in one batch when one returns', async () => {
+    const t = tempDir();
+    const held: (() => void)[] = [];
+    let arrived: () => void = () => undefined;
+    const onSync = async (fsync: () => Promise<void>) => {
+      await new Promise<void>((r) => {
+        held.push(r);
+        arrived();
+      });
+      await fsync();
+    };
+    const nextSync = () => new Promise<void>((r) => (arrived = r));
+    const batches: number[] = [];
+    // openLog's helper sets a 1 ms interval; group commit is the production default (undefined).
+    const log = openLog(t.db, { onSync, batchIntervalMs: undefined, onBatch: (n) => batches.push(n) });
+    let sync = nextSync();
+    const a = log.submit(identity(1, 'group'));
+    await sync; // committed and syncing without any timer
+    sync = nextSync();
+    const b = log.submit(identity(2, 'group'));
+    await sync;
+    // Both sync slots are taken: these pool, however long the disk takes.
+    const rest = log.submitMany([identity(3, 'group'), identity(4, 'group'), identity(5, 'group')]);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(held.length).toBe(2);
+    // Not even committed yet (a timer-driven sequencer would have committed them by now).
+    const reader = new Database(t.db, { readonly: true });
+    expect(reader.prepare('SELECT count(*) AS n FROM identities').get()).toEqual({ n: 2 });
+    reader.close();
+    sync = nextSync();
+    held[0]!();
+    await sync; // the first sync returned: the pool is committed as one batch, with a third sync
+    held[1]!();
+    held[2]!();
+    const [x, y, more] = await Promise.all([a, b, rest]);
+    expect([x.index, y.index, ...more.map((m) => m.index)]).toEqual([0, 1, 2, 3, 4]);
+    expect(batches).toEqual([1, 1, 3]);
     await log.close();
     t.cleanup();
   });
