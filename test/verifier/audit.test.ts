@@ -199,6 +199,22 @@ describe('IdentitySet', () => {
     expect(set.size).toBe(5000);
   });
 
+  it('stays fast on digests crafted to share everything but a few bytes (no quadratic probing)', () => {
+    // Anyone may submit bare identities, so a log can hold digests chosen to collide on any
+    // fixed bytes. Indexed by the first four bytes, these 20,000 would probe ~10,000 slots each.
+    for (const varying of [28, 0, 12]) {
+      const set = new IdentitySet();
+      const id = (i: number) => {
+        const b = new Uint8Array(32).fill(0xab);
+        new DataView(b.buffer).setUint32(varying, i);
+        return b;
+      };
+      for (let i = 0; i < 20_000; i++) expect(set.add(id(i), 0)).toBe(-1);
+      expect(set.add(id(12_345), 0)).toBe(12_345);
+      expect(set.longestProbe, `bytes ${varying}..${varying + 3} varying`).toBeLessThan(100);
+    }
+  });
+
   it('gives the same answers when sized up front', () => {
     const ids = new Uint8Array(randomBytes(32 * 3000));
     for (const set of [new IdentitySet(), new IdentitySet(3000), new IdentitySet(0)]) {

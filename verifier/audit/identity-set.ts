@@ -2,9 +2,15 @@
  * A compact set of 32-byte identities for the audit's "no identity twice" check (design §4).
  *
  * The digests live back to back in one growing buffer (32 bytes each, no per-identity object);
- * an open-addressing table maps the digest's first four bytes (uniform, since they are SHA-256
- * output) to the position of a digest, and a hit is confirmed by comparing all 32 bytes.
- * One million identities take about 32 MB plus a 16 MB table (32-bit position and key per slot).
+ * an open-addressing table maps a keyed hash of the digest to the position of a digest, and a hit
+ * is confirmed by comparing all 32 bytes. One million identities take about 32 MB plus a 16 MB
+ * table (32-bit position and key per slot).
+ *
+ * The digests are not trusted to be uniform: anyone may submit bare identities, so a log can hold
+ * any number of digests that share their first bytes, and a table indexed by those bytes would
+ * probe quadratically (an audit made to crawl). The key is a multilinear hash of all eight 32-bit
+ * words with random odd multipliers drawn per set, and the slot is its top bits (multiply-shift,
+ * Dietzfelbinger et al. 1997): colliding digests cannot be chosen without knowing the multipliers.
  */
 
 const ID_SIZE = 32;
@@ -19,11 +25,21 @@ export class IdentitySet {
    * past another digest rarely has to read the digest itself (a cache miss in a large set).
    */
   private table: Int32Array;
+  /** log2 of the table's slot count; a slot is the key's top `bits` bits. */
+  private bits: number;
+  /** The random odd multipliers of {@link key}, one per 32-bit word of a digest. */
+  private readonly mult = crypto.getRandomValues(new Int32Array(8)).map((m) => m | 1);
+  /** The longest probe sequence so far (slots visited by one add); a diagnostic, and for tests. */
+  longestProbe = 0;
 
   /** `expected` identities fit without growing (default: start small and double). */
   constructor(expected = 1024) {
     let cap = 2048;
-    while (cap < 2 * expected) cap *= 2;
+    this.bits = 11;
+    while (cap < 2 * expected) {
+      cap *= 2;
+      this.bits++;
+    }
     this.ids = new Uint8Array(ID_SIZE * Math.max(1, expected));
     this.table = new Int32Array(2 * cap);
   }
@@ -41,14 +57,17 @@ export class IdentitySet {
     if (4 * (this.count + 1) > this.table.length) this.grow();
     const table = this.table;
     const mask = table.length / 2 - 1;
-    const k = key(bytes, offset);
-    let slot = k & mask;
+    const k = this.key(bytes, offset);
+    let slot = k >>> (32 - this.bits);
+    let probes = 1;
     for (;;) {
       const at = table[2 * slot]!;
       if (at === 0) break;
       if (table[2 * slot + 1] === k && this.equalAt(at - 1, bytes, offset)) return at - 1;
       slot = (slot + 1) & mask;
+      probes++;
     }
+    if (probes > this.longestProbe) this.longestProbe = probes;
     if ((this.count + 1) * ID_SIZE > this.ids.length) {
       const bigger = new Uint8Array(this.ids.length * 2);
       bigger.set(this.ids);
@@ -66,6 +85,21 @@ export class IdentitySet {
     return this.ids.slice(position * ID_SIZE, (position + 1) * ID_SIZE);
   }
 
+  /**
+   * key is Σ mult[i]·word[i] mod 2^32 over the digest's eight big-endian 32-bit words: with
+   * random odd multipliers its top bits are a near-universal hash (bitwise operators here work
+   * on hash words only, never on sizes or indexes).
+   */
+  private key(bytes: Uint8Array, o: number): number {
+    const m = this.mult;
+    let h = 0;
+    for (let i = 0; i < 8; i++, o += 4) {
+      const w = (bytes[o]! << 24) | (bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!;
+      h = (h + Math.imul(w, m[i]!)) | 0;
+    }
+    return h;
+  }
+
   private equalAt(position: number, bytes: Uint8Array, offset: number): boolean {
     const base = position * ID_SIZE;
     for (let i = 0; i < ID_SIZE; i++) if (this.ids[base + i] !== bytes[offset + i]) return false;
@@ -76,9 +110,10 @@ export class IdentitySet {
     const cap = this.table.length; // doubles: twice the slots, two words each
     const mask = cap - 1;
     const table = new Int32Array(2 * cap);
+    this.bits++;
     for (let p = 0; p < this.count; p++) {
-      const k = key(this.ids, p * ID_SIZE);
-      let slot = k & mask;
+      const k = this.key(this.ids, p * ID_SIZE);
+      let slot = k >>> (32 - this.bits);
       while (table[2 * slot] !== 0) slot = (slot + 1) & mask;
       table[2 * slot] = p + 1;
       table[2 * slot + 1] = k;
@@ -87,7 +122,4 @@ export class IdentitySet {
   }
 }
 
-/** The digest's first four bytes as a 32-bit integer (uniform, since they are SHA-256 output). */
-function key(bytes: Uint8Array, o: number): number {
-  return (bytes[o]! << 24) | (bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!;
-}
+
