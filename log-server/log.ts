@@ -70,6 +70,8 @@ export interface LogOptions {
 
 /** Full tiles and bundles are immutable, so a small cache of them is always correct. */
 const CACHE_BLOBS = 256;
+/** Level-0 tiles and bundles cached: those of the most recent this-many full tiles. */
+const RECENT_BLOBS = 128;
 /** Signed checkpoint texts remembered as checked (receipts against cosigned checkpoints). */
 const CHECKED_CHECKPOINTS = 64;
 
@@ -83,6 +85,9 @@ export class Log {
   /** Full tiles and bundles by {@link blobKey}, least recently used first. */
   private readonly cache = new Map<number, Uint8Array>();
   private readonly nodes = new NodeHashes((level, index) => this.blob(level, index));
+  /** The last old level-0 tile or bundle read (not cached), by {@link blobKey}. */
+  private lastKey = -1;
+  private lastBlob: Uint8Array | undefined;
   /** Signed checkpoint texts already parsed and checked against the tree, by text. */
   private readonly checked = new Map<string, Checkpoint>();
   private closed = false;
@@ -294,10 +299,20 @@ export class Log {
     }
   }
 
-  /** entryAt returns the committed 41-byte entry at `index` (< size). */
+  /**
+   * entryAt returns the committed 41-byte entry at `index` (< size). A bundle that is neither on
+   * the right edge nor cached is not read whole: lookups of old entries are random, and reading
+   * (and caching) an 11 KiB blob for 41 bytes was a large share of the server's memory churn.
+   */
   private entryAt(index: number): Uint8Array {
+    const bundle = Math.floor(index / TILE_WIDTH);
     const off = (index % TILE_WIDTH) * BUNDLE_RECORD + 2;
-    return this.blob('entries', Math.floor(index / TILE_WIDTH)).slice(off, off + ENTRY_SIZE);
+    if (bundle < Math.floor(this.seq.edge.size / TILE_WIDTH) && !this.cache.has(blobKey('entries', bundle))) {
+      const entry = this.store.bundleSlice(bundle, off, ENTRY_SIZE);
+      if (entry === undefined || entry.length !== ENTRY_SIZE) throw new Error(`storage: bundle ${bundle} should be full`);
+      return entry.slice();
+    }
+    return this.blob('entries', bundle).slice(off, off + ENTRY_SIZE);
   }
 
   /** blob returns a committed tile or bundle blob: the in-memory right edge, or a cached full one. */
@@ -309,10 +324,21 @@ export class Log {
       if (tail.length > 0) return tail;
     }
     const key = blobKey(level, index);
+    if (key === this.lastKey) return this.lastBlob!;
     let data = this.cache.get(key);
     if (data === undefined) {
       data = level === 'entries' ? this.store.bundle(index) : this.store.tile(level, index);
       if (data === undefined || data.length !== full) throw new Error(`storage: ${level}/${index} should be a full ${level === 'entries' ? 'bundle' : 'tile'}`);
+      // Old level-0 tiles and bundles are read at random (lookups of old entries, one-off tile
+      // fetches) and rarely again: caching them only churned blobs into V8's old generation,
+      // where they wait for a full GC (measured: a third of the server's RSS after lookups).
+      // Recent ones, and every higher tile (few, and on every proof's path), are cached.
+      // The last such blob is kept alone: one proof asks for its leaf's tile once per level 0–7.
+      if ((level === 'entries' || level === 0) && index < Math.floor(edge.size / TILE_WIDTH) - RECENT_BLOBS) {
+        this.lastKey = key;
+        this.lastBlob = data;
+        return data;
+      }
       if (this.cache.size >= CACHE_BLOBS) this.cache.delete(this.cache.keys().next().value!);
     } else {
       this.cache.delete(key); // re-insert: most recently used last
