@@ -6,10 +6,9 @@
  *       GET /v1/identities/:hex answers a fixed JSON object the size of a lookup answer.
  *   node dist/bench/baselines/servers.js http   a bare node:http server that answers every
  *       request with the same 8 KiB buffer (the size of a full hash tile), of bytes that look like
- *       hashes: the load generator (autocannon) decodes every response body into a string, and
- *       8 KiB of one repeated ASCII letter decodes ≈1.6× faster than 8 KiB of random bytes
- *       (measured here: 19,900 vs 12,000 answers/s from two otherwise identical servers), so a
- *       letter-filled buffer would measure the load generator, not the server.
+ *       hashes, as a tile's do. (With autocannon, the load generator before bench/load/worker.ts,
+ *       the content mattered: it decoded every body into a string, and 8 KiB of one letter
+ *       decoded ≈1.6× faster than 8 KiB of random bytes.)
  *
  * They do the least a server can do for the same requests, so the log's figures can be read as
  * a fraction of what this machine, Node and the HTTP stack allow.
