@@ -205,22 +205,24 @@ export class Log {
 
   /**
    * readTile returns hash tile `tile` as served at `tile/<L>/<N>[.p/<W>]`: exactly `width`
-   * hashes, or undefined if the committed tree does not have that many yet. A partial tile of
+   * hashes (a read-only view: do not modify it), or undefined if the committed tree does not
+   * have that many yet. A partial tile of
    * any earlier size is the prefix of the stored (now wider or full) tile.
    */
   readTile(tile: Tile): Uint8Array | undefined {
     const { level, index, width } = tile;
     if (!isCount(level) || !isCount(index) || !isCount(width) || width < 1 || width > TILE_WIDTH) return undefined;
     if (tileWidthAt(level, index, this.size) < width) return undefined;
-    const blob = this.blob(level, index);
-    return blob.slice(0, width * HASH_SIZE);
+    // A view, not a copy: stored and right-edge blobs are never modified (a batch builds new
+    // ones), and copying 8 KiB per read was the largest item of a hot tile read's own work.
+    return this.blob(level, index).subarray(0, width * HASH_SIZE);
   }
 
-  /** readEntries returns entry bundle `index` (uint16-prefixed entries), its first `width` entries, or undefined if not there yet. */
+  /** readEntries returns entry bundle `index` (uint16-prefixed entries), its first `width` entries (a read-only view), or undefined if not there yet. */
   readEntries(index: number, width: number): Uint8Array | undefined {
     if (!isCount(index) || !isCount(width) || width < 1 || width > TILE_WIDTH) return undefined;
     if (this.size - index * TILE_WIDTH < width) return undefined;
-    return this.blob('entries', index).slice(0, width * BUNDLE_RECORD);
+    return this.blob('entries', index).subarray(0, width * BUNDLE_RECORD); // a view, as in readTile
   }
 
   /** lookup returns where an identity digest was logged, if it was. */
