@@ -29,7 +29,7 @@ gzip-compressed bundles are accepted.
   --log URL          the log's URL prefix (c2sp.org/tlog-tiles)
   --vkey KEY         the log's verifier key, name+hexkeyid+base64
   --policy FILE      a c2sp.org/tlog-policy file (log keys, witnesses, quorum)
-  --concurrency N    bundles downloaded in parallel (default 16)
+  --concurrency N    bundles downloaded in parallel (default 32)
   --state DIR        keep verified progress in DIR and resume from it next time
   --gzip             ask for gzip-compressed bundles: ≈ 20% fewer bytes (entries are mostly
                      SHA-256 identities), for CPU on both sides; off by default
@@ -68,7 +68,7 @@ export async function run(args: string[]): Promise<number> {
   if (parsed === undefined) return EXIT.OK;
   const { values } = parsed;
   if (values.log === undefined) throw new UsageError("--log URL is required; see 'runproof audit --help'");
-  const concurrencyText = values.concurrency ?? '16';
+  const concurrencyText = values.concurrency ?? '32';
   if (!/^[1-9][0-9]{0,2}$/.test(concurrencyText) || Number(concurrencyText) > 256) throw new UsageError('--concurrency must be an integer from 1 to 256');
   const concurrency = Number(concurrencyText);
   const json = values.json === true;
