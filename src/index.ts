@@ -18,6 +18,7 @@ export * from './declaration/identity.js';
 export * from './declaration/mappers.js';
 export * from './merkle/bits.js';
 export * from './merkle/hash.js';
+export * from './merkle/sha256-block.js';
 export * from './merkle/tree.js';
 export * from './merkle/proof.js';
 export * from './merkle/tiles.js';

@@ -6,7 +6,7 @@
  * leaf can never be passed off as an interior node (second-preimage resistance).
  */
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
-import { compress, schedule, SHA256_IV } from './sha256-block.js';
+import { sha256Compress, sha256Init, sha256Schedule } from './sha256-block.js';
 
 /** A 32-byte SHA-256 hash. */
 export type Hash = Uint8Array;
@@ -42,8 +42,8 @@ function compressAt(off: number): void {
     const j = off + 4 * i;
     W[i] = (block[j]! << 24) | (block[j + 1]! << 16) | (block[j + 2]! << 8) | block[j + 3]!;
   }
-  schedule(W);
-  compress(S, W);
+  sha256Schedule(W);
+  sha256Compress(S, W);
 }
 
 /** shortSha256 returns SHA-256 of block[0, len), len ≤ SHORT_MAX; it pads `block` in place. */
@@ -57,7 +57,7 @@ function shortSha256(len: number): Hash {
   block[total - 3] = Math.floor(bits / 2 ** 16) % 256;
   block[total - 2] = Math.floor(bits / 2 ** 8) % 256;
   block[total - 1] = bits % 256;
-  S.set(SHA256_IV);
+  sha256Init(S);
   compressAt(0);
   if (total === 128) compressAt(64);
   const out = new Uint8Array(32);

@@ -1,7 +1,9 @@
 /**
  * The SHA-256 block function (FIPS 180-4 §6.2.2) on caller-owned scratch arrays, for the
  * allocation-free hashing of short Merkle inputs: the core's leaf and node hashes
- * (./hash.ts) and the audit's in-place hashing of bundles and tiles (verifier/audit/hasher.ts).
+ * (./hash.ts) and the audit's in-place hashing of bundles and tiles (verifier/audit/hasher.ts):
+ * `sha256Init(state)`, then per 64-byte block `sha256Schedule(w)` on its 16 words and
+ * `sha256Compress(state, w)`; padding (§5.1.1) is the caller's.
  * The 32-bit word arithmetic uses bitwise operators on hash words only, never on tree sizes or
  * indexes. Tests compare every user with node:crypto.
  */
@@ -18,15 +20,20 @@ const K = Int32Array.from([
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
 
-/** FIPS 180-4 §5.3.3: the initial hash value (read-only). */
-export const SHA256_IV: Readonly<Int32Array> = Int32Array.from([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+/** FIPS 180-4 §5.3.3: the initial hash value. */
+const IV = Int32Array.from([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+
+/** sha256Init sets an 8-word state to the initial hash value (FIPS 180-4 §5.3.3). */
+export function sha256Init(state: Int32Array): void {
+  state.set(IV);
+}
 
 /**
  * schedule turns w[o … o+16), the block's 16 big-endian message words, into the 64-word
  * message schedule W (FIPS 180-4 §6.2.2 step 1). A schedule that does not depend on the message
- * can be computed once and reused.
+ * can be computed once and reused. Feed it to {@link sha256Compress}.
  */
-export function schedule(w: Int32Array, o = 0): void {
+export function sha256Schedule(w: Int32Array, o = 0): void {
   for (let i = o + 16; i < o + 64; i++) {
     const a = w[i - 15]!;
     const b = w[i - 2]!;
@@ -37,7 +44,7 @@ export function schedule(w: Int32Array, o = 0): void {
 }
 
 /** compress applies the 64 rounds (FIPS 180-4 §6.2.2 steps 2–4) with the schedule w[o … o+64) to `state`. */
-export function compress(state: Int32Array, w: Int32Array, o = 0): void {
+export function sha256Compress(state: Int32Array, w: Int32Array, o = 0): void {
   let a = state[0]!, b = state[1]!, c = state[2]!, d = state[3]!, e = state[4]!, f = state[5]!, g = state[6]!, h = state[7]!;
   for (let t = 0; t < 64; t++) {
     const s1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));

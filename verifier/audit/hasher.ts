@@ -15,7 +15,7 @@
  *     possible schedules are computed once.
  * test/verifier/audit-hasher.test.ts compares both with node:crypto and with the core.
  */
-import { compress, schedule, SHA256_IV } from '../../src/merkle/sha256-block.js';
+import { sha256Compress, sha256Init, sha256Schedule } from '../../src/merkle/sha256-block.js';
 
 /** The size of an entry the fast leaf path hashes (design §4); other sizes go through the core. */
 export const FAST_ENTRY_SIZE = 41;
@@ -40,7 +40,7 @@ for (let v = 0; v < 256; v++) {
   WK.fill(0);
   WK[0] = (v << 24) | (0x80 << 16);
   WK[15] = 65 * 8;
-  schedule(WK);
+  sha256Schedule(WK);
   NODE_TAIL.set(WK, v * 64);
 }
 
@@ -55,9 +55,9 @@ function leafState(src: Uint8Array, o: number): void {
   WK[13] = 0;
   WK[14] = 0;
   WK[15] = 42 * 8;
-  schedule(WK);
-  S.set(SHA256_IV);
-  compress(S, WK, 0);
+  sha256Schedule(WK);
+  sha256Init(S);
+  sha256Compress(S, WK, 0);
 }
 
 /** writeState writes the hash in S to `out[p … p+32)`. */
@@ -96,10 +96,10 @@ export function leafMatches(src: Uint8Array, o: number, hashes: Uint8Array, h: n
 export function nodeHashAt(buf: Uint8Array, o: number, out: Uint8Array, p: number): void {
   prefixedWords(0x01, buf, o);
   const last = buf[o + 63]!;
-  schedule(WK);
-  S.set(SHA256_IV);
-  compress(S, WK, 0);
-  compress(S, NODE_TAIL, last * 64);
+  sha256Schedule(WK);
+  sha256Init(S);
+  sha256Compress(S, WK, 0);
+  sha256Compress(S, NODE_TAIL, last * 64);
   writeState(out, p);
 }
 
