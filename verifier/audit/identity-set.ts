@@ -7,10 +7,12 @@
  * table (32-bit position and key per slot).
  *
  * The digests are not trusted to be uniform: anyone may submit bare identities, so a log can hold
- * any number of digests that share their first bytes, and a table indexed by those bytes would
- * probe quadratically (an audit made to crawl). The key is a multilinear hash of all eight 32-bit
- * words with random odd multipliers drawn per set, and the slot is its top bits (multiply-shift,
- * Dietzfelbinger et al. 1997): colliding digests cannot be chosen without knowing the multipliers.
+ * any number of digests that share chosen bits, and a table indexed by fixed bits of them would
+ * probe quadratically (an audit made to crawl). The key is simple tabulation hashing with
+ * random tables drawn per set — the XOR of one random 32-bit word per (byte position, byte
+ * value) — for which linear probing takes expected constant time for ANY set of keys fixed
+ * before the tables are drawn (Pătraşcu and Thorup, "The Power of Simple Tabulation Hashing",
+ * JACM 2012). The log's content is fixed before an audit starts, and the tables never leave it.
  */
 
 const ID_SIZE = 32;
@@ -27,8 +29,8 @@ export class IdentitySet {
   private table: Int32Array;
   /** log2 of the table's slot count; a slot is the key's top `bits` bits. */
   private bits: number;
-  /** The random odd multipliers of {@link key}, one per 32-bit word of a digest. */
-  private readonly mult = crypto.getRandomValues(new Int32Array(8)).map((m) => m | 1);
+  /** The random tables of {@link key}: 256 words per byte position of a digest (32 KiB). */
+  private readonly tables = crypto.getRandomValues(new Int32Array(ID_SIZE * 256));
   /** The longest probe sequence so far (slots visited by one add); a diagnostic, and for tests. */
   longestProbe = 0;
 
@@ -86,17 +88,13 @@ export class IdentitySet {
   }
 
   /**
-   * key is Σ mult[i]·word[i] mod 2^32 over the digest's eight big-endian 32-bit words: with
-   * random odd multipliers its top bits are a near-universal hash (bitwise operators here work
-   * on hash words only, never on sizes or indexes).
+   * key is the XOR of tables[256·i + byte i] over the digest's 32 bytes (simple tabulation; the
+   * bitwise operators here work on hash words only, never on sizes or indexes).
    */
   private key(bytes: Uint8Array, o: number): number {
-    const m = this.mult;
+    const t = this.tables;
     let h = 0;
-    for (let i = 0; i < 8; i++, o += 4) {
-      const w = (bytes[o]! << 24) | (bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!;
-      h = (h + Math.imul(w, m[i]!)) | 0;
-    }
+    for (let i = 0; i < ID_SIZE; i++) h ^= t[256 * i + bytes[o + i]!]!;
     return h;
   }
 
