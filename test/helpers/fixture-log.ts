@@ -48,6 +48,8 @@ export interface FixtureFaults {
   wrongType?: number;
   /** The bundle with this index is served cut short by a few bytes. */
   truncatedBundle?: number;
+  /** The bundle with this index answers 404 (a resource the checkpoint requires is missing). */
+  missingBundle?: number;
 }
 
 /** Options for {@link buildFixtureLog}. */
@@ -259,6 +261,7 @@ export function buildFixtureLog(opts: FixtureOptions): FixtureLog {
   }
 
   function serveBundle(index: number, width: number): Uint8Array | undefined {
+    if (faults.missingBundle === index) return undefined;
     const complete = tileWidthAt(0, index, stored);
     if (width > complete) return undefined;
     if (width < TILE_WIDTH) {

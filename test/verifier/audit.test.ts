@@ -171,6 +171,19 @@ describe('audit catches each fault', () => {
     });
   }
 
+  it('a fault before a missing bundle is reported as the fault, with or without the hasher', async () => {
+    // A lying log serves a bad entry, then makes the next bundle unavailable: the queued bundle
+    // must still be checked before the download error surfaces.
+    const faults = { entryChanged: 517, missingBundle: 3 };
+    for (const extra of [{}, { hasher: laterHasher }]) {
+      const e = await auditError({ size, faults }, extra);
+      expect(e.code).toBe('AUDIT_FAILED');
+      expect(e.evidence?.index).toBe(517);
+    }
+    // And the missing bundle alone is UNAVAILABLE.
+    expect((await auditError({ size, faults: { missingBundle: 3 } }, { hasher: laterHasher })).code).toMatch(/^(UNAVAILABLE|UNREACHABLE)$/);
+  });
+
   it('the duplicate names the earlier index; the root mismatch carries the checkpoint', async () => {
     expect((await auditError({ size, faults: { duplicate: [12, 901] } })).evidence?.earlier).toBe(12);
     const root = await auditError({ size, faults: { rootMismatch: true } });

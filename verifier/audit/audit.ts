@@ -164,7 +164,19 @@ export async function audit(client: LogClient, opts: AuditOptions): Promise<Audi
   // With a hasher, up to `concurrency` full bundles are being hashed while the next download;
   // each is checked (times, identities, …) in log order once its hashes are in.
   const hashing: Fetched[] = [];
-  for await (const f of inOrder<Fetched>(start, allBundles, concurrency, fetchBundle)) {
+  const downloads = inOrder<Fetched>(start, allBundles, concurrency, fetchBundle)[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<Fetched>;
+    try {
+      next = await downloads.next();
+    } catch (e) {
+      // A later download failed: a fault in the bundles already downloaded comes first, as it
+      // would without a hasher (log order), so the report does not depend on the hasher.
+      while (hashing.length > 0) await check(hashing.shift()!);
+      throw e;
+    }
+    if (next.done === true) break;
+    const f = next.value;
     bundlesFetched++;
     tilesFetched++;
     if (opts.hasher !== undefined && f.width === TILE_WIDTH) {
