@@ -56,10 +56,12 @@ export function nodeGet(maxSockets: number): GetBytes {
           done(() => {
             try {
               const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-              const body = identity ? raw : encoding === 'gzip' ? gunzipSync(raw) : encoding === 'deflate' ? inflateSync(raw) : encoding === 'br' ? brotliDecompressSync(raw) : raw;
+              // Decoded output is capped too: a small compressed body can expand to gigabytes.
+              const cap = { maxOutputLength: maxBytes };
+              const body = identity ? raw : encoding === 'gzip' ? gunzipSync(raw, cap) : encoding === 'deflate' ? inflateSync(raw, cap) : encoding === 'br' ? brotliDecompressSync(raw, cap) : raw;
               resolve({ status, body: new Uint8Array(body.buffer, body.byteOffset, body.length) });
             } catch (e) {
-              reject(e);
+              reject((e as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE' ? tooLarge() : e);
             }
           }),
         );
