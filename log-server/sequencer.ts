@@ -250,32 +250,31 @@ export class Sequencer {
     try {
       sequenced = this.sequence(pooled);
     } catch (cause) {
+      // Nothing was written. Identities stored before are still answered from the index, as a
+      // read would answer them; only the new ones fail.
       const err = unavailable(cause);
-      for (const p of pooled) for (const w of p.waiters) w.reject(err);
+      pooled.forEach((p) => {
+        let index: number | undefined;
+        try {
+          index = this.o.store.identityIndex(p.identity);
+        } catch {
+          index = undefined;
+        }
+        if (index === undefined || index >= this.edgeState.size || !this.answerStored(p, index)) for (const w of p.waiters) w.reject(err);
+      });
       return;
     }
     const { stored, appended } = sequenced;
     const batch: Pending[] = [];
     const keys: string[] = [];
-    const durable = this.edgeState.size;
     pooled.forEach((p, i) => {
       const index = stored[i];
-      if (index === undefined) {
-        batch.push(p);
-        keys.push(pooledKeys[i]!);
+      if (index !== undefined) {
+        if (!this.answerStored(p, index)) for (const w of p.waiters) w.reject(unavailable(new Error(`reading entry ${index} failed`)));
         return;
       }
-      // Everything committed but not yet synced is in `inflight`, which submitAll checked first.
-      if (index >= durable) throw new Error(`sequencer: identity at ${index} is stored but not in flight (durable size ${durable})`);
-      let answer: Sequenced;
-      try {
-        answer = this.answer(p.identity, index, this.o.readEntry(index), true, this.latestState.signed);
-      } catch (cause) {
-        const err = unavailable(cause);
-        for (const w of p.waiters) w.reject(err);
-        return;
-      }
-      for (const w of p.waiters) w.resolve(answer);
+      batch.push(p);
+      keys.push(pooledKeys[i]!);
     });
     if (appended === undefined) return;
     const u: Unsynced = { ...appended, seq: this.committed, batch, keys, started };
@@ -283,6 +282,21 @@ export class Sequencer {
     this.tipEdge = u.edge;
     keys.forEach((k, i) => this.inflight.set(k, batch[i]!));
     this.unsynced.push(u);
+  }
+
+  /**
+   * answerStored resolves the submitters of an identity stored (durably) at `index` with its
+   * existing entry and the latest durable checkpoint; false if the entry could not be read.
+   */
+  private answerStored(p: Pending, index: number): boolean {
+    let answer: Sequenced;
+    try {
+      answer = this.answer(p.identity, index, this.o.readEntry(index), true, this.latestState.signed);
+    } catch {
+      return false;
+    }
+    for (const w of p.waiters) w.resolve(answer);
+    return true;
   }
 
   /**
@@ -370,8 +384,13 @@ export class Sequencer {
     const { store } = this.o;
     // better-sqlite3 rolls back if the function or COMMIT throws.
     return store.db.transaction(() => {
-      // Step 0.
+      // Step 0. Everything committed but not yet synced is in `inflight`, which submitAll checked
+      // first, so a stored identity is durable; if not, this batch must not go on (rolled back).
+      const durable = this.edgeState.size;
       const stored = pooled.map((p) => store.identityIndex(p.identity));
+      for (const index of stored) {
+        if (index !== undefined && index >= durable) throw new Error(`sequencer: identity at ${index} is stored but not in flight (durable size ${durable})`);
+      }
       const fresh = pooled.filter((_, i) => stored[i] === undefined);
       if (fresh.length === 0) return { stored, appended: undefined };
       // Step 1: one time for the whole batch, never below the latest entry's (design §4: entry

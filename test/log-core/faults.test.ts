@@ -40,6 +40,11 @@ async function withFault(name: string, inject: (db: Database.Database) => void, 
   expect(log.lookup(batch[0]!)).toBeUndefined();
   // Reads and already-logged identities still work during the fault.
   expect((await log.submit(identity(7, name))).index).toBe(7);
+  // Even in the same failing batch as a new identity: the stored one is answered from the index.
+  const [old, fresh] = await Promise.allSettled([log.submit(identity(8, name)), log.submitMany(batch)]);
+  expect(old).toMatchObject({ status: 'fulfilled', value: { index: 8, duplicate: true } });
+  expect(fresh).toMatchObject({ status: 'rejected', reason: { code: 'UNAVAILABLE' } });
+  expect(snapshot(log)).toEqual(before);
 
   clear(db!);
   got.push(...(await log.submitMany(batch)));
