@@ -114,20 +114,13 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
     server = await new Promise<Server>((resolve, reject) => {
       const s = serve(
         {
-          // Synchronous routes stay synchronous: @hono/node-server writes a Response it is given
-          // directly, but a Promise costs a microtask hop and its bookkeeping on every request.
-          fetch: (req, env) => {
+          fetch: async (req, env) => {
             inFlight++;
-            let res: Response | Promise<Response>;
             try {
-              res = app.fetch(req, env);
-            } catch (e) {
+              return await app.fetch(req, env);
+            } finally {
               settle();
-              throw e;
             }
-            if (res instanceof Promise) return res.finally(settle);
-            settle();
-            return res;
           },
           // The tlog-tiles reads skip the Request/Response objects (./fast-reads.ts).
           createServer: ((options: ServerOptions, listener: RequestListener) =>
