@@ -303,8 +303,8 @@ export class Log {
 
   /**
    * entryAt returns the committed 41-byte entry at `index` (< size). A bundle that is neither on
-   * the right edge nor cached is not read whole: lookups of old entries are random, and reading
-   * (and caching) an 11 KiB blob for 41 bytes was a large share of the server's memory churn.
+   * the right edge nor cached is not copied into JS whole: lookups of old entries are random, and
+   * an 11 KiB Buffer (cached, too) for 41 bytes was a large share of the server's memory churn.
    */
   private entryAt(index: number): Uint8Array {
     const bundle = Math.floor(index / TILE_WIDTH);

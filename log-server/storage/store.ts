@@ -118,8 +118,9 @@ export class Store {
   }
 
   /**
-   * bundleSlice returns bytes [offset, offset+length) of entry bundle `idx`, without reading the
-   * rest of the blob (a lookup needs 41 bytes of an 11 KiB bundle); short if the blob is.
+   * bundleSlice returns bytes [offset, offset+length) of entry bundle `idx` without copying the
+   * whole blob into a JS Buffer (a lookup needs 41 bytes of an 11 KiB bundle; SQLite still reads
+   * the blob's pages); short if the blob is.
    */
   bundleSlice(idx: number, offset: number, length: number): Uint8Array | undefined {
     return bytes(this.s.bundleSlice.get(offset + 1, length, idx)?.part); // SQL substr counts from 1

@@ -2,7 +2,8 @@
  * A {@link BundleHasher} on a worker thread (node:worker_threads), for the `runproof audit`
  * command: the leaf and tile hashing of full bundles — about half the CPU of a full audit — runs
  * beside the main thread's downloading and entry checks. Node-only, so not part of the library
- * entry. Bundles are copied to the worker (≈ 19 KiB each), answers come back in order.
+ * entry. Bundles and their tiles are copied to the worker (≈ 19 KiB a pair), answers come back
+ * in order.
  */
 import { Worker } from 'node:worker_threads';
 import type { BundleHasher } from './audit.js';
@@ -18,6 +19,14 @@ import(workerData.hasher).then(({ hashFullBundle }) => {
   });
 });
 `;
+
+/**
+ * compact returns bytes that own their whole ArrayBuffer: posting a view copies the entire
+ * buffer behind it, and the HTTP reader's bodies are views into socket buffers of up to 64 KiB.
+ */
+function compact(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+}
 
 /** A BundleHasher backed by one worker thread; `close` it when done (it keeps the process alive). */
 export interface WorkerHasher extends BundleHasher {
@@ -55,7 +64,7 @@ export function workerHasher(): WorkerHasher {
       return new Promise((resolve, reject) => {
         waiting.push({ resolve, reject });
         if (batch.length === 0) setImmediate(flush);
-        batch.push(bundle, leaves);
+        batch.push(compact(bundle), compact(leaves));
       });
     },
     async close() {
