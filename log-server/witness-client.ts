@@ -17,10 +17,11 @@
  * A returned cosignature is kept only if it verifies under the configured witness key
  * (tlog-witness: "The client MUST ignore any cosignatures from unknown keys").
  */
+import { readStreamLimited } from '../src/encoding/read-stream.js';
 import { RunproofError } from '../src/errors.js';
 import { toBase64 } from '../src/encoding/base64.js';
 import { parseDecimal } from '../src/encoding/decimal.js';
-import { concatBytes, decodeUtf8, utf8 } from '../src/encoding/utf8.js';
+import { decodeUtf8, utf8 } from '../src/encoding/utf8.js';
 import { parseCheckpoint } from '../src/note/checkpoint.js';
 import { cosignatureTimestamp } from '../src/note/cosignature.js';
 import { SIG_COSIGNATURE_V1, parseVerifierKey, type Verifier } from '../src/note/keys.js';
@@ -376,20 +377,7 @@ function plausibleTimestamp(signature: Uint8Array, nowSeconds: number): boolean 
 /** Reads a response body, failing if it exceeds `max` bytes. */
 async function readLimited(res: Response, max: number): Promise<Uint8Array> {
   if (res.body === null) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > max) {
-      await reader.cancel();
-      throw new RunproofError('TOO_LARGE', `witness response larger than ${max} bytes`);
-    }
-    chunks.push(value);
-  }
-  return concatBytes(...chunks);
+  return readStreamLimited(res.body, max, () => new RunproofError('TOO_LARGE', `witness response larger than ${max} bytes`));
 }
 
 function errorText(e: unknown): string {

@@ -4,7 +4,7 @@
  * instead of filling memory. Uses only the standard `Response`, so it runs in browsers too.
  */
 import { RunproofError } from '../src/errors.js';
-import { concatBytes } from '../src/encoding/utf8.js';
+import { readStreamLimited } from '../src/encoding/read-stream.js';
 
 /**
  * readLimited reads a response body, failing with `TOO_LARGE` (naming `request`, e.g.
@@ -19,18 +19,5 @@ export async function readLimited(res: Response, maxBytes: number, request: stri
     throw tooLarge();
   }
   if (res.body === null) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return chunks.length === 1 ? chunks[0]! : concatBytes(...chunks);
+  return readStreamLimited(res.body, maxBytes, tooLarge);
 }

@@ -5,6 +5,7 @@
  * parser or storage.
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import { readStreamLimited } from '../../../src/encoding/read-stream.js';
 import { RunproofError } from '../../../src/errors.js';
 
 /** requireJson refuses a request whose Content-Type is not `application/json` (parameters allowed). */
@@ -47,24 +48,5 @@ export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array
   }
   const body = c.req.raw.body;
   if (body === null) return new Uint8Array(0);
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const ch of chunks) {
-    out.set(ch, at);
-    at += ch.length;
-  }
-  return out;
+  return readStreamLimited(body, maxBytes, tooLarge);
 }
