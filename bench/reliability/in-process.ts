@@ -43,7 +43,7 @@ export async function startInProcess(opts: { dir?: string; clock?: () => number;
     origin: RELIABILITY_ORIGIN,
     signer: RELIABILITY_SIGNER,
     create: true,
-    batchIntervalMs: opts.batchIntervalMs ?? 2,
+    ...(opts.batchIntervalMs !== undefined ? { batchIntervalMs: opts.batchIntervalMs } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
     onDatabase: (d) => (db = d),
   });
