@@ -30,7 +30,8 @@ const waitParam = {
   name: 'wait',
   in: 'query',
   required: false,
-  description: 'With "cosigned", answer only once the configured witness quorum cosigned the checkpoint (or the witness timeout passed).',
+  description:
+    'With "cosigned", answer only once the configured witness quorum cosigned the checkpoint, or when the witness timeout passed: then still 200 with the receipt and whatever cosignatures arrived, and quorum.met = false.',
   schema: { type: 'string', enum: ['cosigned'] },
 };
 
@@ -211,6 +212,12 @@ export function openApiDocument(limits: OpenApiLimits): object {
             timestamp: { type: 'integer', description: 'Entry time, ms since the Unix epoch.' },
             duplicate: { type: 'boolean' },
             receipt: { type: 'string', description: 'c2sp.org/tlog-proof@v1 text; save as <name>.tlog-proof.' },
+            quorum: {
+              type: 'object',
+              description: 'Only with ?wait=cosigned: the witness cosignatures asked for, and whether the receipt carries them.',
+              required: ['required', 'met'],
+              properties: { required: { type: 'integer', minimum: 0 }, met: { type: 'boolean' } },
+            },
           },
         },
         LookupResult: {

@@ -2,6 +2,7 @@
  * What the HTTP layer is given: the log, the witness pool's cosignatures, the limits and the
  * metrics. Routes read these; they never open databases or keys themselves.
  */
+import { isRunproofError } from '../../src/errors.js';
 import type { Log } from '../log.js';
 import type { LogMetrics } from '../metrics.js';
 
@@ -39,13 +40,24 @@ export interface AppOptions {
   logError?: (e: unknown) => void;
 }
 
+/**
+ * What `?wait=cosigned` got: the checkpoint with whatever cosignatures arrived, and the quorum
+ * outcome. A quorum not met is not an error of the submission: the entry is durably logged.
+ */
+export interface CosignedWait {
+  checkpoint: string;
+  /** `required` cosignatures were asked for; `met` tells whether the checkpoint carries them. */
+  quorum: { required: number; met: boolean };
+}
+
 /** The resolved settings the routes read. */
 export interface AppSettings {
   log: Log;
   /** The tlog-proof receipt of entry `index` against a signed checkpoint (`Log.receipt`). */
   receipt: (index: number, signedCheckpoint: string, entry?: Uint8Array) => string;
   cosign: (signedCheckpoint: string) => string;
-  waitCosigned: (signedCheckpoint: string) => Promise<string>;
+  /** The checkpoint with the cosignatures gathered within the witness timeout, and whether they meet the quorum. */
+  waitCosigned: (signedCheckpoint: string) => Promise<CosignedWait>;
   maxBodyBytes: number;
   maxBatchItems: number;
   metrics: LogMetrics | undefined;
@@ -60,7 +72,16 @@ export function resolveSettings(o: AppOptions): AppSettings {
     log: o.log,
     receipt: (index, signed, entry) => o.log.receipt(index, signed, entry),
     cosign: pool ? (s) => pool.withCosignatures(s) : (s) => s,
-    waitCosigned: pool && quorum > 0 ? (s) => pool.waitForQuorum(s, quorum, timeout) : async (s) => (pool ? pool.withCosignatures(s) : s),
+    waitCosigned: async (s) => {
+      if (pool === undefined || quorum === 0) return { checkpoint: pool ? pool.withCosignatures(s) : s, quorum: { required: quorum, met: true } };
+      try {
+        return { checkpoint: await pool.waitForQuorum(s, quorum, timeout), quorum: { required: quorum, met: true } };
+      } catch (e) {
+        // The entry is committed whatever the witnesses do: answer with what arrived, and say so.
+        if (!isRunproofError(e, 'QUORUM_NOT_MET')) throw e;
+        return { checkpoint: pool.withCosignatures(s), quorum: { required: quorum, met: false } };
+      }
+    },
     maxBodyBytes: o.maxBodyBytes ?? 1048576,
     maxBatchItems: o.maxBatchItems ?? 1000,
     metrics: o.metrics,

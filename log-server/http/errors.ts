@@ -39,6 +39,9 @@ export const STATUS_BY_CODE: Partial<Record<ErrorCode, ContentfulStatusCode>> = 
   FORBIDDEN: 403,
   RATE_LIMITED: 429,
   UNAVAILABLE: 503,
+  // witnesses did not cosign in time; `?wait=cosigned` answers 200 with `quorum.met: false`
+  // instead, so this only shows if a future route lets it through
+  QUORUM_NOT_MET: 504,
 };
 
 /** The JSON shape of one error, as sent in error bodies and in batch results. */

@@ -5,7 +5,8 @@
  *
  * Input is checked in this order, and nothing reaches the log unless every check passed:
  * bearer token → rate → media type → body size (before or while reading) → strict JSON → shape/schema.
- * With `?wait=cosigned` the answer also waits (bounded) for the witness quorum.
+ * With `?wait=cosigned` the answer also waits (bounded) for the witness quorum; a quorum not met
+ * in time still answers 200 with the receipt (the entry is logged) and `"quorum":{"met":false}`.
  */
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { RunproofError } from '../../../src/errors.js';
@@ -27,6 +28,11 @@ export interface SubmitResult {
   duplicate: boolean;
   /** C2SP tlog-proof text: entry, inclusion proof and signed checkpoint. */
   receipt: string;
+  /**
+   * Only with `?wait=cosigned`: the witness quorum asked for and whether the receipt's checkpoint
+   * carries it. `met: false` is still a success: the entry is logged, the witnesses were slow.
+   */
+  quorum?: { required: number; met: boolean };
 }
 
 /** The submission endpoints, for the guards in `app.ts`. */
@@ -88,8 +94,9 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
 
   /** answer turns a sequenced entry into the JSON answer, with the (maybe cosigned) receipt. */
   async function answer(seq: Sequenced, identity: string, wait: boolean, started: number): Promise<SubmitResult> {
-    const checkpoint = wait ? await s.waitCosigned(seq.checkpoint) : s.cosign(seq.checkpoint);
-    return answerWith(seq, identity, checkpoint, started);
+    if (!wait) return answerWith(seq, identity, s.cosign(seq.checkpoint), started);
+    const got = await s.waitCosigned(seq.checkpoint);
+    return { ...answerWith(seq, identity, got.checkpoint, started), quorum: got.quorum };
   }
 
   /** answerWith is {@link answer} once the checkpoint to prove against is known. */
