@@ -24,6 +24,7 @@ import { openNote, parseNote, signNote } from '../src/note/note.js';
 import { TLOG_PROOF_HEADER } from '../src/note/tlog-proof.js';
 import { NodeHashes } from './node-hashes.js';
 import { Sequencer, type Committed, type Sequenced } from './sequencer.js';
+import { resolveDbPath } from './storage/db-path.js';
 import { acquireWriterLock, type WriterLock } from './storage/lock.js';
 import { BUNDLE_RECORD, FULL_BUNDLE, FULL_TILE, RightEdge } from './storage/right-edge.js';
 import { Store, openDatabase } from './storage/store.js';
@@ -110,7 +111,9 @@ export class Log {
    *   stored tiles do not reproduce the latest checkpoint's root (corruption)
    */
   static open(opts: LogOptions): Log {
-    const { dbPath, origin, signer } = opts;
+    const { origin, signer } = opts;
+    // Lock, database and WAL sync all use the path SQLite really opens (storage/db-path.ts).
+    const dbPath = resolveDbPath(opts.dbPath);
     if (signer.name !== origin) {
       throw new RunproofError('ORIGIN_MISMATCH', `the log key is named ${JSON.stringify(signer.name)} but the origin is ${JSON.stringify(origin)}; they must be equal`);
     }
