@@ -13,6 +13,7 @@ export * from './encoding/hex.js';
 export * from './encoding/utf8.js';
 export * from './encoding/read-stream.js';
 export * from './json/strict.js';
+export * from './json/limits.js';
 export * from './json/canonical.js';
 export * from './declaration/schema.js';
 export * from './declaration/identity.js';

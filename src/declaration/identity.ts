@@ -1,14 +1,16 @@
 /**
- * Run identity — design §3 / declaration-v1.md: `sha256:` + lowercase hex of
+ * Run identity — docs/specification.md §6: `sha256:` + lowercase hex of
  * SHA-256(RFC 8785 canonical UTF-8 bytes of the declaration).
  *
- * The pipeline for untrusted text is fixed: strict parse (A1–A4, limits) → schema
- * (run-declaration/v1) → canonical bytes (RFC 8785) → SHA-256 (FIPS 180-4, via noble-hashes).
+ * The pipeline for untrusted text is fixed: strict parse (A1–A4, text ≤ 32 MiB, depth ≤ 64) →
+ * schema (run-declaration/v1) → canonical bytes (RFC 8785, ≤ 32 MiB) → SHA-256 (FIPS 180-4, via
+ * noble-hashes). A declaration built in memory takes the same path minus the text rules.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { RunproofError } from '../errors.js';
 import { fromHex, toHex } from '../encoding/hex.js';
-import { parseStrictJson, type JsonValue, type StrictJsonOptions } from '../json/strict.js';
+import { parseStrictJson, type JsonValue } from '../json/strict.js';
+import { checkCanonicalSize, checkNesting } from '../json/limits.js';
 import { canonicalBytes } from '../json/canonical.js';
 import { validateDeclaration, type Declaration } from './schema.js';
 
@@ -51,22 +53,36 @@ export function parseIdentity(text: string): Uint8Array {
 }
 
 /**
- * identityOfValue hashes the canonical form of any plain JSON value (no schema check).
- * @throws RunproofError JSON_NOT_PLAIN
+ * identityOfValue hashes the canonical form of any plain JSON value (no schema check, no depth
+ * check). The canonical form must be at most 32 MiB, as for a declaration.
+ * @throws RunproofError JSON_NOT_PLAIN, JSON_UNSAFE_INTEGER, JSON_TOO_LARGE
  */
 export function identityOfValue(value: JsonValue): ValueIdentity {
   const canonical = canonicalBytes(value);
+  checkCanonicalSize(canonical);
   const digest = sha256(canonical);
   return { identity: formatIdentity(digest), digest, canonical };
 }
 
 /**
  * declarationIdentity derives the identity of a declaration given as text or bytes:
- * strict parse → schema → canonical → SHA-256.
- * @throws RunproofError JSON_* from the parser, DECLARATION_INVALID from the schema
+ * strict parse → schema → canonical → SHA-256, under the one size and depth rule
+ * (docs/specification.md §2.1).
+ * @throws RunproofError JSON_* from the parser or the canonical size, DECLARATION_INVALID from the schema
  */
-export function declarationIdentity(input: Uint8Array | string, opts?: StrictJsonOptions): DeclarationIdentity {
-  const value = parseStrictJson(input, opts);
+export function declarationIdentity(input: Uint8Array | string): DeclarationIdentity {
+  const value = parseStrictJson(input);
+  const declaration = validateDeclaration(value);
+  return { ...identityOfValue(value), declaration };
+}
+
+/**
+ * declarationIdentityOfValue derives the identity of a declaration already held as a value (a
+ * member of a batch, a mapped request): depth ≤ 64 → schema → canonical (≤ 32 MiB) → SHA-256.
+ * @throws RunproofError JSON_TOO_DEEP, DECLARATION_INVALID, JSON_NOT_PLAIN, JSON_UNSAFE_INTEGER, JSON_TOO_LARGE
+ */
+export function declarationIdentityOfValue(value: JsonValue): DeclarationIdentity {
+  checkNesting(value);
   const declaration = validateDeclaration(value);
   return { ...identityOfValue(value), declaration };
 }

@@ -1,5 +1,5 @@
 /**
- * Request mappers — the mapping table of declaration-v1.md ("Mapping a request body"): a pure
+ * Request mappers — the mapping table of docs/specification.md §4: a pure
  * function from the HTTP request body as sent (plus the provider name, a few headers and
  * operator extras) to a run-declaration/v1 value.
  *
@@ -10,11 +10,13 @@
  *
  * A body without a conversation field maps to `context: {}` — the schema requires `context`
  * and allows it empty, and inventing `messages: []` would declare something the client never
- * sent (declaration-v1.md rule C: absent ≠ empty).
+ * sent (absent ≠ empty).
  */
 import { RunproofError } from '../errors.js';
 import { toBase64Url } from '../encoding/base64.js';
 import { parseStrictJson, type JsonObject, type JsonValue } from '../json/strict.js';
+import { canonicalBytes } from '../json/canonical.js';
+import { checkCanonicalSize, checkNesting } from '../json/limits.js';
 import { validateDeclaration, DECLARATION_SCHEMA, type ContentRef, type Declaration, type DeclarationApi, type DocumentRef } from './schema.js';
 
 /** A provider request dialect that can be mapped. */
@@ -49,7 +51,7 @@ interface Dialect {
   reject: readonly string[];
 }
 
-// declaration-v1.md mapping table.
+// The mapping table of docs/specification.md §4.2.
 const CHAT_EXCLUDE = [
   'stream', 'stream_options', 'store', 'metadata', 'user', 'safety_identifier', 'service_tier',
   'prompt_cache_key', 'prompt_cache_retention', 'prompt_cache_options',
@@ -85,21 +87,26 @@ function put(obj: JsonObject, key: string, value: JsonValue): void {
   Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
-/** Reads headers case-insensitively; the same name twice (in different cases) is ambiguous. */
+/**
+ * Reads headers case-insensitively. Names that differ only in case are one header given more
+ * than once; their values combine, in the order given, joined with ", " (RFC 9110 §5.3) — what a
+ * fetch `Headers` object and the CLI's repeated `--header` flags give too.
+ */
 function lowerHeaders(headers: Record<string, string>): Map<string, string> {
   const out = new Map<string, string>();
   for (const [name, value] of Object.entries(headers)) {
     const k = name.toLowerCase();
-    if (out.has(k)) throw new RunproofError('MAPPING_INVALID', `header ${k} given more than once`, { path: `header ${k}` });
-    out.set(k, value);
+    const seen = out.get(k);
+    out.set(k, seen === undefined ? value : `${seen}, ${value}`);
   }
   return out;
 }
 
 /**
- * Anthropic headers (declaration-v1.md): `anthropic-version` → `api_version`;
+ * Anthropic headers (docs/specification.md §4.3): `anthropic-version` → `api_version`, verbatim;
  * `anthropic-beta` → `parameters.betas`, split on commas, trimmed of spaces and tabs, order
- * kept. Empty list elements are ignored, as RFC 9110 §5.6.1 requires of list-valued headers.
+ * kept. Empty list elements are ignored, as RFC 9110 §5.6.1 requires of list-valued headers, and
+ * a header that yields no element (`""`, `" "`, `","`) counts as absent.
  */
 function anthropicHeaders(headers: Map<string, string>, decl: JsonObject, parameters: JsonObject): void {
   const version = headers.get('anthropic-version');
@@ -129,8 +136,11 @@ function chooseSalt(opts: MapRequestOptions): string | undefined {
 
 /**
  * mapRequest maps a raw provider request body to a validated run declaration.
- * @throws RunproofError JSON_* (the body is parsed strictly), MAPPING_INVALID (not an object, no
- *   string `model`, ambiguous headers), MAPPING_REJECTED (a REJECT field, named by its path),
+ * The body passes the strict parse (text ≤ 32 MiB, depth ≤ 64) and so does the result: depth
+ * ≤ 64, canonical bytes ≤ 32 MiB (docs/specification.md §4).
+ * @throws RunproofError JSON_* (the body is parsed strictly; the result is too deep or too
+ *   large), MAPPING_INVALID (not an object, no string `model`, a `betas` member and an
+ *   `anthropic-beta` header), MAPPING_REJECTED (a REJECT field, named by its path),
  *   DECLARATION_INVALID (e.g. a bad provider, salt or extras)
  */
 export function mapRequest(api: RequestApi, body: Uint8Array | string, opts: MapRequestOptions): Declaration {
@@ -169,5 +179,10 @@ export function mapRequest(api: RequestApi, body: Uint8Array | string, opts: Map
   if (extras.extensions !== undefined) decl.extensions = extras.extensions;
   const salt = chooseSalt(opts);
   if (salt !== undefined) decl.salt = salt;
-  return validateDeclaration(decl);
+  // The result obeys the declaration rules, not just the body: a body at depth 64 maps to depth
+  // 65 (`messages` moves under `context`), and canonical bytes can outgrow the text.
+  checkNesting(decl);
+  const declaration = validateDeclaration(decl);
+  checkCanonicalSize(canonicalBytes(decl));
+  return declaration;
 }

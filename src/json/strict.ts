@@ -29,6 +29,7 @@
  */
 import { RunproofError, type ErrorCode } from '../errors.js';
 import { decodeUtf8 } from '../encoding/utf8.js';
+import { MAX_DECLARATION_BYTES, MAX_DECLARATION_DEPTH } from './limits.js';
 
 /** A plain JSON value as produced by {@link parseStrictJson}. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
@@ -38,16 +39,11 @@ export type JsonObject = { [k: string]: JsonValue };
 
 /** Limits for {@link parseStrictJson}. */
 export interface StrictJsonOptions {
-  /** Largest accepted input, in UTF-8 bytes. Default 1 MiB (1048576). */
+  /** Largest accepted input, in UTF-8 bytes. Default: the declaration limit, 32 MiB (33554432). */
   maxBytes?: number;
   /** Deepest accepted nesting of arrays and objects (the top-level container is depth 1). Default 64. */
   maxDepth?: number;
 }
-
-/** Default size limit: 1 MiB. */
-export const DEFAULT_MAX_BYTES = 1048576;
-/** Default nesting limit. */
-export const DEFAULT_MAX_DEPTH = 64;
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -376,8 +372,8 @@ class Parser {
  *   JSON_DUPLICATE_KEY, JSON_LONE_SURROGATE, JSON_UNSAFE_INTEGER, JSON_NUMBER_OVERFLOW, JSON_NUMBER_UNDERFLOW
  */
 export function parseStrictJson(input: Uint8Array | string, opts: StrictJsonOptions = {}): JsonValue {
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const maxBytes = opts.maxBytes ?? MAX_DECLARATION_BYTES;
+  const maxDepth = opts.maxDepth ?? MAX_DECLARATION_DEPTH;
   let text: string;
   if (typeof input === 'string') {
     // Each UTF-16 code unit is 1–3 UTF-8 bytes; count exactly only when the bounds disagree.

@@ -67,8 +67,7 @@ describe('declarationIdentity', () => {
   it('passes strict-parse errors through', () => {
     expectCode(() => declarationIdentity(MINIMAL.replace('"parameters":{}', '"parameters":{"seed":9007199254740993}')), 'JSON_UNSAFE_INTEGER', '$.parameters.seed');
     expectCode(() => declarationIdentity(MINIMAL.replace('"parameters":{}', '"parameters":{"a":1,"a":1}')), 'JSON_DUPLICATE_KEY', '$.parameters.a');
-    expectCode(() => declarationIdentity(MINIMAL, { maxBytes: 50 }), 'JSON_TOO_LARGE');
-    expectCode(() => declarationIdentity(MINIMAL, { maxDepth: 1 }), 'JSON_TOO_DEEP', '$.model');
+    expectCode(() => declarationIdentity(MINIMAL.replace('"parameters":{}', `"parameters":{"a":${'['.repeat(63)}${']'.repeat(63)}}`)), 'JSON_TOO_DEEP', '$.parameters.a' + '[0]'.repeat(62));
   });
 
   it('passes schema errors through', () => {

@@ -105,10 +105,18 @@ describe('anthropic', () => {
     expectCode(() => map('anthropic', { model: 'm' }, { headers: { 'anthropic-version': '' } }), 'DECLARATION_INVALID', '$.api_version');
   });
 
-  it('refuses the same header twice and a body "betas" with a beta header', () => {
-    expectCode(() => map('anthropic', { model: 'm' }, { headers: { 'anthropic-version': 'a', 'Anthropic-Version': 'b' } }), 'MAPPING_INVALID');
+  it('combines a header given twice (names differing in case) with ", ", in order, as the CLI and fetch do', () => {
+    const d = map('anthropic', { model: 'm' }, { headers: { 'anthropic-version': 'a', 'Anthropic-Version': 'b', 'anthropic-beta': 'x', 'ANTHROPIC-BETA': 'y,z' } });
+    expect(d.api_version).toBe('a, b');
+    expect(d.parameters).toStrictEqual({ betas: ['x', 'y', 'z'] });
+  });
+
+  it('refuses a body "betas" with a beta header that yields an element, and only then', () => {
     expectCode(() => map('anthropic', { model: 'm', betas: ['x'] }, { headers: { 'anthropic-beta': 'y' } }), 'MAPPING_INVALID', '$.betas');
     expect(map('anthropic', { model: 'm', betas: ['x'] }).parameters).toStrictEqual({ betas: ['x'] });
+    for (const empty of ['', ' ', ',', ' ,\t, ']) {
+      expect(map('anthropic', { model: 'm', betas: ['x'] }, { headers: { 'anthropic-beta': empty } }).parameters).toStrictEqual({ betas: ['x'] });
+    }
   });
 });
 

@@ -189,9 +189,9 @@ describe('limits', () => {
     expectCode(() => parseStrictJson('{' + ' '.repeat(20), { maxBytes: 10 }), 'JSON_TOO_LARGE');
   });
 
-  it('has a 1 MiB default', () => {
-    const big = '"' + 'a'.repeat(1048576 - 2) + '"';
-    expect((parseStrictJson(big) as string).length).toBe(1048574);
+  it('has the 32 MiB declaration limit as its default', () => {
+    const big = '"' + 'a'.repeat(33554432 - 2) + '"';
+    expect((parseStrictJson(big) as string).length).toBe(33554430);
     expectCode(() => parseStrictJson(big + ' '), 'JSON_TOO_LARGE');
   });
 });

@@ -19,8 +19,8 @@ const HELP = `usage: runproof identity FILE|- [--canonical] [--json]
 
 Prints the identity (sha256:<hex>) of a run declaration read from FILE, or - for standard
 input. The declaration is parsed strictly (UTF-8, no BOM, no duplicate names, no lone
-surrogates, integers within ±(2^53−1), no overflow/underflow, depth ≤ 64, ≤ 1 MiB) and
-checked against run-declaration/v1.
+surrogates, integers within ±(2^53−1), no overflow/underflow, depth ≤ 64, text and
+canonical form each ≤ 32 MiB) and checked against run-declaration/v1.
 
   --canonical          print the RFC 8785 canonical bytes instead, exactly, with no trailing
                        newline; without --from, of ANY strict JSON value (no schema check)

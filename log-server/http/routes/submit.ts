@@ -10,8 +10,8 @@
  */
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { RunproofError } from '../../../src/errors.js';
-import { declarationIdentity, formatIdentity, identityOfValue, parseIdentity } from '../../../src/declaration/identity.js';
-import { validateDeclaration } from '../../../src/declaration/schema.js';
+import { declarationIdentity, declarationIdentityOfValue, formatIdentity, parseIdentity } from '../../../src/declaration/identity.js';
+import { MAX_DECLARATION_DEPTH } from '../../../src/json/limits.js';
 import { parseStrictJson, type JsonValue } from '../../../src/json/strict.js';
 import type { Sequenced } from '../../log.js';
 import type { AppSettings } from '../context.js';
@@ -128,7 +128,7 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
   app.post('/v1/declarations', async (c) => {
     const started = performance.now();
     const wait = wantsCosigned(c);
-    const { identity, digest } = declarationIdentity(await readBody(c, s.maxBodyBytes), { maxBytes: s.maxBodyBytes });
+    const { identity, digest } = declarationIdentity(await readBody(c, s.maxBodyBytes));
     return c.json(await answer(await s.log.submit(digest), identity, wait, started));
   });
 
@@ -146,7 +146,9 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
     const started = performance.now();
     const wait = wantsCosigned(c);
     const withReceipts = wantsReceipts(c);
-    const items = onlyMember(parseStrictJson(await readBody(c, s.maxBodyBytes), { maxBytes: s.maxBodyBytes }), 'items', '$');
+    // A declaration sits three containers deep ($.items[i].declaration); it may nest 64 deep itself.
+    const body = parseStrictJson(await readBody(c, s.maxBodyBytes), { maxBytes: s.maxBodyBytes, maxDepth: MAX_DECLARATION_DEPTH + 3 });
+    const items = onlyMember(body, 'items', '$');
     if (!Array.isArray(items)) throw new RunproofError('MALFORMED_REQUEST', 'items must be an array', { path: '$.items' });
     if (items.length > s.maxBatchItems) {
       throw new RunproofError('TOO_LARGE', `a batch holds at most ${s.maxBatchItems} items, got ${items.length}`, { path: '$.items' });
@@ -160,12 +162,12 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
       try {
         if (isObject(item) && Object.hasOwn(item, 'declaration')) {
           const value = onlyMember(item, 'declaration', where);
+          let identity: string, digest: Uint8Array;
           try {
-            validateDeclaration(value);
+            ({ identity, digest } = declarationIdentityOfValue(value));
           } catch (e) {
             throw withinItem(e, `${where}.declaration`);
           }
-          const { identity, digest } = identityOfValue(value);
           digests.push(digest);
           identities.push(identity);
         } else {
