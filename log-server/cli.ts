@@ -3,6 +3,7 @@
  * `runproof-log` — the operator's log server (design §9).
  *
  *     runproof-log serve [options]     run the log (see `runproof-log serve --help`)
+ *     runproof-log publish [options]   export the log as static files (see `runproof-log publish --help`)
  *
  * Start-up prints `key: value` lines (origin, verifier key, URLs); the last one is
  * `listening: <url>`, printed once the server accepts connections. SIGTERM or SIGINT stops it
@@ -11,9 +12,15 @@
  */
 import { ConfigError, parseServeConfig, SERVE_HELP } from './config.js';
 import { startLogServer } from './http/server.js';
+import { publishCommand } from './publish/command.js';
 import { RunproofError } from '../src/errors.js';
 
-const USAGE = ['usage: runproof-log serve [options]', '', "Run 'runproof-log serve --help' for the options."].join('\n');
+const USAGE = [
+  'usage: runproof-log serve [options]',
+  '       runproof-log publish --db FILE (--to DIR | --s3 s3://BUCKET/PREFIX)',
+  '',
+  "Run 'runproof-log serve --help' or 'runproof-log publish --help' for the options.",
+].join('\n');
 
 function print(line: string): void {
   process.stdout.write(line + '\n');
@@ -67,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
     print('runproof-log 0.1.0');
     return 0;
   }
+  if (command === 'publish') return publishCommand(rest, print);
   if (command !== 'serve') {
     process.stderr.write(`${USAGE}\n`);
     return 2;

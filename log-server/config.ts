@@ -56,6 +56,12 @@ export interface ServeConfig {
   witnessQuorum: number;
   /** Longest wait for a witness, ms. */
   witnessTimeoutMs: number;
+  /** Publish the read API as static files into this directory (log-server/publish/). */
+  publishDir: string | undefined;
+  /** Publish the read API into this S3 bucket and prefix. */
+  publishS3: S3Location | undefined;
+  /** Endpoint URL of an S3-compatible store (default: AWS). */
+  publishS3Endpoint: string | undefined;
 }
 
 /** Default checkpoint origin for a log started without `--origin` and without a key. */
@@ -85,6 +91,9 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { flag: 'witness', env: 'RUNPROOF_WITNESS', arg: 'NAME=VKEY@URL', multiple: true, help: 'ask this witness to cosign checkpoints (repeatable; env: space-separated)' },
   { flag: 'witness-quorum', env: 'RUNPROOF_WITNESS_QUORUM', arg: 'K', help: 'cosignatures that ?wait=cosigned waits for (default: all witnesses)' },
   { flag: 'witness-timeout', env: 'RUNPROOF_WITNESS_TIMEOUT', arg: 'MS', help: 'longest wait for a witness (default 5000)' },
+  { flag: 'publish-dir', env: 'RUNPROOF_PUBLISH_DIR', arg: 'DIR', help: 'also publish checkpoint, tiles and bundles as static files into DIR' },
+  { flag: 'publish-s3', env: 'RUNPROOF_PUBLISH_S3', arg: 's3://BUCKET/PREFIX', help: 'also publish them into this S3 bucket (AWS_* variables for credentials)' },
+  { flag: 'publish-s3-endpoint', env: 'RUNPROOF_PUBLISH_S3_ENDPOINT', arg: 'URL', help: 'endpoint of an S3-compatible store (default: AWS)' },
 ];
 
 /** SERVE_HELP is the `runproof-log serve --help` text. */
@@ -212,6 +221,9 @@ export function parseServeConfig(args: string[], env: Record<string, string | un
   const quorumText = one('witness-quorum');
   const witnessQuorum = quorumText === undefined ? witnesses.length : num(quorumText, '--witness-quorum', 0, witnesses.length);
   const origin = one('origin');
+  const publishS3Text = one('publish-s3');
+  const publishS3Endpoint = one('publish-s3-endpoint');
+  if (publishS3Endpoint !== undefined) parseEndpoint(publishS3Endpoint);
   return {
     dbPath: one('db') ?? join(data, 'log.db'),
     keyPath: one('key') ?? join(data, 'log.key'),
@@ -226,5 +238,47 @@ export function parseServeConfig(args: string[], env: Record<string, string | un
     witnesses,
     witnessQuorum,
     witnessTimeoutMs: num(one('witness-timeout') ?? '5000', '--witness-timeout', 1, 600_000),
+    publishDir: one('publish-dir'),
+    publishS3: publishS3Text === undefined ? undefined : parseS3Url(publishS3Text),
+    publishS3Endpoint,
   };
+}
+
+/** A parsed `s3://BUCKET/PREFIX` URL. */
+export interface S3Location {
+  bucket: string;
+  /** Key prefix without leading or trailing slash; '' for the bucket root. */
+  prefix: string;
+}
+
+/**
+ * parseS3Url reads `s3://BUCKET[/PREFIX]`. BUCKET follows the S3 bucket naming rules (3–63 of
+ * lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit); PREFIX
+ * is slash-separated segments without empty, `.` or `..` parts.
+ * @throws ConfigError
+ */
+export function parseS3Url(text: string): S3Location {
+  const m = /^s3:\/\/([^/]*)(?:\/(.*))?$/.exec(text);
+  if (m === null) throw new ConfigError(`--publish-s3: want s3://BUCKET/PREFIX, got ${JSON.stringify(text.slice(0, 200))}`);
+  const bucket = m[1]!;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..')) {
+    throw new ConfigError(`--publish-s3: ${JSON.stringify(bucket)} is not a valid bucket name (3-63 lowercase letters, digits, dots, hyphens)`);
+  }
+  const prefix = (m[2] ?? '').replace(/\/+$/, '');
+  if (prefix !== '' && prefix.split('/').some((p) => p === '' || p === '.' || p === '..' || /[\u0000-\u001f\u007f]/.test(p))) {
+    throw new ConfigError(`--publish-s3: bad prefix ${JSON.stringify(prefix.slice(0, 200))} (empty, . or .. segments, or control characters)`);
+  }
+  return { bucket, prefix };
+}
+
+/** parseEndpoint checks an S3 endpoint is an http(s) URL. */
+export function parseEndpoint(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`--publish-s3-endpoint: bad URL ${JSON.stringify(text.slice(0, 200))}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('--publish-s3-endpoint: URL must be http(s)');
+  return url;
 }

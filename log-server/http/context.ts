@@ -5,6 +5,7 @@
 import { isRunproofError } from '../../src/errors.js';
 import type { Log } from '../log.js';
 import type { LogMetrics } from '../metrics.js';
+import type { PublishStatus } from '../publish/publisher.js';
 
 /** The part of the witness pool the routes use (log-server/witness-client.ts `WitnessPool`). */
 export interface Cosignatures {
@@ -32,6 +33,8 @@ export interface AppOptions {
   /** SHA-256 digests of accepted bearer tokens (empty or absent: no token needed). */
   tokenDigests?: Uint8Array[];
   metrics?: LogMetrics;
+  /** The static publication targets' state, shown in `/healthz` (absent: nothing is published). */
+  publishStatus?: () => PublishStatus[];
   /** Clock for the rate limiter, ms (default Date.now). */
   now?: () => number;
   /** While this returns false every request is refused with 503 (the server is stopping). */
@@ -61,6 +64,7 @@ export interface AppSettings {
   maxBodyBytes: number;
   maxBatchItems: number;
   metrics: LogMetrics | undefined;
+  publishStatus: (() => PublishStatus[]) | undefined;
 }
 
 /** resolveSettings fills in defaults. */
@@ -85,5 +89,6 @@ export function resolveSettings(o: AppOptions): AppSettings {
     maxBodyBytes: o.maxBodyBytes ?? 1048576,
     maxBatchItems: o.maxBatchItems ?? 1000,
     metrics: o.metrics,
+    publishStatus: o.publishStatus,
   };
 }

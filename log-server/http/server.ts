@@ -15,6 +15,7 @@ import { ConfigError, DEFAULT_ORIGIN, type ServeConfig } from '../config.js';
 import { createKeyFile, readKeyFile } from '../keyfile.js';
 import { Log } from '../log.js';
 import { LogMetrics } from '../metrics.js';
+import { makeTargets, registerPublishMetrics, startPublishers, type Publisher } from '../publish/index.js';
 import { WitnessPool } from '../witness-client.js';
 import { createApp, type AppOptions } from './app.js';
 import { resolveSettings } from './context.js';
@@ -60,17 +61,32 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
 
   let pool: WitnessPool | undefined;
   let log: Log | undefined;
+  let publishers: Publisher[] = [];
   const metrics = new LogMetrics(() => log?.size ?? 0, { defaults: true });
   log = Log.open({
     dbPath: cfg.dbPath,
     origin,
     signer,
     create: !dbExists,
-    onCheckpoint: (signed) => pool?.onCheckpoint(signed),
+    onCheckpoint: (signed) => {
+      pool?.onCheckpoint(signed);
+      // Static publication runs after the commit and never delays the receipts (../publish/).
+      for (const p of publishers) p.onCheckpoint();
+    },
     onBatch: (entries, ms) => metrics.onBatch(entries, ms),
   });
   const opened = log;
   if (!dbExists) say(`created database ${cfg.dbPath}`);
+  try {
+    publishers = await startPublishers(opened, makeTargets({ dir: cfg.publishDir, s3: cfg.publishS3, s3Endpoint: cfg.publishS3Endpoint }));
+  } catch (e) {
+    await opened.close();
+    throw e;
+  }
+  const publishStatus = () => publishers.map((p) => p.status());
+  if (publishers.length > 0) registerPublishMetrics(metrics.registry, publishStatus);
+  for (const p of publishers) say(`publishing: ${p.status().target}`);
+  const closePublishers = () => Promise.all(publishers.map((p) => p.close()));
   if (cfg.witnesses.length > 0) {
     try {
       pool = new WitnessPool({
@@ -81,6 +97,7 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
         log: (msg) => process.stderr.write(`runproof-log: witness: ${msg}\n`),
       });
     } catch (e) {
+      await closePublishers();
       await opened.close();
       throw e;
     }
@@ -100,6 +117,7 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
     ratePerSecond: cfg.ratePerSecond,
     tokenDigests: cfg.tokenDigests,
     metrics,
+    ...(publishers.length > 0 ? { publishStatus } : {}),
     accepting: () => accepting,
   };
   const app = createApp(appOptions);
@@ -136,6 +154,7 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
     });
   } catch (e) {
     pool?.close();
+    await closePublishers();
     await opened.close();
     throw e;
   }
@@ -156,6 +175,8 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
         await Promise.race([new Promise<void>((resolve) => (drained = resolve)), new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]);
       }
       pool?.close();
+      // The last batches reach the static targets before the log closes (bounded wait).
+      await closePublishers();
       await opened.close();
       server.closeAllConnections();
       await stopped;

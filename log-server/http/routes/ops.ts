@@ -8,7 +8,10 @@ import type { AppSettings } from '../context.js';
 
 /** opsRoutes adds health, metrics and the API description. */
 export function opsRoutes(app: Hono, s: AppSettings): void {
-  app.get('/healthz', (c) => c.json({ status: 'ok', size: s.log.size }, 200, { 'Cache-Control': 'no-store' }));
+  // The log serves while a static target fails; `publish` shows each target's size and fault.
+  app.get('/healthz', (c) =>
+    c.json({ status: 'ok', size: s.log.size, ...(s.publishStatus ? { publish: s.publishStatus() } : {}) }, 200, { 'Cache-Control': 'no-store' }),
+  );
 
   app.get('/metrics', async (c) => {
     if (s.metrics === undefined) throw new RunproofError('NOT_FOUND', 'metrics are not enabled');
