@@ -17,7 +17,7 @@
  * A returned cosignature is kept only if it verifies under the configured witness key
  * (tlog-witness: "The client MUST ignore any cosignatures from unknown keys").
  */
-import { readStreamLimited } from '../src/encoding/read-stream.js';
+import { readStreamLimited } from '../node-shared/read-stream.js';
 import { RunproofError } from '../src/errors.js';
 import { toBase64 } from '../src/encoding/base64.js';
 import { parseDecimal } from '../src/encoding/decimal.js';

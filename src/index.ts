@@ -11,7 +11,6 @@ export * from './encoding/base64.js';
 export * from './encoding/decimal.js';
 export * from './encoding/hex.js';
 export * from './encoding/utf8.js';
-export * from './encoding/read-stream.js';
 export * from './json/strict.js';
 export * from './json/limits.js';
 export * from './json/canonical.js';

@@ -1,6 +1,14 @@
 /**
- * The trust boundary is enforced here: the verifier is what a sceptical auditor reads, so it must
- * not depend on the operator's code, and the core must stay pure (no I/O) so it runs anywhere.
+ * The layering is enforced here. The verifier is what a sceptical auditor reads, so nothing but the
+ * log server depends on the operator's code; the core stays pure (no I/O) so it runs anywhere; and
+ * each part builds only on the layers below it, never on another part's internals:
+ *
+ *   src/ (pure core) → node-shared/ (Node plumbing) → verifier library → client/, witness/,
+ *   monitor/ (through `verifier/index.ts` only) → the `runproof` CLI (`verifier/cli.ts`,
+ *   `verifier/commands/`, `verifier/output.ts`, `verifier/exit.ts`);
+ *   log-server/ builds on src/ and node-shared/ alone.
+ *
+ * docs/architecture.md draws the same map.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
@@ -40,14 +48,73 @@ function violations(folder: string, forbidden: (spec: string, file: string) => b
 const intoLogServer = (spec: string, file: string) =>
   spec.startsWith('.') && relative(root, resolve(dirname(file), spec)).split(/[\\/]/)[0] === 'log-server';
 
+/** The source folders of the product (tests and benchmarks drive them from outside). */
+const SOURCE_FOLDERS = ['src', 'node-shared', 'log-server', 'verifier', 'client', 'witness', 'monitor'] as const;
+
+/** The `runproof` CLI: the top layer, which wires the parts into commands. */
+function isCli(path: string): boolean {
+  return path === 'verifier/cli.ts' || path === 'verifier/output.ts' || path === 'verifier/exit.ts' || path.startsWith('verifier/commands/');
+}
+
+/** The layer a repository path (with `/` separators) belongs to. */
+function layerOf(path: string): string {
+  const top = path.split('/')[0]!;
+  if (top === 'verifier') return isCli(path) ? 'cli' : 'verifier';
+  return top;
+}
+
+/** What each layer may import, besides itself and packages. `verifier/index.ts` is the verifier's public library. */
+const ALLOWED: Record<string, (target: string) => boolean> = {
+  src: () => false,
+  'node-shared': (t) => layerOf(t) === 'src',
+  'log-server': (t) => ['src', 'node-shared'].includes(layerOf(t)),
+  verifier: (t) => ['src', 'node-shared'].includes(layerOf(t)),
+  client: (t) => ['src', 'node-shared'].includes(layerOf(t)) || t === 'verifier/index.ts',
+  witness: (t) => ['src', 'node-shared'].includes(layerOf(t)) || t === 'verifier/index.ts',
+  monitor: (t) => ['src', 'node-shared'].includes(layerOf(t)) || t === 'verifier/index.ts',
+  cli: (t) => layerOf(t) !== 'log-server',
+};
+
+/** Every relative import in the source folders that crosses into a layer it may not use. */
+function layeringViolations(): string[] {
+  const bad: string[] = [];
+  for (const folder of SOURCE_FOLDERS) {
+    for (const file of tsFiles(join(root, folder))) {
+      const from = relative(root, file).split('\\').join('/');
+      for (const spec of importsOf(readFileSync(file, 'utf8'))) {
+        if (!spec.startsWith('.')) continue;
+        const target = relative(root, resolve(dirname(file), spec)).split('\\').join('/').replace(/\.js$/, '.ts');
+        if (layerOf(target) === layerOf(from)) continue;
+        if (!ALLOWED[layerOf(from)]!(target)) bad.push(`${from} imports ${spec}`);
+      }
+    }
+  }
+  return bad;
+}
+
 describe('architecture', () => {
   it('the import scanner sees static, dynamic and re-export imports', () => {
     const src = `import a from '../log-server/x.js';\nexport { b } from "./b.js";\nconst c = await import('node:fs');\nimport './side.js';`;
     expect(importsOf(src)).toEqual(['../log-server/x.js', './b.js', 'node:fs', './side.js']);
   });
 
-  it('verifier/ never imports log-server/', () => {
-    expect(violations('verifier', intoLogServer)).toEqual([]);
+  it('nothing but log-server/ imports log-server/', () => {
+    const bad = SOURCE_FOLDERS.filter((f) => f !== 'log-server').flatMap((f) => violations(f, intoLogServer));
+    expect(bad).toEqual([]);
+  });
+
+  it('each part imports only the layers below it, and other parts only through verifier/index.ts', () => {
+    expect(layeringViolations()).toEqual([]);
+  });
+
+  it('the layering check sees a part reaching into another part or up to the CLI', () => {
+    expect(ALLOWED.monitor!('witness/http.ts')).toBe(false);
+    expect(ALLOWED.monitor!('verifier/log-client.ts')).toBe(false);
+    expect(ALLOWED.monitor!('verifier/index.ts')).toBe(true);
+    expect(ALLOWED['node-shared']!('verifier/exit.ts')).toBe(false);
+    expect(ALLOWED.client!('verifier/output.ts')).toBe(false);
+    expect(ALLOWED.verifier!('client/submit.ts')).toBe(false);
+    expect(ALLOWED.cli!('log-server/log.ts')).toBe(false);
   });
 
   it('src/ never imports log-server/, node:*, better-sqlite3 or hono', () => {

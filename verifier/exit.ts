@@ -4,17 +4,12 @@
  * 3 could not reach or read a log.
  */
 import { RunproofError, VERDICT_CODES, type ErrorCode } from '../src/errors.js';
+import { UsageError } from '../node-shared/usage-error.js';
+
+export { UsageError };
 
 /** Process exit codes of the `runproof` CLI. */
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, UNREACHABLE: 3 } as const;
-
-/** UsageError is thrown for bad command-line usage; it exits 2 and prints the command's help hint. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 const VERDICTS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(VERDICT_CODES);
 

@@ -12,7 +12,7 @@ import { type Hash, HASH_SIZE } from '../src/merkle/hash.js';
 import type { AsyncHashReader } from '../src/merkle/tree.js';
 import { type Tile, TILE_WIDTH, asyncTileReader, entriesPath, tilePath } from '../src/merkle/tiles.js';
 import { MAX_BUNDLE_ENTRY } from '../src/merkle/bundle.js';
-import { readLimited } from './read-limited.js';
+import { readLimited } from '../node-shared/read-limited.js';
 
 export type { Hash };
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runproofFetch, storeFileName, type DeclaredInfo } from '../../verifier/client/index.js';
+import { runproofFetch, storeFileName, type DeclaredInfo } from '../../client/index.js';
 import { declarationIdentity, identityOfValue } from '../../src/declaration/identity.js';
 import { mapRequest } from '../../src/declaration/mappers.js';
 import type { JsonValue } from '../../src/json/strict.js';

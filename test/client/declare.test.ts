@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { declare, isRunproofError, RunproofError } from '../../verifier/client/index.js';
+import { declare, isRunproofError, RunproofError } from '../../client/index.js';
 import { declarationIdentity } from '../../src/declaration/identity.js';
 import { newSignerKey, verifierKey, parseSignerKey } from '../../src/note/keys.js';
 import { SIG_COSIGNATURE_V1 } from '../../src/note/sigtype.js';

@@ -6,8 +6,8 @@
  * log; an abort by the caller stops the call.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runproofFetch, isRunproofError, type DeclaredInfo } from '../../verifier/client/index.js';
-import { defaultProvider, requestApi } from '../../verifier/client/route.js';
+import { runproofFetch, isRunproofError, type DeclaredInfo } from '../../client/index.js';
+import { defaultProvider, requestApi } from '../../client/route.js';
 import { declarationIdentity } from '../../src/declaration/identity.js';
 import { startDeadLog, startLog, type DeadLog, type LogProcess } from './processes.js';
 import { startProvider, type ProviderStub } from './provider-stub.js';

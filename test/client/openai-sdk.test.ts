@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runproofFetch, storeFileName, type DeclaredInfo } from '../../verifier/client/index.js';
+import { runproofFetch, storeFileName, type DeclaredInfo } from '../../client/index.js';
 import { mapRequest } from '../../src/declaration/mappers.js';
 import { declarationIdentity, identityOfValue } from '../../src/declaration/identity.js';
 import type { JsonValue } from '../../src/json/strict.js';

@@ -6,7 +6,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runproofFetch, type DeclaredInfo } from '../../verifier/client/index.js';
+import { runproofFetch, type DeclaredInfo } from '../../client/index.js';
 import { newSignerKey, parseSignerKey, verifierKey } from '../../src/note/keys.js';
 import { closedPort, startDeadLog, type DeadLog } from './processes.js';
 import { startProvider, type ProviderStub } from './provider-stub.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { directoryStore, isRunproofError, storeFileName } from '../../verifier/client/index.js';
+import { directoryStore, isRunproofError, storeFileName } from '../../client/index.js';
 import { identityOfValue } from '../../src/declaration/identity.js';
 
 let dir: string;

@@ -2,10 +2,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
-import { monitorApp } from '../../verifier/monitor/http.js';
-import { Monitor, type MonitorEvent, type MonitorOptions } from '../../verifier/monitor/monitor.js';
-import { listen } from '../../verifier/witness/http.js';
-import { openStateDb, type Db } from '../../verifier/witness/sqlite.js';
+import { monitorApp } from '../../monitor/http.js';
+import { Monitor, type MonitorEvent, type MonitorOptions } from '../../monitor/monitor.js';
+import { listen } from '../../node-shared/serve.js';
+import { openStateDb, type Db } from '../../node-shared/sqlite.js';
 
 /** A monitor with its gossip endpoint served on 127.0.0.1. */
 export interface RunningMonitor {

@@ -15,7 +15,7 @@ import { verifyConsistency } from '../../src/merkle/proof.js';
 import { openCheckpoint } from '../../src/note/checkpoint.js';
 import { decodeEntry, encodeEntry } from '../../src/note/entry.js';
 import { newSignerKey, parseSignerKey, toVerifier, verifierKey } from '../../src/note/keys.js';
-import type { MonitorEvent } from '../../verifier/monitor/monitor.js';
+import type { MonitorEvent } from '../../monitor/monitor.js';
 import { buildFixtureLog } from '../helpers/fixture-log.js';
 import { MemTree, addCheckpoint, requestBody, startWitness, tempDir, testSigner } from '../witness/helpers.js';
 import { GrowingLog } from './growing-log.js';

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { formatCheckpoint } from '../../src/note/checkpoint.js';
 import { toVerifier } from '../../src/note/keys.js';
 import { signNote } from '../../src/note/note.js';
-import { openStateDb } from '../../verifier/witness/sqlite.js';
-import { Witness } from '../../verifier/witness/witness.js';
-import { formatAddCheckpoint } from '../../verifier/witness/request.js';
-import { MAX_REJECTED_PER_ORIGIN, WitnessStore } from '../../verifier/witness/store.js';
+import { openStateDb } from '../../node-shared/sqlite.js';
+import { Witness } from '../../witness/witness.js';
+import { formatAddCheckpoint } from '../../witness/request.js';
+import { MAX_REJECTED_PER_ORIGIN, WitnessStore } from '../../witness/store.js';
 import { MemTree, tempDir, testSigner, testWitness } from '../witness/helpers.js';
 
 const tmp = tempDir();

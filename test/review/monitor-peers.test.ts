@@ -9,8 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/merkle/hash.js';
 import { utf8 } from '../../src/encoding/utf8.js';
 import { newSignerKey, parseSignerKey, verifierKey } from '../../src/note/keys.js';
-import { Monitor } from '../../verifier/monitor/monitor.js';
-import { openStateDb } from '../../verifier/witness/sqlite.js';
+import { Monitor } from '../../monitor/monitor.js';
+import { openStateDb } from '../../node-shared/sqlite.js';
 import { MemTree, tempDir, testSigner } from '../witness/helpers.js';
 import { GrowingLog } from '../monitor/growing-log.js';
 

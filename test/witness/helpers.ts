@@ -14,9 +14,10 @@ import { formatCheckpoint } from '../../src/note/checkpoint.js';
 import { encodeEntry } from '../../src/note/entry.js';
 import { toVerifier, type NoteKey, type Signer } from '../../src/note/keys.js';
 import { signNote } from '../../src/note/note.js';
-import { listen, witnessApp } from '../../verifier/witness/http.js';
-import { openStateDb, type Db } from '../../verifier/witness/sqlite.js';
-import { Witness, type WitnessOptions } from '../../verifier/witness/witness.js';
+import { witnessApp } from '../../witness/http.js';
+import { listen } from '../../node-shared/serve.js';
+import { openStateDb, type Db } from '../../node-shared/sqlite.js';
+import { Witness, type WitnessOptions } from '../../witness/witness.js';
 import { testSeed, testSigner, testWitness } from '../helpers/fixture-log.js';
 
 export { testSeed, testSigner, testWitness };

@@ -12,7 +12,7 @@ import { formatCheckpoint, openCheckpoint, parseCheckpoint } from '../../src/not
 import { cosignatureTimestamp } from '../../src/note/cosignature.js';
 import { newSignerKey, parseSignerKey, toVerifier } from '../../src/note/keys.js';
 import { parseNote, signNote } from '../../src/note/note.js';
-import { WitnessStore } from '../../verifier/witness/store.js';
+import { WitnessStore } from '../../witness/store.js';
 import { MemTree, addCheckpoint, requestBody, signedCheckpoint, startWitness, tempDir, testSigner, type RunningWitness } from './helpers.js';
 
 const NOW = 1_800_000_123;

@@ -10,7 +10,7 @@
 import { declarationIdentity, identityOfValue, type ValueIdentity } from '../../src/declaration/identity.js';
 import { REQUEST_APIS } from '../../src/declaration/mappers.js';
 import { parseStrictJson } from '../../src/json/strict.js';
-import { mapToCanonical } from '../client/map.js';
+import { mapToCanonical } from '../../client/map.js';
 import { EXIT, UsageError } from '../exit.js';
 import { FROM_OPTIONS, fromFlags, parseCommand, readFileArg } from '../output.js';
 

@@ -8,11 +8,11 @@ import { dirname, join, resolve } from 'node:path';
 import { RunproofError } from '../../src/errors.js';
 import { EXIT, UsageError } from '../exit.js';
 import { parseCommand } from '../output.js';
-import { monitorApp } from '../monitor/http.js';
-import { Monitor, type MonitorEvent } from '../monitor/monitor.js';
-import { listen, type RunningServer } from '../witness/http.js';
-import { parseListen } from '../witness/listen-address.js';
-import { openStateDb } from '../witness/sqlite.js';
+import { monitorApp } from '../../monitor/http.js';
+import { Monitor, type MonitorEvent } from '../../monitor/monitor.js';
+import { listen, type RunningServer } from '../../node-shared/serve.js';
+import { parseListen } from '../../node-shared/listen-address.js';
+import { openStateDb } from '../../node-shared/sqlite.js';
 
 const HELP = `usage: runproof monitor --log URL --vkey KEY [--log URL --vkey KEY]... --state FILE
                         [--listen HOST:PORT] [--peer URL]... [--witness-url URL]...

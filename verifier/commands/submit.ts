@@ -11,9 +11,9 @@ import { writeFileSync } from 'node:fs';
 import { declarationIdentity, parseIdentity } from '../../src/declaration/identity.js';
 import { RunproofError } from '../../src/errors.js';
 import { verifyReceipt, type ReceiptVerdict } from '../../src/receipt/verify.js';
-import { storeFileName } from '../client/store.js';
-import { mapToCanonical } from '../client/map.js';
-import { submitDeclaration, submitIdentity, type SubmitAnswer } from '../client/submit.js';
+import { storeFileName } from '../../client/store.js';
+import { mapToCanonical } from '../../client/map.js';
+import { submitDeclaration, submitIdentity, type SubmitAnswer } from '../../client/submit.js';
 import { EXIT, UsageError } from '../exit.js';
 import { FROM_OPTIONS, fromFlags, parseCommand, readFileArg, type FromFlags } from '../output.js';
 

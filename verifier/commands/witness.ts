@@ -8,11 +8,12 @@ import { RunproofError } from '../../src/errors.js';
 import { parseVerifierKey, type Verifier } from '../../src/note/keys.js';
 import { EXIT, UsageError } from '../exit.js';
 import { parseCommand } from '../output.js';
-import { listen, witnessApp, DEFAULT_MAX_BODY_BYTES, type RunningServer } from '../witness/http.js';
-import { readSignerKeyFile } from '../witness/key-file.js';
-import { parseListen } from '../witness/listen-address.js';
-import { openStateDb } from '../witness/sqlite.js';
-import { Witness } from '../witness/witness.js';
+import { witnessApp, DEFAULT_MAX_BODY_BYTES } from '../../witness/http.js';
+import { listen, type RunningServer } from '../../node-shared/serve.js';
+import { readSignerKeyFile } from '../../node-shared/key-file.js';
+import { parseListen } from '../../node-shared/listen-address.js';
+import { openStateDb } from '../../node-shared/sqlite.js';
+import { Witness } from '../../witness/witness.js';
 
 const HELP = `usage: runproof witness --key FILE --db FILE --log ORIGIN=VKEY... [--listen HOST:PORT] [--max-body BYTES] [--json]
 

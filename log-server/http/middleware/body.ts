@@ -5,7 +5,7 @@
  * parser or storage.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import { readStreamLimited } from '../../../src/encoding/read-stream.js';
+import { readStreamLimited } from '../../../node-shared/read-stream.js';
 import { RunproofError } from '../../../src/errors.js';
 
 /** requireJson refuses a request whose Content-Type is not `application/json` (parameters allowed). */

@@ -1,7 +1,7 @@
 /**
  * SQLite state files of the witness and the monitor: open with durable settings and apply the
  * numbered `.sql` files of `migrations/<set>/` in order, each once, tracked by
- * `PRAGMA user_version`. Shared by `verifier/witness/` and `verifier/monitor/`.
+ * `PRAGMA user_version`. Shared by `witness/` and `monitor/`.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -9,10 +9,10 @@
  * `UNAVAILABLE` (HTTP 429 or 5xx) mean "the log cannot take this now"; any other 4xx carries
  * the log's own code when it is a known one (e.g. `DECLARATION_INVALID`, `UNAUTHORIZED`).
  */
-import { ERROR_CODES, RunproofError, type ErrorCode } from '../../src/errors.js';
-import { utf8 } from '../../src/encoding/utf8.js';
-import { parseStrictJson, type JsonValue } from '../../src/json/strict.js';
-import { readLimited } from '../read-limited.js';
+import { ERROR_CODES, RunproofError, type ErrorCode } from '../src/errors.js';
+import { utf8 } from '../src/encoding/utf8.js';
+import { parseStrictJson, type JsonValue } from '../src/json/strict.js';
+import { readLimited } from '../node-shared/read-limited.js';
 
 /** The log's answer to a submission, shape-checked but not yet verified. */
 export interface SubmitAnswer {

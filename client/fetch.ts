@@ -21,9 +21,9 @@
  * request anyway, marks the response `x-runproof-status: undeclared` and reports it to
  * `onDeclared`. A receipt that does not verify always throws: it is not an outage.
  */
-import { RunproofError, isRunproofError } from '../../src/errors.js';
-import type { RequestApi } from '../../src/declaration/mappers.js';
-import { ReceiptVerifier } from '../../src/receipt/verify.js';
+import { RunproofError, isRunproofError } from '../src/errors.js';
+import type { RequestApi } from '../src/declaration/mappers.js';
+import { ReceiptVerifier } from '../src/receipt/verify.js';
 import { declareCanonical, type Declared } from './declare.js';
 import { mapToCanonical } from './map.js';
 import { outgoingCall } from './request.js';

@@ -8,10 +8,10 @@
  *
  * It is split at the FIRST blank line (the note has its own blank line before its signatures).
  */
-import { RunproofError } from '../../src/errors.js';
-import { fromBase64, toBase64 } from '../../src/encoding/base64.js';
-import { parseDecimal } from '../../src/encoding/decimal.js';
-import type { Hash } from '../../src/merkle/hash.js';
+import { RunproofError } from '../src/errors.js';
+import { fromBase64, toBase64 } from '../src/encoding/base64.js';
+import { parseDecimal } from '../src/encoding/decimal.js';
+import type { Hash } from '../src/merkle/hash.js';
 
 /** tlog-witness: "The client MUST NOT send more than 63 consistency proof lines." */
 export const MAX_PROOF_LINES = 63;

@@ -1,7 +1,7 @@
 /**
  * `HOST:PORT` listen addresses for the witness and monitor commands (`[::1]:8080` for IPv6).
  */
-import { UsageError } from '../exit.js';
+import { UsageError } from './usage-error.js';
 
 /**
  * parseListen parses `HOST:PORT` (port 0 picks a free port).

@@ -1,9 +1,9 @@
 /**
- * readStreamLimited (src/encoding/read-stream.ts): the whole stream up to the limit, byte for
+ * readStreamLimited (node-shared/read-stream.ts): the whole stream up to the limit, byte for
  * byte; one byte more cancels the stream and throws the caller's error.
  */
 import { describe, expect, it } from 'vitest';
-import { readStreamLimited } from '../../src/encoding/read-stream.js';
+import { readStreamLimited } from '../../node-shared/read-stream.js';
 
 /** streamOf serves `chunks` and records whether it was cancelled. */
 function streamOf(chunks: number[][]): { stream: ReadableStream<Uint8Array>; cancelled: () => boolean } {

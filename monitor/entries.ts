@@ -4,16 +4,16 @@
  * edge with their leaf hashes and comparing the root with the signed one (RFC 6962 §2.1), then
  * apply the entry rules: 41 bytes, type 0x01, times never decreasing, no identity twice.
  */
-import { RunproofError } from '../../src/errors.js';
-import { toBase64 } from '../../src/encoding/base64.js';
-import { toHex } from '../../src/encoding/hex.js';
-import { equalBytes } from '../../src/encoding/utf8.js';
-import { parseBundle } from '../../src/merkle/bundle.js';
-import { type Hash, leafHash } from '../../src/merkle/hash.js';
-import { TILE_WIDTH } from '../../src/merkle/tiles.js';
-import { appendLeaves, rootFromHashes } from '../../src/merkle/tree.js';
-import { decodeEntry } from '../../src/note/entry.js';
-import type { LogClient } from '../log-client.js';
+import { RunproofError } from '../src/errors.js';
+import { toBase64 } from '../src/encoding/base64.js';
+import { toHex } from '../src/encoding/hex.js';
+import { equalBytes } from '../src/encoding/utf8.js';
+import { parseBundle } from '../src/merkle/bundle.js';
+import { type Hash, leafHash } from '../src/merkle/hash.js';
+import { TILE_WIDTH } from '../src/merkle/tiles.js';
+import { appendLeaves, rootFromHashes } from '../src/merkle/tree.js';
+import { decodeEntry } from '../src/note/entry.js';
+import type { LogClient } from '../verifier/index.js';
 
 /** One broken entry rule, with what a third party needs to find it. */
 export interface EntryViolation {

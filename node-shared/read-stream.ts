@@ -3,7 +3,7 @@
  * bodies (log server), witness answers and log answers (verifier). Web-standard streams only, so
  * it runs anywhere the core does; it never reads past the limit.
  */
-import { concatBytes } from './utf8.js';
+import { concatBytes } from '../src/encoding/utf8.js';
 
 /**
  * readStreamLimited reads `stream` to its end and returns the bytes; as soon as more than

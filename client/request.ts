@@ -8,8 +8,8 @@
  * or a byte buffer (which the caller could change while the log answers) is replaced by the
  * copy that was read and declared.
  */
-import { RunproofError } from '../../src/errors.js';
-import { concatBytes } from '../../src/encoding/utf8.js';
+import { RunproofError } from '../src/errors.js';
+import { concatBytes } from '../src/encoding/utf8.js';
 
 /** One outgoing call, read without consuming anything the forwarded call still needs. */
 export interface OutgoingCall {

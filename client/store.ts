@@ -12,11 +12,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RunproofError } from '../../src/errors.js';
-import { equalBytes } from '../../src/encoding/utf8.js';
-import { toHex } from '../../src/encoding/hex.js';
-import { parseIdentity } from '../../src/declaration/identity.js';
-import { sha256 } from '../../src/merkle/hash.js';
+import { RunproofError } from '../src/errors.js';
+import { equalBytes } from '../src/encoding/utf8.js';
+import { toHex } from '../src/encoding/hex.js';
+import { parseIdentity } from '../src/declaration/identity.js';
+import { sha256 } from '../src/merkle/hash.js';
 
 /** A place to keep declarations and their receipts. */
 export interface ReceiptStore {

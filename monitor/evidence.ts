@@ -13,9 +13,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Hash } from '../../src/merkle/hash.js';
-import { formatProof } from '../consistency.js';
-import { toBase64 } from '../../src/encoding/base64.js';
+import type { Hash } from '../src/merkle/hash.js';
+import { formatProof } from '../verifier/index.js';
+import { toBase64 } from '../src/encoding/base64.js';
 import type { EntryViolation } from './entries.js';
 
 /** A split view: two signed checkpoints of one log that are not consistent. */

@@ -12,4 +12,4 @@ export { declare, type DeclareOptions, type Declared } from './declare.js';
 export { runproofFetch, IDENTITY_HEADER, STATUS_HEADER, type RunproofFetchOptions, type DeclaredInfo } from './fetch.js';
 export { directoryStore, storeFileName, type ReceiptStore } from './store.js';
 export type { TrustOptions } from './trust.js';
-export { RunproofError, isRunproofError, type ErrorCode } from '../../src/errors.js';
+export { RunproofError, isRunproofError, type ErrorCode } from '../src/errors.js';

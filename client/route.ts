@@ -4,7 +4,7 @@
  * body"). Everything else — listing models, fetching a stored response, counting tokens,
  * uploading files — is not a run and passes through untouched.
  */
-import type { RequestApi } from '../../src/declaration/mappers.js';
+import type { RequestApi } from '../src/declaration/mappers.js';
 
 /** Path endings of the inference endpoints, most specific first. */
 const ENDPOINTS: ReadonlyArray<readonly [string, RequestApi]> = [

@@ -2,10 +2,10 @@
  * The monitor's persistent state (migrations/monitor/): per log, the accepted checkpoint and the
  * running state of the entry checks, the identities seen, trust, and alerts.
  */
-import { RunproofError } from '../../src/errors.js';
-import { concatBytes } from '../../src/encoding/utf8.js';
-import { HASH_SIZE, type Hash } from '../../src/merkle/hash.js';
-import type { Db } from '../witness/sqlite.js';
+import { RunproofError } from '../src/errors.js';
+import { concatBytes } from '../src/encoding/utf8.js';
+import { HASH_SIZE, type Hash } from '../src/merkle/hash.js';
+import type { Db } from '../node-shared/sqlite.js';
 
 /** What the monitor knows about one log. */
 export interface LogState {

@@ -5,12 +5,10 @@
  *   GET  /<hex SHA-256(origin)>/checkpoint    → the latest cosigned checkpoint, or 404
  * Error codes become statuses in one place, {@link statusFor}.
  */
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { RunproofError, type ErrorCode } from '../../src/errors.js';
-import { decodeUtf8 } from '../../src/encoding/utf8.js';
+import { RunproofError, type ErrorCode } from '../src/errors.js';
+import { decodeUtf8 } from '../src/encoding/utf8.js';
 import type { Witness } from './witness.js';
 
 /** Default largest add-checkpoint body: 63 proof lines and a note with many signatures fit. */
@@ -77,33 +75,4 @@ export function witnessApp(witness: Witness, opts: { maxBodyBytes?: number; log?
   app.notFound((c) => errorResponse(c, new RunproofError('NOT_FOUND', 'no such endpoint')));
   app.onError((e, c) => errorResponse(c, e));
   return app;
-}
-
-/** A running HTTP server. */
-export interface RunningServer {
-  /** `http://host:port` (the actual port when 0 was asked). */
-  url: string;
-  close(): Promise<void>;
-}
-
-/** listen serves a Hono app on host:port (port 0: any free port) and resolves once listening. */
-export function listen(app: Hono, host: string, port: number): Promise<RunningServer> {
-  return new Promise((resolve, reject) => {
-    let server: ServerType;
-    const onError = (e: Error) => reject(e);
-    server = serve({ fetch: app.fetch, hostname: host, port }, (info: AddressInfo) => {
-      server.off('error', onError);
-      const h = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-      resolve({
-        url: `http://${h}:${info.port}`,
-        close: () =>
-          new Promise<void>((res) => {
-            const s = server as import('node:http').Server;
-            s.close(() => res());
-            s.closeAllConnections?.();
-          }),
-      });
-    });
-    server.on('error', onError);
-  });
 }

@@ -4,8 +4,8 @@
  * requires: "checking the old size against the latest checkpoint and persisting the new
  * checkpoint must be performed atomically", or a slow request could roll the state back.
  */
-import { EMPTY_ROOT, type Hash } from '../../src/merkle/hash.js';
-import type { Db } from './sqlite.js';
+import { EMPTY_ROOT, type Hash } from '../src/merkle/hash.js';
+import type { Db } from '../node-shared/sqlite.js';
 
 /** How many rejected requests are kept as evidence per origin (the earliest ones). */
 export const MAX_REJECTED_PER_ORIGIN = 100;

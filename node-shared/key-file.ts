@@ -4,8 +4,8 @@
  * read. A file with any group or other permission bits is refused before it is read.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { RunproofError } from '../../src/errors.js';
-import { parseSignerKey, type Signer } from '../../src/note/keys.js';
+import { RunproofError } from '../src/errors.js';
+import { parseSignerKey, type Signer } from '../src/note/keys.js';
 
 /**
  * readSignerKeyFile reads and parses a signer key file.

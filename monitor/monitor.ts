@@ -15,18 +15,17 @@
  * the log untrusted in its state (for good), reports an alert and, if configured, POSTs the
  * evidence to a webhook. A log's entries that break the entry rules are handled the same way.
  */
-import { RunproofError, isRunproofError } from '../../src/errors.js';
-import { toHex } from '../../src/encoding/hex.js';
-import { equalBytes, utf8 } from '../../src/encoding/utf8.js';
-import { sha256, type Hash } from '../../src/merkle/hash.js';
-import { openCheckpoint, type OpenedCheckpoint } from '../../src/note/checkpoint.js';
-import { SIG_ED25519, parseVerifierKey, type Verifier } from '../../src/note/keys.js';
-import { checkConsistency, proveConsistencyFromLog } from '../consistency.js';
-import { LogClient } from '../log-client.js';
+import { RunproofError, isRunproofError } from '../src/errors.js';
+import { toHex } from '../src/encoding/hex.js';
+import { equalBytes, utf8 } from '../src/encoding/utf8.js';
+import { sha256, type Hash } from '../src/merkle/hash.js';
+import { openCheckpoint, type OpenedCheckpoint } from '../src/note/checkpoint.js';
+import { SIG_ED25519, parseVerifierKey, type Verifier } from '../src/note/keys.js';
+import { LogClient, checkConsistency, proveConsistencyFromLog } from '../verifier/index.js';
 import { checkNewEntries } from './entries.js';
 import { writeEvidence, type Evidence } from './evidence.js';
 import { MonitorStore, type LogState } from './store.js';
-import type { Db } from '../witness/sqlite.js';
+import type { Db } from '../node-shared/sqlite.js';
 
 /** A log to follow: its tlog-tiles URL prefix and its Ed25519 verifier key (named as its origin). */
 export interface FollowedLog {

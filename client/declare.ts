@@ -7,11 +7,11 @@
  * the policy's witness quorum). A receipt that does not verify is evidence of a misbehaving log,
  * and the error carries it.
  */
-import { RunproofError, isRunproofError } from '../../src/errors.js';
-import { canonicalBytes } from '../../src/json/canonical.js';
-import type { JsonValue } from '../../src/json/strict.js';
-import { declarationIdentity } from '../../src/declaration/identity.js';
-import { ReceiptVerifier, type ReceiptVerdict } from '../../src/receipt/verify.js';
+import { RunproofError, isRunproofError } from '../src/errors.js';
+import { canonicalBytes } from '../src/json/canonical.js';
+import type { JsonValue } from '../src/json/strict.js';
+import { declarationIdentity } from '../src/declaration/identity.js';
+import { ReceiptVerifier, type ReceiptVerdict } from '../src/receipt/verify.js';
 import { submitDeclaration, type SubmitOptions } from './submit.js';
 import { resolveTrust, type TrustOptions } from './trust.js';
 

@@ -11,17 +11,17 @@
  *   cosigned size → 409 (text/x.tlog.size) · consistency proof fails (including old = 0 with a
  *   non-empty proof, size 0 with a non-empty-tree root, same size with another root) → 422.
  */
-import { RunproofError } from '../../src/errors.js';
-import { toHex } from '../../src/encoding/hex.js';
-import { utf8 } from '../../src/encoding/utf8.js';
-import { sha256 } from '../../src/merkle/hash.js';
-import { verifyConsistency } from '../../src/merkle/proof.js';
-import { parseCheckpoint, type Checkpoint } from '../../src/note/checkpoint.js';
-import { cosignCheckpoint } from '../../src/note/cosignature.js';
-import { SIG_COSIGNATURE_V1, SIG_ED25519, verifierKey, type Signer, type Verifier } from '../../src/note/keys.js';
-import { formatNote, openNote, parseNote, type NoteSignature } from '../../src/note/note.js';
+import { RunproofError } from '../src/errors.js';
+import { toHex } from '../src/encoding/hex.js';
+import { utf8 } from '../src/encoding/utf8.js';
+import { sha256 } from '../src/merkle/hash.js';
+import { verifyConsistency } from '../src/merkle/proof.js';
+import { parseCheckpoint, type Checkpoint } from '../src/note/checkpoint.js';
+import { cosignCheckpoint } from '../src/note/cosignature.js';
+import { SIG_COSIGNATURE_V1, SIG_ED25519, verifierKey, type Signer, type Verifier } from '../src/note/keys.js';
+import { formatNote, openNote, parseNote, type NoteSignature } from '../src/note/note.js';
 import { parseAddCheckpoint, type AddCheckpointRequest } from './request.js';
-import type { Db } from './sqlite.js';
+import type { Db } from '../node-shared/sqlite.js';
 import { WitnessStore } from './store.js';
 
 /** Options of a {@link Witness}. */

@@ -8,10 +8,10 @@
  * anything else — a body that is not strict JSON, no `model`, a provider token or salt the schema
  * refuses — with the underlying error as `cause` and its code in `evidence.code`.
  */
-import { RunproofError, isRunproofError } from '../../src/errors.js';
-import { canonicalBytes } from '../../src/json/canonical.js';
-import type { JsonValue } from '../../src/json/strict.js';
-import { mapRequest, type RequestApi } from '../../src/declaration/mappers.js';
+import { RunproofError, isRunproofError } from '../src/errors.js';
+import { canonicalBytes } from '../src/json/canonical.js';
+import type { JsonValue } from '../src/json/strict.js';
+import { mapRequest, type RequestApi } from '../src/declaration/mappers.js';
 
 /** Options of {@link mapToCanonical}. */
 export interface MapToCanonicalOptions {

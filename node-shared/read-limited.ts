@@ -4,7 +4,7 @@
  * instead of filling memory. Uses only the standard `Response`, so it runs in browsers too.
  */
 import { RunproofError } from '../src/errors.js';
-import { readStreamLimited } from '../src/encoding/read-stream.js';
+import { readStreamLimited } from './read-stream.js';
 
 /**
  * readLimited reads a response body, failing with `TOO_LARGE` (naming `request`, e.g.

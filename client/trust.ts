@@ -3,10 +3,10 @@
  * c2sp.org/signed-note verifier-key text) or a c2sp.org/tlog-policy (text or parsed). They are
  * checked when a client is created, so a typo fails at start-up rather than on the first call.
  */
-import { RunproofError } from '../../src/errors.js';
-import { parseVerifierKey } from '../../src/note/keys.js';
-import { parsePolicy, type TrustPolicy } from '../../src/note/policy.js';
-import type { ReceiptTrust } from '../../src/receipt/verify.js';
+import { RunproofError } from '../src/errors.js';
+import { parseVerifierKey } from '../src/note/keys.js';
+import { parsePolicy, type TrustPolicy } from '../src/note/policy.js';
+import type { ReceiptTrust } from '../src/receipt/verify.js';
 
 /** The trust fields a caller may pass. */
 export interface TrustOptions {
