@@ -17,6 +17,7 @@ export * from './json/canonical.js';
 export * from './declaration/schema.js';
 export * from './declaration/identity.js';
 export * from './declaration/mappers.js';
+export * from './declaration/media.js';
 export * from './merkle/bits.js';
 export * from './merkle/hash.js';
 export * from './merkle/sha256-block.js';

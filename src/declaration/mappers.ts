@@ -4,9 +4,14 @@
  * operator extras) to a run-declaration/v1 value.
  *
  * `model` → `model.name`; the conversation field → `context.messages`; the separate system
- * channel → `instructions`; `tools` → `tools`; EXCLUDE fields are dropped; REJECT fields fail the
- * mapping; every other field → `parameters`, verbatim under its wire name (default is include,
- * so new provider fields enter the identity). Values are never normalised.
+ * channel → `instructions`; a `tools` array → `tools`; EXCLUDE fields are dropped; every other
+ * field → `parameters`, verbatim under its wire name (default is include, so new provider fields
+ * enter the identity). Values are never normalised, with one exception: credential-bearing
+ * fields (MCP headers and tokens) are replaced by {@link CREDENTIAL_MARKER}, so a secret never
+ * enters a declaration. References to provider-held state (`previous_response_id`,
+ * `conversation`, `container`, file ids, …) are declared as sent; a previous response that was
+ * itself declared is also named by its run identity (the {@link CHAIN_EXTENSION} extension).
+ * An opt-in mode replaces inline media by content references (media.ts).
  *
  * A body without a conversation field maps to `context: {}` — the schema requires `context`
  * and allows it empty, and inventing `messages: []` would declare something the client never
@@ -17,6 +22,8 @@ import { toBase64Url } from '../encoding/base64.js';
 import { parseStrictJson, type JsonObject, type JsonValue } from '../json/strict.js';
 import { canonicalBytes } from '../json/canonical.js';
 import { checkCanonicalSize, checkNesting } from '../json/limits.js';
+import { parseIdentity } from './identity.js';
+import { replaceInlineMedia, type MediaReferenceOptions } from './media.js';
 import { validateDeclaration, DECLARATION_SCHEMA, type ContentRef, type Declaration, type DeclarationApi, type DocumentRef } from './schema.js';
 
 /** A provider request dialect that can be mapped. */
@@ -41,6 +48,15 @@ export interface MapRequestOptions {
   /** Source of random bytes for `salt: 'auto'` (src/ has no randomness of its own). */
   randomBytes?: (n: number) => Uint8Array;
   extras?: MappingExtras;
+  /** Largest request body accepted, in UTF-8 bytes (default: the declaration limit). */
+  maxBodyBytes?: number;
+  /** Opt-in: replace inline base64 media of at least `minBytes` bytes by content references. */
+  mediaReferences?: MediaReferenceOptions;
+  /**
+   * The run identity declared for an earlier provider response id, if known (e.g. from a
+   * receipt store); names the run a Responses `previous_response_id` continues.
+   */
+  previousIdentity?: (responseId: string) => string | undefined;
 }
 
 interface Dialect {
@@ -48,29 +64,37 @@ interface Dialect {
   conversation: string;
   system?: string;
   exclude: readonly string[];
-  reject: readonly string[];
+  /** Credential-bearing members of the elements of a top-level array field. */
+  credentials: Readonly<Record<string, readonly string[]>>;
 }
 
-// The mapping table of docs/specification.md §4.2.
+/** What a credential's value is replaced by: fixed, so the same request maps to the same identity. */
+export const CREDENTIAL_MARKER = '[credential removed by runproof]';
+/** The extension naming the declared run a request continues: `{previous_response_id, identity}`. */
+export const CHAIN_EXTENSION = 'org.runproof.chain/v1';
+
+// The mapping table of docs/specification.md §4.
 const CHAT_EXCLUDE = [
   'stream', 'stream_options', 'store', 'metadata', 'user', 'safety_identifier', 'service_tier',
   'prompt_cache_key', 'prompt_cache_retention', 'prompt_cache_options',
 ];
 const DIALECTS: Record<RequestApi, Dialect> = {
-  'openai-chat': { api: 'openai.chat_completions', conversation: 'messages', exclude: CHAT_EXCLUDE, reject: [] },
+  'openai-chat': { api: 'openai.chat_completions', conversation: 'messages', exclude: CHAT_EXCLUDE, credentials: {} },
   'openai-responses': {
     api: 'openai.responses',
     conversation: 'input',
     system: 'instructions',
     exclude: [...CHAT_EXCLUDE, 'background', 'include'],
-    reject: ['previous_response_id', 'conversation', 'prompt'],
+    // MCP tools: `headers` (every value; "use for authentication") and `authorization` (an OAuth token).
+    credentials: { tools: ['headers', 'authorization'] },
   },
   anthropic: {
     api: 'anthropic.messages',
     conversation: 'messages',
     system: 'system',
     exclude: ['stream', 'metadata', 'service_tier', 'inference_geo'],
-    reject: ['container'],
+    // MCP connector servers (beta `mcp_servers`): `authorization_token`.
+    credentials: { mcp_servers: ['authorization_token'] },
   },
 };
 
@@ -123,6 +147,49 @@ function anthropicHeaders(headers: Map<string, string>, decl: JsonObject, parame
   put(parameters, 'betas', betas);
 }
 
+/**
+ * removeCredentials replaces, in place, each credential-bearing member of the dialect's table by
+ * {@link CREDENTIAL_MARKER}: for an object (`headers`) every member value, otherwise the value
+ * itself. A null stays null (it carries no secret); an absent member stays absent.
+ */
+function removeCredentials(req: JsonObject, dialect: Dialect): void {
+  for (const [field, members] of Object.entries(dialect.credentials)) {
+    const list = req[field];
+    if (!Array.isArray(list)) continue;
+    for (const item of list) {
+      if (item === null || typeof item !== 'object' || Array.isArray(item)) continue;
+      for (const member of members) {
+        const value = item[member];
+        if (value === undefined || value === null) continue;
+        if (typeof value === 'object' && !Array.isArray(value)) {
+          for (const name of Object.keys(value)) if (value[name] !== null) put(value, name, CREDENTIAL_MARKER);
+        } else {
+          put(item, member, CREDENTIAL_MARKER);
+        }
+      }
+    }
+  }
+}
+
+/** media applies the opt-in media-reference mode to a conversation or instruction value. */
+function media(value: JsonValue, opts: MapRequestOptions): JsonValue {
+  return opts.mediaReferences === undefined ? value : replaceInlineMedia(value, opts.mediaReferences);
+}
+
+/**
+ * chainLink names the declared run a Responses request continues: when `previous_response_id`
+ * is a string whose run identity `opts.previousIdentity` knows, `{previous_response_id,
+ * identity}`; otherwise nothing (the id itself is still declared, in `parameters`).
+ */
+function chainLink(req: JsonObject, opts: MapRequestOptions): JsonObject | undefined {
+  const id = req.previous_response_id;
+  if (typeof id !== 'string' || opts.previousIdentity === undefined) return undefined;
+  const identity = opts.previousIdentity(id);
+  if (identity === undefined) return undefined;
+  parseIdentity(identity);
+  return { previous_response_id: id, identity };
+}
+
 /** Picks the salt (design: a client generates one by default; public runs may opt out). */
 function chooseSalt(opts: MapRequestOptions): string | undefined {
   const salt = opts.salt ?? 'auto';
@@ -136,28 +203,23 @@ function chooseSalt(opts: MapRequestOptions): string | undefined {
 
 /**
  * mapRequest maps a raw provider request body to a validated run declaration.
- * The body passes the strict parse (text ≤ 32 MiB, depth ≤ 64) and so does the result: depth
- * ≤ 64, canonical bytes ≤ 32 MiB (docs/specification.md §4).
+ * The body passes the strict parse (text ≤ `maxBodyBytes`, default 32 MiB; depth ≤ 64) and the
+ * result obeys the declaration rules: depth ≤ 64, canonical bytes ≤ 32 MiB (docs/specification.md §4).
  * @throws RunproofError JSON_* (the body is parsed strictly; the result is too deep or too
- *   large), MAPPING_INVALID (not an object, no string `model`, a `betas` member and an
- *   `anthropic-beta` header), MAPPING_REJECTED (a REJECT field, named by its path),
- *   DECLARATION_INVALID (e.g. a bad provider, salt or extras)
+ *   large), MAPPING_INVALID (not an object, no string `model`, ambiguous headers, a caller
+ *   extension the mapper sets), DECLARATION_INVALID (e.g. a bad provider, salt or extras)
  */
 export function mapRequest(api: RequestApi, body: Uint8Array | string, opts: MapRequestOptions): Declaration {
   if (!Object.hasOwn(DIALECTS, api)) throw new RunproofError('MAPPING_INVALID', `unknown request dialect ${JSON.stringify(api)}`);
   const dialect = DIALECTS[api];
-  const req = parseStrictJson(body);
+  const req = parseStrictJson(body, opts.maxBodyBytes !== undefined ? { maxBytes: opts.maxBodyBytes } : {});
   if (typeof req !== 'object' || req === null || Array.isArray(req)) {
     throw new RunproofError('MAPPING_INVALID', 'request body must be a JSON object', { path: '$' });
   }
   if (typeof req.model !== 'string') {
     throw new RunproofError('MAPPING_INVALID', 'request body must have a string "model"', { path: '$.model' });
   }
-  for (const field of dialect.reject) {
-    if (Object.hasOwn(req, field)) {
-      throw new RunproofError('MAPPING_REJECTED', `field "${field}" refers to state held by the provider, which a declaration cannot capture`, { path: `$.${field}` });
-    }
-  }
+  removeCredentials(req, dialect);
 
   const model: JsonObject = { provider: opts.provider, name: req.model };
   const parameters: JsonObject = {};
@@ -165,9 +227,11 @@ export function mapRequest(api: RequestApi, body: Uint8Array | string, opts: Map
   const decl: JsonObject = { schema: DECLARATION_SCHEMA, api: dialect.api, model, parameters, context };
   for (const [key, value] of Object.entries(req)) {
     if (key === 'model' || dialect.exclude.includes(key)) continue;
-    if (key === dialect.conversation) context.messages = value;
-    else if (key === dialect.system) decl.instructions = value;
-    else if (key === 'tools') decl.tools = value;
+    if (key === dialect.conversation) context.messages = media(value, opts);
+    else if (key === dialect.system) decl.instructions = media(value, opts);
+    // The schema's `tools` is an array; any other value the client sent (`null`) is kept
+    // verbatim under its wire name, like every other field.
+    else if (key === 'tools' && Array.isArray(value)) decl.tools = value;
     else put(parameters, key, value);
   }
   if (api === 'anthropic' && opts.headers !== undefined) anthropicHeaders(lowerHeaders(opts.headers), decl, parameters);
@@ -176,7 +240,17 @@ export function mapRequest(api: RequestApi, body: Uint8Array | string, opts: Map
   if (extras.revision !== undefined) model.revision = extras.revision;
   if (extras.weights !== undefined) model.weights = extras.weights as unknown as JsonObject;
   if (extras.documents !== undefined) context.documents = extras.documents as unknown as JsonValue[];
-  if (extras.extensions !== undefined) decl.extensions = extras.extensions;
+  const chain = api === 'openai-responses' ? chainLink(req, opts) : undefined;
+  if (extras.extensions !== undefined || chain !== undefined) {
+    const extensions: JsonObject = { ...extras.extensions };
+    if (chain !== undefined) {
+      if (Object.hasOwn(extensions, CHAIN_EXTENSION)) {
+        throw new RunproofError('MAPPING_INVALID', `extension ${CHAIN_EXTENSION} is set by the mapper; refusing the caller's own`, { path: `$.extensions["${CHAIN_EXTENSION}"]` });
+      }
+      extensions[CHAIN_EXTENSION] = chain;
+    }
+    decl.extensions = extensions;
+  }
   const salt = chooseSalt(opts);
   if (salt !== undefined) decl.salt = salt;
   // The result obeys the declaration rules, not just the body: a body at depth 64 maps to depth

@@ -128,11 +128,11 @@ describe('runproof identity rejects bad input with exit 2, the code, the path an
     expect(r.err).toContain('DECLARATION_INVALID');
   });
 
-  it('a REJECT field', () => {
-    const r = cli(['-', '--from', 'openai-responses', '--provider', 'openai', '--salt', 'none'], '{"model":"m","previous_response_id":"r"}');
+  it('a body that cannot be mapped', () => {
+    const r = cli(['-', '--from', 'openai-responses', '--provider', 'openai', '--salt', 'none'], '{"model":1,"previous_response_id":"r"}');
     expect(r.code).toBe(2);
-    expect(r.err).toContain('MAPPING_REJECTED');
-    expect(r.err).toContain('(at $.previous_response_id)');
+    expect(r.err).toContain('MAPPING_INVALID');
+    expect(r.err).toContain('(at $.model)');
   });
 
   it.each([

@@ -2,7 +2,7 @@
  * runproofFetch under the official Anthropic SDK, end to end over loopback against a real
  * `runproof-log serve`: Messages calls (JSON and streamed) are declared before the provider sees
  * them, with the `anthropic-version` and `anthropic-beta` headers in the declaration; a request
- * using `container` (server-held state) is refused and never sent.
+ * using `container` (server-held state) is declared as sent.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,15 +102,12 @@ describe('runproofFetch with the Anthropic SDK', () => {
     expect(infos.map((i) => i.status)).toEqual(['declared']);
   });
 
-  it('refuses a container request: MAPPING_REJECTED, nothing declared, provider never called', async () => {
+  it('declares a container (provider-held state) as sent', async () => {
     const { anthropic, infos } = client();
-    const before = provider.requests.length;
-    const err = await anthropic.messages
-      .create({ model: 'claude-haiku-4-5-20251001', max_tokens: 64, messages: [{ role: 'user', content: 'run code' }], container: 'container_123' } as Anthropic.MessageCreateParamsNonStreaming)
-      .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(Anthropic.APIConnectionError);
-    expect((err as { cause?: { code?: string } }).cause?.code).toBe('MAPPING_REJECTED');
-    expect(provider.requests.length).toBe(before);
-    expect(infos).toEqual([]);
+    await anthropic.messages.create({ model: 'claude-haiku-4-5-20251001', max_tokens: 64, messages: [{ role: 'user', content: 'run code' }], container: 'container_123' } as Anthropic.MessageCreateParamsNonStreaming);
+    const info = infos[0]!;
+    expect(info.status).toBe('declared');
+    const declaration = JSON.parse(new TextDecoder().decode(info.status === 'declared' ? info.declaration : undefined)) as { parameters: Record<string, unknown> };
+    expect(declaration.parameters.container).toBe('container_123');
   });
 });

@@ -142,8 +142,6 @@ describe('runproofFetch refusals (nothing is sent anywhere)', () => {
     ['no model', 'MAPPING_INVALID', () => [`${provider.origin}/v1/chat/completions`, { method: 'POST', body: '{"messages":[]}' }]],
     ['a compressed body', 'MAPPING_INVALID', () => [`${provider.origin}/v1/chat/completions`, { method: 'POST', headers: { 'content-encoding': 'gzip' }, body: BODY }]],
     ['an unknown host without a provider', 'MAPPING_INVALID', () => [`${provider.origin}/v1/chat/completions`, { method: 'POST', body: BODY }], { provider: undefined }],
-    ['prompt on Responses', 'MAPPING_REJECTED', () => [`${provider.origin}/v1/responses`, { method: 'POST', body: '{"model":"gpt-4.1","prompt":{"id":"pmpt_1"}}' }]],
-    ['container on Messages', 'MAPPING_REJECTED', () => [`${provider.origin}/v1/messages`, { method: 'POST', body: '{"model":"claude","max_tokens":1,"messages":[],"container":"c_1"}' }]],
   ];
   for (const [name, code, args, extra] of cases) {
     it(`${name}: ${code}`, async () => {

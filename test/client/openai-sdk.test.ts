@@ -152,14 +152,13 @@ describe('runproofFetch with the OpenAI SDK', () => {
     expect(infos.map((i) => i.status)).toEqual(['declared', 'declared']);
   });
 
-  it('refuses previous_response_id (server-held state): MAPPING_REJECTED, nothing declared, provider never called', async () => {
+  it('declares previous_response_id (provider-held state) as sent', async () => {
     const { openai, infos } = client();
-    const before = provider.requests.length;
-    const err = await openai.responses.create({ model: 'gpt-4.1', input: 'continue', previous_response_id: 'resp_123' }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(OpenAI.APIConnectionError);
-    expect((err as { cause?: { code?: string } }).cause?.code).toBe('MAPPING_REJECTED');
-    expect(provider.requests.length).toBe(before);
-    expect(infos).toEqual([]);
+    await openai.responses.create({ model: 'gpt-4.1', input: 'continue', previous_response_id: 'resp_123' });
+    const info = infos[0]!;
+    expect(info.status).toBe('declared');
+    const declaration = JSON.parse(new TextDecoder().decode(info.status === 'declared' ? info.declaration : undefined)) as { parameters: Record<string, unknown> };
+    expect(declaration.parameters.previous_response_id).toBe('resp_123');
   });
 
   it('passes calls that are not inference through untouched and undeclared', async () => {

@@ -122,8 +122,8 @@ describe("onUnavailable: 'proceed'", () => {
   it('a request that cannot be mapped is refused even when proceeding', async () => {
     const { client, infos } = openai(await closedPort(), { onUnavailable: 'proceed' });
     const before = provider.requests.length;
-    const e = await client.responses.create({ model: 'gpt-4.1', input: 'x', conversation: 'conv_1' }).catch((err: unknown) => err);
-    expect(causeCode(e)).toBe('MAPPING_REJECTED');
+    const e = await client.chat.completions.create({ ...chat, seed: 2 ** 53 + 2 }).catch((err: unknown) => err);
+    expect(causeCode(e)).toBe('MAPPING_INVALID');
     expect(provider.requests.length).toBe(before);
     expect(infos).toEqual([]);
   });

@@ -67,13 +67,13 @@ describe('runproof submit --from', () => {
     expect(declarationIdentity(new Uint8Array(readFileSync(join(dir, 'msg.json')))).declaration.parameters.betas).toEqual(['b1', 'b2']);
   });
 
-  it('refuses REJECT fields and bad usage with exit 2, writing nothing', () => {
+  it('refuses an unmappable body and bad usage with exit 2, writing nothing', () => {
     const sub = mkdtempSync(join(dir, 'refused-'));
-    const body = file('prev.json', '{"model":"gpt-4.1","input":"go on","previous_response_id":"resp_1"}');
+    const body = file('prev.json', '{"model":["gpt-4.1"],"input":"go on"}');
     const out = join(sub, 'r.tlog-proof');
     const rejected = runVerifier(['submit', body, '--from', 'openai-responses', '--provider', 'openai', '--log', log.url, '-o', out]);
     expect(rejected.status).toBe(2);
-    expect(rejected.stderr).toContain('MAPPING_REJECTED');
+    expect(rejected.stderr).toContain('MAPPING_INVALID');
     expect(runVerifier(['submit', file('c.json', CHAT), '--from', 'openai-chat', '--log', log.url, '-o', out]).status).toBe(2);
     expect(runVerifier(['submit', file('c.json', CHAT), '--from', 'gemini', '--provider', 'google', '--log', log.url, '-o', out]).status).toBe(2);
     expect(runVerifier(['submit', file('c.json', CHAT), '--provider', 'openai', '--log', log.url, '-o', out]).status).toBe(2);
