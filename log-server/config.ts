@@ -9,6 +9,7 @@ import { parseDecimal } from '../src/encoding/decimal.js';
 import { fromHex } from '../src/encoding/hex.js';
 import { isRunproofError } from '../src/errors.js';
 import { parseVerifierKey, SIG_COSIGNATURE_V1 } from '../src/note/keys.js';
+import type { GuardedRead } from './http/context.js';
 
 /** ConfigError is a bad flag, variable or file setting; the CLI prints it and exits 2. */
 export class ConfigError extends Error {
@@ -46,8 +47,18 @@ export interface ServeConfig {
   maxBodyBytes: number;
   /** Most items in one batch request. */
   maxBatchItems: number;
-  /** Submissions per second per client address (0 = unlimited). */
+  /** Entries per second per client address (0 = unlimited); a batch of n items counts n. */
   ratePerSecond: number;
+  /** Reads that also need the token and count against the rate (default none). */
+  guardedReads: GuardedRead[];
+  /** Longest wait for a request's headers, ms. */
+  headerTimeoutMs: number;
+  /** Longest wait for a whole request (headers and body), ms. */
+  requestTimeoutMs: number;
+  /** Most connections open at once; more are answered 503 and closed. */
+  maxConnections: number;
+  /** Request-body bytes held at once across all requests in flight; more are answered 503. */
+  maxInflightBodyBytes: number;
   /** SHA-256 digests of accepted bearer tokens (empty = submissions need no token). */
   tokenDigests: Uint8Array[];
   /** Witnesses to ask for cosignatures. */
@@ -86,7 +97,12 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { flag: 'listen', env: 'RUNPROOF_LISTEN', arg: 'HOST:PORT', help: 'address to listen on (default 127.0.0.1:8080; port 0 = any free port)' },
   { flag: 'max-body', env: 'RUNPROOF_MAX_BODY', arg: 'BYTES', help: 'largest request body (default 1048576)' },
   { flag: 'max-batch-items', env: 'RUNPROOF_MAX_BATCH_ITEMS', arg: 'N', help: 'most items in one batch request (default 1000)' },
-  { flag: 'rate', env: 'RUNPROOF_RATE', arg: 'N[/s]', help: 'submissions per second per client address (default 0 = unlimited)' },
+  { flag: 'rate', env: 'RUNPROOF_RATE', arg: 'N[/s]', help: 'entries per second per client address, a batch of n counts n (default 0 = unlimited)' },
+  { flag: 'guard', env: 'RUNPROOF_GUARD', arg: 'lookups,metrics', help: 'reads that also need the token and count against --rate (default none: open)' },
+  { flag: 'header-timeout', env: 'RUNPROOF_HEADER_TIMEOUT', arg: 'SECONDS', help: 'longest wait for request headers (default 10)' },
+  { flag: 'body-timeout', env: 'RUNPROOF_BODY_TIMEOUT', arg: 'SECONDS', help: 'longest wait for a whole request, body included (default 30)' },
+  { flag: 'max-connections', env: 'RUNPROOF_MAX_CONNECTIONS', arg: 'N', help: 'connections open at once; more get 503 (default 1024)' },
+  { flag: 'max-inflight-body', env: 'RUNPROOF_MAX_INFLIGHT_BODY', arg: 'BYTES', help: 'request-body bytes held across all requests in flight; more get 503 (default 67108864)' },
   { flag: 'token-hash', env: 'RUNPROOF_TOKEN_HASH', arg: 'sha256:HEX', multiple: true, help: 'require a bearer token with this SHA-256 for submissions (repeatable; env: space-separated)' },
   { flag: 'witness', env: 'RUNPROOF_WITNESS', arg: 'NAME=VKEY@URL', multiple: true, help: 'ask this witness to cosign checkpoints (repeatable; env: space-separated)' },
   { flag: 'witness-quorum', env: 'RUNPROOF_WITNESS_QUORUM', arg: 'K', help: 'cosignatures that ?wait=cosigned waits for (default: all witnesses)' },
@@ -139,6 +155,18 @@ export function parseTokenHash(text: string): Uint8Array {
   const m = /^sha256:([0-9a-f]{64})$/.exec(text);
   if (m === null) throw new ConfigError(`--token-hash: want sha256:<64 lowercase hex>, got ${JSON.stringify(text.slice(0, 80))}`);
   return fromHex(m[1]!, 32);
+}
+
+/** parseGuard reads `--guard`: a comma-separated subset of `lookups`, `metrics` (empty: none). */
+export function parseGuard(text: string): GuardedRead[] {
+  const out: GuardedRead[] = [];
+  for (const part of text.split(',')) {
+    const p = part.trim();
+    if (p === '') continue;
+    if (p !== 'lookups' && p !== 'metrics') throw new ConfigError(`--guard: want a comma-separated list of lookups, metrics; got ${JSON.stringify(p.slice(0, 40))}`);
+    if (!out.includes(p)) out.push(p);
+  }
+  return out;
 }
 
 /**
@@ -224,6 +252,12 @@ export function parseServeConfig(args: string[], env: Record<string, string | un
   const publishS3Text = one('publish-s3');
   const publishS3Endpoint = one('publish-s3-endpoint');
   if (publishS3Endpoint !== undefined) parseEndpoint(publishS3Endpoint);
+  const headerTimeoutMs = num(one('header-timeout') ?? '10', '--header-timeout', 1, 3600) * 1000;
+  const requestTimeoutMs = num(one('body-timeout') ?? '30', '--body-timeout', 1, 3600) * 1000;
+  if (requestTimeoutMs < headerTimeoutMs) throw new ConfigError('--body-timeout must be at least --header-timeout (it bounds the whole request)');
+  const maxBodyBytes = num(one('max-body') ?? '1048576', '--max-body', 1024, MAX_LIMIT);
+  const maxInflightBodyBytes = num(one('max-inflight-body') ?? String(64 * 1024 * 1024), '--max-inflight-body', 1024, MAX_LIMIT);
+  if (maxInflightBodyBytes < maxBodyBytes) throw new ConfigError('--max-inflight-body must be at least --max-body (else no full-size body could ever be read)');
   return {
     dbPath: one('db') ?? join(data, 'log.db'),
     keyPath: one('key') ?? join(data, 'log.key'),
@@ -231,10 +265,15 @@ export function parseServeConfig(args: string[], env: Record<string, string | un
     init: flagOn('init'),
     host: listen.host,
     port: listen.port,
-    maxBodyBytes: num(one('max-body') ?? '1048576', '--max-body', 1024, MAX_LIMIT),
+    maxBodyBytes,
     maxBatchItems: num(one('max-batch-items') ?? '1000', '--max-batch-items', 1, 1_000_000),
     ratePerSecond: num(rateText.endsWith('/s') ? rateText.slice(0, -2) : rateText, '--rate', 0, 1_000_000),
     tokenDigests: many('token-hash').map(parseTokenHash),
+    guardedReads: parseGuard(one('guard') ?? ''),
+    headerTimeoutMs,
+    requestTimeoutMs,
+    maxConnections: num(one('max-connections') ?? '1024', '--max-connections', 1, 1_000_000),
+    maxInflightBodyBytes,
     witnesses,
     witnessQuorum,
     witnessTimeoutMs: num(one('witness-timeout') ?? '5000', '--witness-timeout', 1, 600_000),

@@ -37,11 +37,15 @@ export function createApp(opts: AppOptions): Hono {
     });
   }
 
+  // Submissions always pass these; the reads in `guardedReads` too (one bucket per client for all).
   const guards: MiddlewareHandler[] = [];
   if (opts.tokenDigests !== undefined && opts.tokenDigests.length > 0) guards.push(bearerAuth(opts.tokenDigests));
   if (opts.ratePerSecond !== undefined && opts.ratePerSecond > 0) {
-    guards.push(rateLimit({ ratePerSecond: opts.ratePerSecond, ...(opts.now ? { now: opts.now } : {}) }));
+    guards.push(rateLimit({ ratePerSecond: opts.ratePerSecond, ...(opts.now ? { now: opts.now } : {}) }).middleware);
   }
+  const guarded = new Set(opts.guardedReads ?? []);
+  if (guarded.has('lookups')) for (const g of guards) app.get('/v1/identities/*', g);
+  if (guarded.has('metrics')) for (const g of guards) app.get('/metrics', g);
   readRoutes(app, s);
   submitRoutes(app, s, guards);
   queryRoutes(app, s);

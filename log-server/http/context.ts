@@ -6,6 +6,10 @@ import { isRunproofError } from '../../src/errors.js';
 import type { Log } from '../log.js';
 import type { LogMetrics } from '../metrics.js';
 import type { PublishStatus } from '../publish/publisher.js';
+import { BodyBudget } from './middleware/body-budget.js';
+
+/** Default cap on request-body bytes held across all requests in flight. */
+export const DEFAULT_INFLIGHT_BODY_BYTES = 64 * 1024 * 1024;
 
 /** The part of the witness pool the routes use (log-server/witness-client.ts `WitnessPool`). */
 export interface Cosignatures {
@@ -28,8 +32,15 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Most items in one batch (default 1000). */
   maxBatchItems?: number;
-  /** Submissions per second per client address (0 or absent: unlimited). */
+  /** Entries per second per client address (0 or absent: unlimited). */
   ratePerSecond?: number;
+  /** Request-body bytes held at once across all requests in flight (default 64 MiB). */
+  maxInflightBodyBytes?: number;
+  /**
+   * Reads that also need the bearer token (when tokens are configured) and count against the
+   * rate: `lookups` (`GET /v1/identities/<hex>`, which builds a receipt) and `metrics`. Default none.
+   */
+  guardedReads?: readonly GuardedRead[];
   /** SHA-256 digests of accepted bearer tokens (empty or absent: no token needed). */
   tokenDigests?: Uint8Array[];
   metrics?: LogMetrics;
@@ -53,6 +64,9 @@ export interface CosignedWait {
   quorum: { required: number; met: boolean };
 }
 
+/** A read endpoint that can be put behind the submission guards (`--guard`). */
+export type GuardedRead = 'lookups' | 'metrics';
+
 /** The resolved settings the routes read. */
 export interface AppSettings {
   log: Log;
@@ -63,6 +77,8 @@ export interface AppSettings {
   waitCosigned: (signedCheckpoint: string) => Promise<CosignedWait>;
   maxBodyBytes: number;
   maxBatchItems: number;
+  /** The shared budget of request-body bytes in flight. */
+  bodyBudget: BodyBudget;
   metrics: LogMetrics | undefined;
   publishStatus: (() => PublishStatus[]) | undefined;
 }
@@ -88,6 +104,7 @@ export function resolveSettings(o: AppOptions): AppSettings {
     },
     maxBodyBytes: o.maxBodyBytes ?? 1048576,
     maxBatchItems: o.maxBatchItems ?? 1000,
+    bodyBudget: new BodyBudget(o.maxInflightBodyBytes ?? DEFAULT_INFLIGHT_BODY_BYTES),
     metrics: o.metrics,
     publishStatus: o.publishStatus,
   };

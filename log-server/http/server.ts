@@ -19,6 +19,7 @@ import { makeTargets, registerPublishMetrics, startPublishers, type Publisher } 
 import { WitnessPool } from '../witness-client.js';
 import { createApp, type AppOptions } from './app.js';
 import { resolveSettings } from './context.js';
+import { capConnections } from './connection-cap.js';
 import { fastReads } from './fast-reads.js';
 
 /** A running log server. */
@@ -116,6 +117,8 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
     maxBatchItems: cfg.maxBatchItems,
     ratePerSecond: cfg.ratePerSecond,
     tokenDigests: cfg.tokenDigests,
+    guardedReads: cfg.guardedReads,
+    maxInflightBodyBytes: cfg.maxInflightBodyBytes,
     metrics,
     ...(publishers.length > 0 ? { publishStatus } : {}),
     accepting: () => accepting,
@@ -142,9 +145,19 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
           },
           // The tlog-tiles reads skip the Request/Response objects (./fast-reads.ts).
           createServer: ((options: ServerOptions, listener: RequestListener) =>
-            createServer(options, (req, res) => {
-              if (!fast(req, res)) listener(req, res);
-            })) as typeof createServer,
+            createServer(
+              {
+                ...options,
+                // Node's defaults (5 min for a request, checked every 30 s) let stalled uploads
+                // hold memory for minutes; a log's requests are small and quick.
+                headersTimeout: cfg.headerTimeoutMs,
+                requestTimeout: cfg.requestTimeoutMs,
+                connectionsCheckingInterval: Math.min(1000, cfg.headerTimeoutMs),
+              },
+              (req, res) => {
+                if (!fast(req, res)) listener(req, res);
+              },
+            )) as typeof createServer,
           hostname: cfg.host,
           port: cfg.port,
         },
@@ -161,7 +174,7 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
   // Keep idle keep-alive connections longer than typical client pools do, so a client never
   // reuses a socket the server is closing at that moment (an ECONNRESET on a busy machine).
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  capConnections(server, cfg.maxConnections);
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
 

@@ -18,7 +18,8 @@ export function bearerAuth(tokenDigests: readonly Uint8Array[]): MiddlewareHandl
       c.header('WWW-Authenticate', 'Bearer');
       throw new RunproofError('UNAUTHORIZED', 'this log requires a bearer token (Authorization: Bearer <token>)');
     }
-    const m = /^Bearer ([\x21-\x7e]{1,4096})$/.exec(header);
+    // The scheme name is case-insensitive and followed by one or more spaces (RFC 9110 §11.1, §11.4).
+    const m = /^bearer +([\x21-\x7e]{1,4096})$/i.exec(header);
     if (m === null) {
       c.header('WWW-Authenticate', 'Bearer error="invalid_request"');
       throw new RunproofError('UNAUTHORIZED', 'malformed Authorization header; want "Bearer <token>"');

@@ -4,7 +4,8 @@
  * checkpoint covering it (`Log.submit` resolves after COMMIT), with a C2SP tlog-proof receipt.
  *
  * Input is checked in this order, and nothing reaches the log unless every check passed:
- * bearer token → rate → media type → body size (before or while reading) → strict JSON → shape/schema.
+ * bearer token → rate → media type → in-flight body budget → body size (before or while reading) →
+ * strict JSON → shape/schema (→ for a batch, the rate once more, for its further items).
  * With `?wait=cosigned` the answer also waits (bounded) for the witness quorum; a quorum not met
  * in time still answers 200 with the receipt (the entry is logged) and `"quorum":{"met":false}`.
  */
@@ -17,6 +18,8 @@ import type { Sequenced } from '../../log.js';
 import type { AppSettings } from '../context.js';
 import { errorBody, type ErrorBody } from '../errors.js';
 import { readBody, requireJson } from '../middleware/body.js';
+import { bodyBudget } from '../middleware/body-budget.js';
+import { chargeEntries } from '../middleware/rate-limit.js';
 
 /** The answer to one accepted submission. */
 export interface SubmitResult {
@@ -89,7 +92,7 @@ function withinItem(e: unknown, prefix: string): unknown {
 
 /** submitRoutes adds the submission endpoints; `guards` run first on each (auth, rate). */
 export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandler[]): void {
-  const all = [...guards, requireJson()];
+  const all = [...guards, requireJson(), bodyBudget(s.bodyBudget, s.maxBodyBytes)];
   for (const path of SUBMIT_PATHS) for (const g of all) app.post(path, g);
 
   /** answer turns a sequenced entry into the JSON answer, with the (maybe cosigned) receipt. */
@@ -153,6 +156,8 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
     if (items.length > s.maxBatchItems) {
       throw new RunproofError('TOO_LARGE', `a batch holds at most ${s.maxBatchItems} items, got ${items.length}`, { path: '$.items' });
     }
+    // The rate limit counts entries: the first item's token was taken before the body was read.
+    chargeEntries(c, items.length);
     const results: (SubmitResult | Omit<SubmitResult, 'receipt'> | { error: ErrorBody } | undefined)[] = new Array(items.length);
     const digests: Uint8Array[] = [];
     const identities: string[] = [];
