@@ -3,6 +3,8 @@
  * `runproof-log` — the operator's log server (design §9).
  *
  *     runproof-log serve [options]     run the log (see `runproof-log serve --help`)
+ *     runproof-log migrate --from FILE --to URL [--key FILE]
+ *                                      copy a SQLite log into PostgreSQL, checked by its root
  *     runproof-log publish [options]   export the log as static files (see `runproof-log publish --help`)
  *
  * Start-up prints `key: value` lines (origin, verifier key, URLs); the last one is
@@ -10,7 +12,10 @@
  * gracefully: no new connections, requests in flight answered, sequencer flushed, exit 0.
  * Exit codes: 0 stopped cleanly, 1 runtime failure, 2 bad usage or configuration.
  */
-import { ConfigError, parseServeConfig, SERVE_HELP } from './config.js';
+import { ConfigError, MIGRATE_HELP, parseMigrateArgs, parseServeConfig, SERVE_HELP } from './config.js';
+import { readKeyFile } from './keyfile.js';
+import { importSqlite } from './storage/postgres/import-sqlite.js';
+import { describeUrl } from './storage/postgres/url.js';
 import { startLogServer } from './http/server.js';
 import { publishCommand } from './publish/command.js';
 import { RunproofError } from '../src/errors.js';
@@ -64,6 +69,22 @@ async function serveCommand(args: string[]): Promise<number> {
   return stopped;
 }
 
+async function migrateCommand(args: string[]): Promise<number> {
+  const opts = parseMigrateArgs(args);
+  if (opts === 'help') {
+    print(MIGRATE_HELP);
+    return 0;
+  }
+  const report = await importSqlite(opts.from, opts.to, readKeyFile(opts.key));
+  print(`origin: ${report.origin}`);
+  print(`tree size: ${report.size}`);
+  print(`checkpoints: ${report.checkpoints}`);
+  print(`root (SQLite, signed): ${report.sqliteRoot}`);
+  print(`root (PostgreSQL, recomputed): ${report.postgresRoot}`);
+  print(`migrated: ${describeUrl(opts.to)}`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === '--help' || command === '-h' || command === 'help') {
@@ -75,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'publish') return publishCommand(rest, print);
+  if (command === 'migrate') return migrateCommand(rest);
   if (command !== 'serve') {
     process.stderr.write(`${USAGE}\n`);
     return 2;

@@ -3,7 +3,7 @@
  * environment variable; a flag wins over the variable, the variable over the default. The table
  * {@link SERVE_OPTIONS} drives both the parser and the `--help` text, so they cannot drift apart.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDecimal } from '../src/encoding/decimal.js';
 import { fromHex } from '../src/encoding/hex.js';
@@ -320,4 +320,40 @@ export function parseEndpoint(text: string): URL {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('--publish-s3-endpoint: URL must be http(s)');
   return url;
+}
+
+/** MIGRATE_HELP is the `runproof-log migrate --help` text. */
+export const MIGRATE_HELP = [
+  'usage: runproof-log migrate --from FILE --to URL [--key FILE]',
+  '',
+  'Copies the SQLite log FILE (stop its server first) into the empty PostgreSQL database URL',
+  '(postgres://USER@HOST:PORT/DB; the schema is created), in one transaction that commits only',
+  "if the tree rebuilt from the copied tiles has the root signed in the SQLite log's latest",
+  'checkpoint. Prints both roots. A database that already holds a log is refused.',
+  '',
+  'options:',
+  '  --from FILE    the SQLite log database',
+  '  --to URL       the PostgreSQL database',
+  "  --key FILE     the log's private key, to check the checkpoint signature (default: log.key next to FILE)",
+  '  -h, --help     this text',
+].join('\n');
+
+/**
+ * parseMigrateArgs reads the flags of `runproof-log migrate`; `'help'` for `--help`.
+ * @throws ConfigError for a missing or bad flag
+ */
+export function parseMigrateArgs(args: string[]): { from: string; to: string; key: string } | 'help' {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args, options: { from: { type: 'string' }, to: { type: 'string' }, key: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+  } catch (e) {
+    throw new ConfigError(e instanceof Error ? e.message : String(e));
+  }
+  if (values['help'] === true) return 'help';
+  const from = values['from'];
+  const to = values['to'];
+  if (typeof from !== 'string' || from === '') throw new ConfigError('migrate: --from FILE is required (the SQLite log)');
+  if (typeof to !== 'string' || !/^postgres(ql)?:\/\//i.test(to)) throw new ConfigError('migrate: --to must be a postgres:// or postgresql:// URL');
+  const key = typeof values['key'] === 'string' ? values['key'] : join(dirname(from), 'log.key');
+  return { from, to, key };
 }
