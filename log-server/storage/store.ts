@@ -4,9 +4,9 @@
  * knows nothing about Merkle trees — the right edge (right-edge.ts) and the sequencer decide
  * what to write, and the sequencer owns the transaction.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { RunproofError } from '../../src/errors.js';
-import { migrate } from './migrate.js';
+import { loadMigrations, migrate, migrationsDir, openSqlite } from '../../node-shared/sqlite.js';
 
 /** A stored tile or bundle row: its index and blob. */
 export interface BlobRow {
@@ -24,14 +24,11 @@ export interface BlobRow {
 export function openDatabase(dbPath: string, create: boolean): Database.Database {
   let db: Database.Database;
   try {
-    db = new Database(dbPath, { timeout: 1000, fileMustExist: !create });
+    db = openSqlite(dbPath, { create, busyTimeoutMs: 1000 });
   } catch (cause) {
     throw storageError(dbPath, cause);
   }
   try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
     // An 8 MiB page cache holds the interior pages of every b-tree (about 6 MB at 10M
     // entries, mostly the identity index), so a lookup or a batch's index probe reads only
     // leaf and overflow pages — random over a database of ~130 B/entry, so a larger cache
@@ -42,7 +39,7 @@ export function openDatabase(dbPath: string, create: boolean): Database.Database
     // database file).
     db.pragma('cache_size = -8192');
     db.pragma('wal_autocheckpoint = 8192');
-    migrate(db);
+    migrate(db, loadMigrations(migrationsDir()));
     return db;
   } catch (e) {
     db.close();

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import type pg from 'pg';
 import { RunproofError } from '../../../src/errors.js';
-import { loadMigrations, migrationsDir, type Migration } from '../migrate.js';
+import { loadMigrations, migrationsDir, type Migration } from '../../../node-shared/sqlite.js';
 
 /** Key of the advisory lock that serialises schema changes (an arbitrary constant: "rpschema"). */
 const SCHEMA_LOCK = 0x7270_7363;
