@@ -85,7 +85,6 @@ export class Store {
       checkpoint: db.prepare<[number], { note: string }>('SELECT note FROM checkpoints WHERE size = ?'),
       latest: db.prepare<[], { size: number; note: string }>('SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1'),
       putCheckpoint: db.prepare<[number, string]>('INSERT INTO checkpoints (size, note) VALUES (?, ?)'),
-      sizes: db.prepare<[], { size: number }>('SELECT size FROM checkpoints ORDER BY size'),
     };
   }
 
@@ -151,11 +150,6 @@ export class Store {
   /** putCheckpoint stores a signed checkpoint (one per size, never replaced). */
   putCheckpoint(size: number, note: string): void {
     this.s.putCheckpoint.run(size, note);
-  }
-
-  /** checkpointSizes lists the sizes of all stored checkpoints, ascending. */
-  checkpointSizes(): number[] {
-    return this.s.sizes.all().map((r) => r.size);
   }
 }
 
