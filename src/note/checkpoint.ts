@@ -7,7 +7,8 @@
  *     [<extension line>\n ...]      (optional, each non-empty)
  *
  * signed by the log (signed-note), and optionally cosigned by witnesses (tlog-cosignature).
- * Sizes are limited to 2^53−1 (JavaScript safe integers; the spec allows int64).
+ * Sizes are limited to MAX_TREE_SIZE = 2^52 (docs/specification.md §9.1; tlog-checkpoint allows
+ * any uint64), so that every index and node position derived from a size is a safe integer.
  */
 import { RunproofError, isRunproofError } from '../errors.js';
 import { fromBase64, toBase64 } from '../encoding/base64.js';
@@ -18,6 +19,7 @@ import { formatKeyId, type Verifier } from './keys.js';
 import { openNote, parseNote } from './note.js';
 import { SIG_COSIGNATURE_V1, SIG_ED25519 } from './sigtype.js';
 import type { Hash } from '../merkle/hash.js';
+import { MAX_TREE_SIZE } from '../merkle/bits.js';
 
 
 /** A parsed checkpoint (the note text, not its signatures). */
@@ -55,7 +57,7 @@ const malformed = (why: string, path?: string) => new RunproofError('MALFORMED_C
  */
 export function formatCheckpoint(cp: Checkpoint): string {
   if (cp.origin.length === 0 || /[\u0000-\u001f]/.test(cp.origin)) throw malformed('origin must be a non-empty line');
-  if (!Number.isSafeInteger(cp.size) || cp.size < 0) throw malformed(`size ${cp.size} is not a non-negative safe integer`);
+  if (!Number.isSafeInteger(cp.size) || cp.size < 0 || cp.size > MAX_TREE_SIZE) throw malformed(`size ${cp.size} is not an integer in [0, ${MAX_TREE_SIZE}]`);
   if (cp.root.length !== 32) throw malformed('root must be 32 bytes');
   for (const e of cp.extensions) if (e.length === 0 || /[\u0000-\u001f]/.test(e)) throw malformed('extension lines must be non-empty lines');
   return [cp.origin, String(cp.size), toBase64(cp.root), ...cp.extensions].map((l) => l + '\n').join('');
@@ -74,9 +76,9 @@ export function parseCheckpoint(text: string): Checkpoint {
   if (origin.length === 0) throw malformed('empty origin', 'line 1');
   let size: number;
   try {
-    size = parseDecimal(sizeLine, 'tree size');
+    size = parseDecimal(sizeLine, 'tree size', MAX_TREE_SIZE);
   } catch (cause) {
-    throw new RunproofError('MALFORMED_CHECKPOINT', 'tree size is not a canonical decimal', { path: 'line 2', cause });
+    throw new RunproofError('MALFORMED_CHECKPOINT', `tree size is not a canonical decimal at most ${MAX_TREE_SIZE}`, { path: 'line 2', cause });
   }
   let root: Hash;
   try {

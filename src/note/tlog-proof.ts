@@ -8,10 +8,12 @@
  *     \n
  *     <the checkpoint, a signed note, verbatim>
  *
- * runproof always writes the `extra` line: it carries the 41-byte log entry (design §4), which
- * the verifier must re-derive and compare, never trust. Parsing is strict: any malformation
+ * runproof always writes the `extra` line: it carries the 41-byte log entry (docs/specification.md
+ * §7), which the verifier must re-derive and compare, never trust; a runproof receipt without it is
+ * malformed (the receipt verifier refuses it). Parsing is strict: any malformation
  * throws MALFORMED_PROOF naming the line. Limits: at most {@link MAX_PROOF_PATH} path hashes
- * (a tree below 2^53 needs at most 53) and {@link MAX_PROOF_SIZE} bytes in total.
+ * (a tree of at most 2^52 leaves needs at most 52), {@link MAX_PROOF_SIZE} bytes in total, and an
+ * index below MAX_TREE_SIZE = 2^52.
  */
 import { RunproofError } from '../errors.js';
 import { fromBase64, toBase64 } from '../encoding/base64.js';
@@ -19,6 +21,7 @@ import { parseDecimal } from '../encoding/decimal.js';
 import { decodeUtf8, utf8 } from '../encoding/utf8.js';
 import { parseCheckpoint } from './checkpoint.js';
 import type { Hash } from '../merkle/hash.js';
+import { MAX_TREE_SIZE } from '../merkle/bits.js';
 import { parseNote } from './note.js';
 
 /** The fixed first line (tlog-proof "Format"). */
@@ -57,7 +60,7 @@ function checkCheckpoint(note: string, line: number): void {
  * @throws RunproofError MALFORMED_PROOF if a field cannot be written
  */
 export function formatTlogProof(p: TlogProof): string {
-  if (!Number.isSafeInteger(p.index) || p.index < 0) throw malformed(`index ${p.index} is not a non-negative safe integer`);
+  if (!Number.isSafeInteger(p.index) || p.index < 0 || p.index >= MAX_TREE_SIZE) throw malformed(`index ${p.index} is not an integer in [0, ${MAX_TREE_SIZE})`);
   if (p.path.length > MAX_PROOF_PATH) throw malformed(`more than ${MAX_PROOF_PATH} path hashes`);
   for (const h of p.path) if (h.length !== 32) throw malformed('path hashes must be 32 bytes');
   const lines = [TLOG_PROOF_HEADER];
@@ -113,7 +116,7 @@ export function parseTlogProof(input: string | Uint8Array): TlogProof {
   if (!line.startsWith('index ')) throw malformed('expected "index N"', lineNo);
   let index: number;
   try {
-    index = parseDecimal(line.slice('index '.length), 'index');
+    index = parseDecimal(line.slice('index '.length), 'index', MAX_TREE_SIZE - 1);
   } catch (cause) {
     throw malformed('index is not a canonical decimal', lineNo, cause);
   }

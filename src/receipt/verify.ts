@@ -1,9 +1,9 @@
 /**
  * Offline receipt verification — a runproof receipt is a c2sp.org/tlog-proof whose `extra` is the
- * 41-byte log entry (design §4, §5). Given the receipt, the declaration (or its identity) and a
+ * 41-byte log entry (docs/specification.md §7, §11). Given the receipt, the declaration (or its identity) and a
  * trust root (the log's verifier key, or a c2sp.org/tlog-policy), the check is, in this order:
  *
- *   1. parse the receipt strictly                                     MALFORMED_PROOF
+ *   1. parse the receipt strictly; the extra line is required          MALFORMED_PROOF
  *   2. derive the identity: strict parse → schema → canonical → SHA-256 of the declaration,
  *      or take the given identity                                    JSON_* / DECLARATION_INVALID / IDENTITY_MALFORMED
  *   3. decode the entry in `extra`; its identity must be ours         MALFORMED_ENTRY / ENTRY_MISMATCH
@@ -11,6 +11,8 @@
  *   5. open the checkpoint with the log key; verify the policy's witness cosignatures and
  *      the quorum                  ORIGIN_MISMATCH / UNKNOWN_KEY / INVALID_SIGNATURE / NO_VERIFIED_SIGNATURE / QUORUM_NOT_MET
  *   6. the inclusion proof must lead from the leaf to the signed root PROOF_FAILED (RFC 9162 §2.1.3.2)
+ *
+ * docs/specification.md §12 is the normative text of these steps.
  *
  * Each failure is a RunproofError whose code names the step. Nothing from the receipt is trusted
  * before it is checked: the entry is compared, the checkpoint is signature-checked, the path is
@@ -98,14 +100,14 @@ export class ReceiptVerifier {
 
   /** verify runs steps 1–6 on one receipt; see the module comment for the error codes. */
   verify(input: ReceiptInput): ReceiptVerdict {
-    // 1. Parse strictly.
+    // 1. Parse strictly; a runproof receipt MUST carry the entry in its extra line.
     const proof = parseTlogProof(input.receipt);
-    // 2. The identity we expect.
-    const digest = expectedIdentity(input);
-    // 3. The entry the receipt claims, which must be for that identity.
     if (proof.extra === undefined) {
       throw new RunproofError('MALFORMED_PROOF', 'receipt has no extra line carrying the log entry', { path: 'line 2' });
     }
+    // 2. The identity we expect.
+    const digest = expectedIdentity(input);
+    // 3. The entry the receipt claims, which must be for that identity.
     const entry = decodeEntry(proof.extra);
     if (!equalBytes(entry.identity, digest)) {
       throw new RunproofError('ENTRY_MISMATCH', `receipt is for ${formatIdentity(entry.identity)}, not ${formatIdentity(digest)}`, {

@@ -174,6 +174,7 @@ describe('parseCheckpoint strictness', () => {
     ['plus sign', `o\n+1\n${root}\n`],
     ['space in size', `o\n 1\n${root}\n`],
     ['size above 2^53-1', `o\n9007199254740992\n${root}\n`],
+    ['size above the 2^52 cap', `o\n4503599627370497\n${root}\n`],
     ['short root', `o\n1\n${toBase64(new Uint8Array(31))}\n`],
     ['non-canonical root', `o\n1\n${root.slice(0, -2)}x=\n`],
     ['empty extension line', `o\n1\n${root}\n\n`],
@@ -191,7 +192,7 @@ describe('parseCheckpoint strictness', () => {
       fc.property(
         fc.record({
           origin: fc.stringMatching(/^[a-z0-9./-]{1,20}$/),
-          size: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+          size: fc.nat({ max: 2 ** 52 }),
           root: fc.uint8Array({ minLength: 32, maxLength: 32 }),
           extensions: fc.array(fc.stringMatching(/^[ -~]{1,10}$/), { maxLength: 2 }),
         }),
@@ -247,6 +248,8 @@ describe('formatCheckpoint', () => {
     expect(codeOf(() => formatCheckpoint({ origin: 'a\nb', size: 1, root, extensions: [] }))).toBe('MALFORMED_CHECKPOINT');
     expect(codeOf(() => formatCheckpoint({ origin: 'o', size: -1, root, extensions: [] }))).toBe('MALFORMED_CHECKPOINT');
     expect(codeOf(() => formatCheckpoint({ origin: 'o', size: 2 ** 53, root, extensions: [] }))).toBe('MALFORMED_CHECKPOINT');
+    expect(codeOf(() => formatCheckpoint({ origin: 'o', size: 2 ** 52 + 1, root, extensions: [] }))).toBe('MALFORMED_CHECKPOINT');
+    expect(parseCheckpoint(formatCheckpoint({ origin: 'o', size: 2 ** 52, root, extensions: [] })).size).toBe(2 ** 52);
     expect(codeOf(() => formatCheckpoint({ origin: 'o', size: 1, root: new Uint8Array(31), extensions: [] }))).toBe('MALFORMED_CHECKPOINT');
     expect(codeOf(() => formatCheckpoint({ origin: 'o', size: 1, root, extensions: [''] }))).toBe('MALFORMED_CHECKPOINT');
   });
