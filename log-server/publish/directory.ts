@@ -27,7 +27,14 @@ export class DirectoryTarget implements PublishTarget {
   private readonly dirty = new Set<string>();
   private counter = 0;
 
-  constructor(dir: string) {
+  /**
+   * `onStep` is a test hook, called synchronously after each durable step of a write (the temporary
+   * file synced, the rename done, a directory synced) so a test can kill the process there.
+   */
+  constructor(
+    dir: string,
+    private readonly onStep?: (step: 'temp-synced' | 'renamed' | 'dir-synced', path: string) => void,
+  ) {
     this.root = resolve(dir);
     this.name = `dir:${this.root}`;
   }
@@ -87,6 +94,7 @@ export class DirectoryTarget implements PublishTarget {
       throw e;
     }
     await fh.close();
+    this.onStep?.('temp-synced', file.path);
     try {
       await rename(temp, path);
     } catch (e) {
@@ -94,6 +102,7 @@ export class DirectoryTarget implements PublishTarget {
       throw e;
     }
     this.dirty.add(dir);
+    this.onStep?.('renamed', file.path);
     return old === undefined ? 'created' : 'replaced';
   }
 
@@ -103,6 +112,7 @@ export class DirectoryTarget implements PublishTarget {
     for (const d of dirs) {
       await fsyncDir(d);
       this.dirty.delete(d);
+      this.onStep?.('dir-synced', d);
     }
   }
 
