@@ -15,7 +15,7 @@ import { ConfigError, DEFAULT_ORIGIN, type ServeConfig } from '../config.js';
 import { createKeyFile, readKeyFile } from '../keyfile.js';
 import { Log } from '../log.js';
 import { LogMetrics } from '../metrics.js';
-import { makeTargets, registerPublishMetrics, startPublishers, type Publisher } from '../publish/index.js';
+import { makeTargets, openTargets, registerPublishMetrics, startPublishers, type Publisher } from '../publish/index.js';
 import { WitnessPool } from '../witness-client.js';
 import { createApp, type AppOptions } from './app.js';
 import { resolveSettings } from './context.js';
@@ -55,31 +55,48 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
         'if its old database is merely misplaced; restore the database, or pass --init to start a new log with this key',
     );
   }
-  const signer = keyExists ? readKeyFile(cfg.keyPath) : createKeyFile(cfg.keyPath, cfg.origin ?? DEFAULT_ORIGIN);
+  // The static targets are checked first: a bad --publish-dir stops the start before anything is created.
+  const targets = makeTargets({ dir: cfg.publishDir, s3: cfg.publishS3, s3Endpoint: cfg.publishS3Endpoint });
+  await openTargets(targets);
+  const closeTargets = () => targets.forEach((t) => t.close());
+  let signer;
+  try {
+    signer = keyExists ? readKeyFile(cfg.keyPath) : createKeyFile(cfg.keyPath, cfg.origin ?? DEFAULT_ORIGIN);
+  } catch (e) {
+    closeTargets();
+    throw e;
+  }
   if (!keyExists) say(`created key ${cfg.keyPath} (mode 0600; keep it secret and backed up)`);
   const origin = cfg.origin ?? signer.name;
-  if (origin !== signer.name) throw new ConfigError(`--origin ${origin} differs from the key's name ${signer.name} (the key name is the origin)`);
-
+  if (origin !== signer.name) {
+    closeTargets();
+    throw new ConfigError(`--origin ${origin} differs from the key's name ${signer.name} (the key name is the origin)`);
+  }
   let pool: WitnessPool | undefined;
   let log: Log | undefined;
   let publishers: Publisher[] = [];
   const metrics = new LogMetrics(() => log?.size ?? 0, { defaults: true });
-  log = Log.open({
-    dbPath: cfg.dbPath,
-    origin,
-    signer,
-    create: !dbExists,
-    onCheckpoint: (signed) => {
-      pool?.onCheckpoint(signed);
-      // Static publication runs after the commit and never delays the receipts (../publish/).
-      for (const p of publishers) p.onCheckpoint();
-    },
-    onBatch: (entries, ms) => metrics.onBatch(entries, ms),
-  });
+  try {
+    log = Log.open({
+      dbPath: cfg.dbPath,
+      origin,
+      signer,
+      create: !dbExists,
+      onCheckpoint: (signed) => {
+        pool?.onCheckpoint(signed);
+        // Static publication runs after the commit and never delays the receipts (../publish/).
+        for (const p of publishers) p.onCheckpoint();
+      },
+      onBatch: (entries, ms) => metrics.onBatch(entries, ms),
+    });
+  } catch (e) {
+    closeTargets();
+    throw e;
+  }
   const opened = log;
   if (!dbExists) say(`created database ${cfg.dbPath}`);
   try {
-    publishers = await startPublishers(opened, makeTargets({ dir: cfg.publishDir, s3: cfg.publishS3, s3Endpoint: cfg.publishS3Endpoint }));
+    publishers = await startPublishers(opened, targets);
   } catch (e) {
     await opened.close();
     throw e;

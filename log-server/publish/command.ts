@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, parseEndpoint, parseS3Url } from '../config.js';
 import { readKeyFile } from '../keyfile.js';
 import { Log } from '../log.js';
-import { makeTargets } from './index.js';
+import { makeTargets, openTargets } from './index.js';
 import { Publisher } from './publisher.js';
 
 /** PUBLISH_HELP is the `runproof-log publish --help` text. */
@@ -50,7 +50,14 @@ export async function publishCommand(args: string[], print: (line: string) => vo
   if (values['s3-endpoint'] !== undefined) parseEndpoint(values['s3-endpoint']);
   const targets = makeTargets({ dir: values.to, s3: values.s3 === undefined ? undefined : parseS3Url(values.s3), s3Endpoint: values['s3-endpoint'] });
   const signer = readKeyFile(values.key ?? join(dirname(values.db), 'log.key'));
-  const log = Log.open({ dbPath: values.db, origin: signer.name, signer });
+  await openTargets(targets);
+  let log: Log;
+  try {
+    log = Log.open({ dbPath: values.db, origin: signer.name, signer });
+  } catch (e) {
+    targets[0]!.close();
+    throw e;
+  }
   try {
     const publisher = await Publisher.start(log, targets[0]!, { full: true });
     const failed = await Promise.race([publisher.caughtUp().then(() => undefined), failure(publisher)]);

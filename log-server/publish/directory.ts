@@ -42,14 +42,13 @@ export class DirectoryTarget implements PublishTarget {
   /** open creates DIR if it is missing and checks that it is a writable directory. */
   async open(): Promise<void> {
     const what = `--publish-dir ${this.root}`;
-    try {
-      await mkdir(this.root, { recursive: true });
-    } catch (e) {
-      throw new ConfigError(`${what}: cannot create the directory: ${errText(e)}`);
-    }
     let info;
     try {
-      info = await stat(this.root);
+      info = await stat(this.root).catch(async (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+        await mkdir(this.root, { recursive: true });
+        return stat(this.root);
+      });
     } catch (e) {
       throw new ConfigError(`${what}: ${errText(e)}`);
     }

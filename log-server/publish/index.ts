@@ -30,8 +30,22 @@ export function makeTargets(t: PublishTargets): PublishTarget[] {
 }
 
 /**
- * startPublishers opens every configured target and starts publishing to it.
- * @throws ConfigError if a target is unusable (the ones already started are closed)
+ * openTargets checks every target is usable, before the log opens: a bad `--publish-dir` stops
+ * the start-up before anything is created.
+ * @throws ConfigError naming the unusable target (all targets are closed then)
+ */
+export async function openTargets(targets: PublishTarget[]): Promise<void> {
+  try {
+    for (const t of targets) await t.open();
+  } catch (e) {
+    for (const t of targets) t.close();
+    throw e;
+  }
+}
+
+/**
+ * startPublishers starts publishing to every opened target.
+ * @throws ConfigError if a target holds another log's checkpoint (the ones already started are closed)
  */
 export async function startPublishers(source: PublishSource, targets: PublishTarget[], extraFiles: readonly ExtraFile[] = []): Promise<Publisher[]> {
   const started: Publisher[] = [];
@@ -39,6 +53,7 @@ export async function startPublishers(source: PublishSource, targets: PublishTar
     for (const t of targets) started.push(await Publisher.start(source, t, { extraFiles }));
   } catch (e) {
     await Promise.all(started.map((p) => p.close(0)));
+    for (const t of targets.slice(started.length)) t.close();
     throw e;
   }
   return started;

@@ -76,12 +76,11 @@ export class Publisher {
   }
 
   /**
-   * start opens the target, reads its checkpoint back and starts publishing up to the log's latest
-   * checkpoint (without waiting for it).
-   * @throws ConfigError if the target is unusable or holds a checkpoint that is not this log's
+   * start reads the checkpoint of an opened target back and starts publishing up to the log's
+   * latest checkpoint (without waiting for it).
+   * @throws ConfigError if the target holds a checkpoint that is not this log's
    */
   static async start(source: PublishSource, target: PublishTarget, opts: PublisherOptions = {}): Promise<Publisher> {
-    await target.open();
     const p = new Publisher(source, target, opts);
     try {
       p.published = opts.full === true ? -1 : await p.publishedSize();

@@ -6,7 +6,7 @@ const EXAMPLE = readFileSync(new URL('../vectors/declarations/example-2-declarat
 /** declaration returns a valid declaration, distinct for each (tag, i). */
 export function declaration(tag: string, i: number): string {
   const d = JSON.parse(EXAMPLE) as Record<string, unknown>;
-  d['salt'] = `${tag}-${String(i).padStart(16, '0')}`;
+  d['salt'] = `${tag}-${String(i).padStart(22, '0')}`;
   return JSON.stringify(d);
 }
 
