@@ -1,42 +1,25 @@
 /**
- * The log's private key file (design §4, §8): one line in the Go `note` signer format
- * `PRIVATE+KEY+<name>+<hex id>+base64(0x01 ‖ seed)`, mode 0600. A key file that group or others
- * can read is refused — a leaked log key lets anyone sign a forked history.
+ * The log's private key file (docs/log-server.md): an Ed25519 note key (type 0x01) named after
+ * the origin, read and written by the shared key-file code (node-shared/key-file.ts) with the
+ * log's native signer; its faults are configuration errors of `runproof-log serve`.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, openSync, readFileSync, statSync, writeSync, closeSync, fsyncSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { isRunproofError } from '../src/errors.js';
-import { newSignerKey, parseSignerKey, SIG_ED25519, type Signer } from '../src/note/keys.js';
+import { parseSignerKey, SIG_ED25519, type Signer } from '../src/note/keys.js';
+import { newKeyText, readSignerKeyFile, writeKeyFile } from '../node-shared/key-file.js';
 import { ConfigError } from './config.js';
 import { nativeEd25519Signer } from './native-ed25519.js';
 
-/** Largest key file read (a signer key is about 100 bytes plus the name). */
-const MAX_KEY_FILE = 4096;
-
 /**
  * readKeyFile loads a log signer key, refusing a file readable or writable by group or others.
- * @throws ConfigError for an unsafe mode, a non-regular file or a malformed or non-log key
+ * @throws ConfigError for an unreadable file, an unsafe mode, a non-regular file or a malformed or non-log key
  */
 export function readKeyFile(path: string): Signer {
-  const st = statSync(path);
-  if (!st.isFile()) throw new ConfigError(`key file ${path} is not a regular file`);
-  if (process.platform !== 'win32' && st.mode % 0o100 !== 0) {
-    const mode = (st.mode % 0o1000).toString(8).padStart(4, '0');
-    throw new ConfigError(`key file ${path} is accessible by group or others (mode ${mode}); run: chmod 600 ${path}`);
-  }
-  if (st.size > MAX_KEY_FILE) throw new ConfigError(`key file ${path} is too large to be a signer key`);
-  let text = readFileSync(path, 'utf8');
-  if (text.endsWith('\n')) text = text.slice(0, -1);
-  let signer: Signer;
   try {
-    signer = parseSignerKey(text, nativeEd25519Signer);
+    return readSignerKeyFile(path, { factory: nativeEd25519Signer, type: [SIG_ED25519, 'a log key'] });
   } catch (e) {
-    if (isRunproofError(e)) throw new ConfigError(`key file ${path}: ${e.message}`);
+    if (isRunproofError(e)) throw new ConfigError(e.message);
     throw e;
   }
-  if (signer.type !== SIG_ED25519) throw new ConfigError(`key file ${path}: not a log key (type 0x01 Ed25519 required)`);
-  return signer;
 }
 
 /**
@@ -46,18 +29,11 @@ export function readKeyFile(path: string): Signer {
 export function createKeyFile(path: string, name: string): Signer {
   let text: string;
   try {
-    text = newSignerKey(name, new Uint8Array(randomBytes(32)), SIG_ED25519);
+    text = newKeyText(name, SIG_ED25519);
   } catch (e) {
     if (isRunproofError(e)) throw new ConfigError(`--origin ${JSON.stringify(name)} cannot be a key name: ${e.message}`);
     throw e;
   }
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const fd = openSync(path, 'wx', 0o600);
-  try {
-    writeSync(fd, text + '\n');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeKeyFile(path, text, { makeDir: true });
   return parseSignerKey(text, nativeEd25519Signer);
 }

@@ -1,6 +1,6 @@
 /**
  * `runproof keygen` — create an Ed25519 signing key for a log (note signature type 0x01) or,
- * with `--witness`, for a witness (cosignature/v1, type 0x04), design §4.
+ * with `--witness`, for a witness (cosignature/v1, type 0x04); see docs/witness-and-monitor.md.
  *
  * The private key is written in the Go `sumdb/note` signer format
  * (`PRIVATE+KEY+<name>+<hex id>+base64(type ‖ seed)`) to a new file created with mode 0600;
@@ -9,9 +9,8 @@
  * are not inherited). The verifier key (`<name>+<hex id>+base64(type ‖ public key)`) is
  * printed on standard output, to hand to verifiers or to put in a tlog-policy.
  */
-import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
-import { formatKeyId, newSignerKey, parseSignerKey, SIG_COSIGNATURE_V1, SIG_ED25519, verifierKey } from '../../src/note/keys.js';
+import { formatKeyId, parseSignerKey, SIG_COSIGNATURE_V1, SIG_ED25519, verifierKey } from '../../src/note/keys.js';
+import { newKeyText, writeKeyFile } from '../../node-shared/key-file.js';
 import { EXIT, UsageError } from '../exit.js';
 import { parseCommand } from '../output.js';
 
@@ -30,35 +29,12 @@ format); the verifier key is printed on standard output.
   --json         print {name, keyId, type, vkey, out} as one JSON object
 Exit codes: 0 ok, 2 bad usage or the file exists.`;
 
-/** Writes `data` to a new file with mode 0600; fails if it exists. */
-async function writeNew(path: string, data: string): Promise<void> {
-  const fh = await open(path, 'wx', 0o600);
+/** Writes the key file; an existing one only with --force. */
+function saveKey(path: string, keyText: string, force: boolean): void {
   try {
-    await fh.chmod(0o600); // independent of the umask
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Writes the key file, honouring --force by writing a fresh 0600 file and renaming it. */
-async function writeKeyFile(path: string, data: string, force: boolean): Promise<void> {
-  if (!force) {
-    try {
-      await writeNew(path, data);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${path} exists; pass --force to replace it`);
-      throw e;
-    }
-    return;
-  }
-  const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
-  try {
-    await writeNew(tmp, data);
-    await rename(tmp, path);
+    writeKeyFile(path, keyText, { force });
   } catch (e) {
-    await unlink(tmp).catch(() => undefined);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${path} exists; pass --force to replace it`);
     throw e;
   }
 }
@@ -77,10 +53,10 @@ export async function run(args: string[]): Promise<number> {
   if (values.name === undefined) throw new UsageError('--name NAME is required');
   if (values.out === undefined) throw new UsageError('--out FILE is required');
   const type = values.witness ? SIG_COSIGNATURE_V1 : SIG_ED25519;
-  const skey = newSignerKey(values.name, new Uint8Array(randomBytes(32)), type);
+  const skey = newKeyText(values.name, type);
   const signer = parseSignerKey(skey);
   const vkey = verifierKey(signer);
-  await writeKeyFile(values.out, skey + '\n', values.force);
+  saveKey(values.out, skey, values.force);
 
   if (values.json) {
     const result = {
