@@ -9,6 +9,8 @@ import { parseDecimal } from '../src/encoding/decimal.js';
 import { fromHex } from '../src/encoding/hex.js';
 import { isRunproofError } from '../src/errors.js';
 import { parseVerifierKey, SIG_COSIGNATURE_V1 } from '../src/note/keys.js';
+import { parseListen } from '../node-shared/listen-address.js';
+import { UsageError } from '../node-shared/usage-error.js';
 import type { GuardedRead } from './http/context.js';
 
 /** ConfigError is a bad flag, variable or file setting; the CLI prints it and exits 2. */
@@ -143,11 +145,14 @@ function num(text: string, what: string, min: number, max: number): number {
   return n;
 }
 
-/** parseListen reads `HOST:PORT` or `[IPv6]:PORT`. */
-export function parseListen(text: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):([0-9]+)$/.exec(text);
-  if (m === null) throw new ConfigError(`--listen: want HOST:PORT or [IPv6]:PORT, got ${JSON.stringify(text)}`);
-  return { host: m[1] ?? m[2]!, port: num(m[3]!, '--listen port', 0, 65535) };
+/** listenAddress is {@link parseListen} with its fault as a configuration error. */
+function listenAddress(text: string): { host: string; port: number } {
+  try {
+    return parseListen(text);
+  } catch (e) {
+    if (e instanceof UsageError) throw new ConfigError(e.message);
+    throw e;
+  }
 }
 
 /** parseTokenHash reads `sha256:<64 lowercase hex>` (the SHA-256 of a bearer token). */
@@ -238,7 +243,7 @@ export function parseServeConfig(args: string[], env: Record<string, string | un
   };
 
   const data = one('data') ?? './data';
-  const listen = parseListen(one('listen') ?? '127.0.0.1:8080');
+  const listen = listenAddress(one('listen') ?? '127.0.0.1:8080');
   const rateText = one('rate') ?? '0';
   const witnesses = many('witness').map(parseWitness);
   const names = new Set<string>();
