@@ -19,13 +19,12 @@
  */
 import { readStreamLimited } from '../node-shared/read-stream.js';
 import { RunproofError } from '../src/errors.js';
-import { toBase64 } from '../src/encoding/base64.js';
-import { parseDecimal } from '../src/encoding/decimal.js';
 import { decodeUtf8, utf8 } from '../src/encoding/utf8.js';
 import { parseCheckpoint } from '../src/note/checkpoint.js';
 import { cosignatureTimestamp } from '../src/note/cosignature.js';
 import { SIG_COSIGNATURE_V1, parseVerifierKey, type Verifier } from '../src/note/keys.js';
 import { formatNote, parseNote, type NoteSignature } from '../src/note/note.js';
+import { TLOG_SIZE_CONTENT_TYPE, formatAddCheckpoint, parseSizeAnswer } from '../src/note/tlog-witness.js';
 
 /** One witness the log asks for cosignatures. */
 export interface WitnessEndpoint {
@@ -57,8 +56,6 @@ const MAX_BACKOFF_MS = 60_000;
 const MAX_RESPONSE_BYTES = 64 * 1024;
 /** Checkpoints whose cosignatures are remembered (the newest ones). */
 const KEPT_CHECKPOINTS = 32;
-/** tlog-witness: "The client MUST NOT send more than 63 consistency proof lines." */
-const MAX_PROOF_LINES = 63;
 /** Requests per run of a witness's loop before yielding to the event loop. */
 const PASSES = 16;
 
@@ -291,18 +288,12 @@ export class WitnessPool {
   /** One add-checkpoint request (tlog-witness "add-checkpoint"). */
   private async addCheckpoint(w: Witness, target: Known, old: number): Promise<Outcome> {
     const proof = old === 0 || old === target.size ? [] : this.consistencyProof(old, target.size);
-    if (proof.length > MAX_PROOF_LINES) throw new Error(`consistency proof has ${proof.length} lines`);
-    // "old <size>\n", the proof lines, an empty line, then the checkpoint note.
-    const body = `old ${old}\n${proof.map((h) => toBase64(h) + '\n').join('')}\n${target.note}`;
+    const body = formatAddCheckpoint({ oldSize: old, proof, note: target.note });
     const signal = AbortSignal.any([this.closing.signal, AbortSignal.timeout(this.timeoutMs)]);
     const res = await fetch(`${w.endpoint.url}/add-checkpoint`, { method: 'POST', body, signal, headers: { 'content-type': 'text/plain; charset=utf-8' } });
     const bytes = await readLimited(res, MAX_RESPONSE_BYTES);
-    if (res.status === 409 && res.headers.get('content-type') === 'text/x.tlog.size') {
-      // "The response body MUST consist of the tree size of the latest cosigned checkpoint in
-      // decimal, followed by a newline (U+000A)."
-      const text = decodeUtf8(bytes, 'size response');
-      if (!text.endsWith('\n')) throw new RunproofError('MALFORMED_REQUEST', 'size response does not end in a newline');
-      return { kind: 'size', size: parseDecimal(text.slice(0, -1), 'witness size') };
+    if (res.status === 409 && res.headers.get('content-type') === TLOG_SIZE_CONTENT_TYPE) {
+      return { kind: 'size', size: parseSizeAnswer(decodeUtf8(bytes, 'size response')) };
     }
     if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${decodeUtf8(bytes.subarray(0, 200), 'error body').trim()}`);
     return { kind: 'cosigned', sigs: this.verifyResponse(w, target.text, decodeUtf8(bytes, 'witness response')) };

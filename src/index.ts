@@ -32,5 +32,6 @@ export * from './note/checkpoint.js';
 export * from './note/cosignature.js';
 export * from './note/entry.js';
 export * from './note/tlog-proof.js';
+export * from './note/tlog-witness.js';
 export * from './note/policy.js';
 export * from './receipt/verify.js';

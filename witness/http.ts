@@ -9,6 +9,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { RunproofError, type ErrorCode } from '../src/errors.js';
 import { decodeUtf8 } from '../src/encoding/utf8.js';
+import { TLOG_SIZE_CONTENT_TYPE, formatSizeAnswer } from '../src/note/tlog-witness.js';
 import type { Witness } from './witness.js';
 
 /** Default largest add-checkpoint body: 63 proof lines and a note with many signatures fit. */
@@ -38,7 +39,7 @@ function errorResponse(c: Context, e: unknown): Response {
       // "The response body MUST consist of the tree size of the latest cosigned checkpoint in
       // decimal, followed by a newline (U+000A). The response MUST have a Content-Type of
       // text/x.tlog.size."
-      return c.body(`${e.evidence.size}\n`, 409, { 'Content-Type': 'text/x.tlog.size' });
+      return c.body(formatSizeAnswer(e.evidence.size), 409, { 'Content-Type': TLOG_SIZE_CONTENT_TYPE });
     }
     const status = statusFor(e.code);
     if (status !== 500) return c.json({ error: { code: e.code, message: e.message } }, status as 400);

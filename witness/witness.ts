@@ -20,7 +20,7 @@ import { parseCheckpoint, type Checkpoint } from '../src/note/checkpoint.js';
 import { cosignCheckpoint } from '../src/note/cosignature.js';
 import { SIG_COSIGNATURE_V1, SIG_ED25519, verifierKey, type Signer, type Verifier } from '../src/note/keys.js';
 import { formatNote, openNote, parseNote, type NoteSignature } from '../src/note/note.js';
-import { parseAddCheckpoint, type AddCheckpointRequest } from './request.js';
+import { parseAddCheckpoint, type AddCheckpointRequest } from '../src/note/tlog-witness.js';
 import type { Db } from '../node-shared/sqlite.js';
 import { WitnessStore } from './store.js';
 

@@ -25,7 +25,7 @@ import { formatNote, openNote, parseNote, signNote } from '../../src/note/note.j
 import { parsePolicy } from '../../src/note/policy.js';
 import { formatTlogProof, parseTlogProof } from '../../src/note/tlog-proof.js';
 import { verifyReceipt } from '../../src/receipt/verify.js';
-import { parseAddCheckpoint } from '../../witness/request.js';
+import { parseAddCheckpoint } from '../../src/note/tlog-witness.js';
 import { declarationText } from '../lib/bodies.js';
 
 const LOG = parseSignerKey(newSignerKey('fuzz.example/log', new Uint8Array(32).fill(1)));

@@ -8,7 +8,7 @@ import { toVerifier } from '../../src/note/keys.js';
 import { signNote } from '../../src/note/note.js';
 import { openStateDb } from '../../node-shared/sqlite.js';
 import { Witness } from '../../witness/witness.js';
-import { formatAddCheckpoint } from '../../witness/request.js';
+import { formatAddCheckpoint } from '../../src/note/tlog-witness.js';
 import { MAX_REJECTED_PER_ORIGIN, WitnessStore } from '../../witness/store.js';
 import { MemTree, tempDir, testSigner, testWitness } from '../witness/helpers.js';
 

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RunproofError } from '../../src/errors.js';
-import { formatAddCheckpoint, parseAddCheckpoint, MAX_PROOF_LINES } from '../../witness/request.js';
+import { formatAddCheckpoint, parseAddCheckpoint, MAX_PROOF_LINES } from '../../src/note/tlog-witness.js';
 
 const hash = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const note = fc.constant('log.example/a\n5\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\u2014 log.example/a AAAAAQ==\n');
