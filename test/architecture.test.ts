@@ -131,6 +131,16 @@ describe('architecture', () => {
     expect(bad).toEqual([]);
   });
 
+  it('explorer/ (runs in the browser) imports only itself, src/, the verifier library and the request mapper', () => {
+    const allowed = new Set(['verifier/index.ts', 'client/map.ts']);
+    const bad = violations('explorer', (spec, file) => {
+      if (!spec.startsWith('.')) return true; // no packages (esbuild bundles what src/ uses), no node:*
+      const target = relative(root, resolve(dirname(file), spec)).split(/[\\/]/).join('/').replace(/\.js$/, '.ts');
+      return !(target.startsWith('explorer/') || target.startsWith('src/') || allowed.has(target));
+    });
+    expect(bad).toEqual([]);
+  });
+
   it('src/index.ts (runproof/core) re-exports every core module', () => {
     const index = readFileSync(join(root, 'src', 'index.ts'), 'utf8');
     const exported = new Set(importsOf(index).map((spec) => spec.replace(/^\.\//, '').replace(/\.js$/, '.ts')));

@@ -12,6 +12,7 @@ import { resolveSettings, type AppOptions } from './context.js';
 import { errorHandler } from './errors.js';
 import { bearerAuth } from './middleware/auth.js';
 import { rateLimit } from './middleware/rate-limit.js';
+import { corsForPublicReads, defaultExplorerDir, explorerRoutes } from './routes/explorer.js';
 import { opsRoutes } from './routes/ops.js';
 import { queryRoutes } from './routes/query.js';
 import { readRoutes } from './routes/read.js';
@@ -37,6 +38,8 @@ export function createApp(opts: AppOptions): Hono {
     });
   }
 
+  app.use(corsForPublicReads());
+
   // Submissions always pass these; the reads in `guardedReads` too (one bucket per client for all).
   const guards: MiddlewareHandler[] = [];
   if (opts.tokenDigests !== undefined && opts.tokenDigests.length > 0) guards.push(bearerAuth(opts.tokenDigests));
@@ -50,5 +53,6 @@ export function createApp(opts: AppOptions): Hono {
   submitRoutes(app, s, guards);
   queryRoutes(app, s);
   opsRoutes(app, s);
+  explorerRoutes(app, opts.about, opts.explorerDir ?? defaultExplorerDir());
   return app;
 }

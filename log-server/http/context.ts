@@ -6,6 +6,7 @@ import { isRunproofError } from '../../src/errors.js';
 import type { Log } from '../log.js';
 import type { LogMetrics } from '../metrics.js';
 import type { PublishStatus } from '../publish/publisher.js';
+import type { LogDescription } from './routes/explorer.js';
 import { BodyBudget } from './middleware/body-budget.js';
 
 /** Default cap on request-body bytes held across all requests in flight. */
@@ -50,6 +51,10 @@ export interface AppOptions {
   now?: () => number;
   /** While this returns false every request is refused with 503 (the server is stopping). */
   accepting?: () => boolean;
+  /** What `GET /v1/log` answers (the log's key and witnesses); absent: 404. */
+  about?: LogDescription;
+  /** The built explorer's directory (default: `dist/explorer`). */
+  explorerDir?: string;
   /** Where unexpected errors (bugs) are reported (default: stderr). */
   logError?: (e: unknown) => void;
 }

@@ -139,6 +139,7 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
     metrics,
     ...(publishers.length > 0 ? { publishStatus } : {}),
     accepting: () => accepting,
+    about: { origin, vkey: verifierKey(signer), witnesses: cfg.witnesses.map((w) => ({ name: w.name, vkey: w.vkey })) },
   };
   const app = createApp(appOptions);
   const fast = fastReads(resolveSettings(appOptions), () => accepting);

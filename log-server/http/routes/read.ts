@@ -16,6 +16,9 @@ export const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** Cache-Control of partial tiles: also fixed bytes, but superseded by the full tile soon. */
 export const PARTIAL = 'public, max-age=60';
 
+/** Any origin may read the tlog-tiles resources (public, read-only, no credentials): explorers elsewhere. */
+const PUBLIC = { 'Access-Control-Allow-Origin': '*' } as const;
+
 /** rawPath is the request path exactly as sent (no percent-decoding), without the query. */
 export function rawPath(url: string): string {
   const start = url.indexOf('/', url.indexOf('://') + 3);
@@ -49,7 +52,7 @@ export function readResource(s: AppSettings, path: string, acceptEncoding: strin
   // tlog-tiles "Checkpoints": text/plain; charset=utf-8, "headers SHOULD prevent caching beyond
   // a few seconds"; carries the log signature and the witness cosignatures gathered so far.
   if (path === '/checkpoint') {
-    return { body: s.cosign(s.log.latest().signed), headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' } };
+    return { body: s.cosign(s.log.latest().signed), headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache', ...PUBLIC } };
   }
   if (!path.startsWith('/tile/')) throw new RunproofError('NOT_FOUND', 'no such endpoint; see /openapi.json');
   // tlog-tiles "Merkle Tree" and "Log entries": application/octet-stream, long-lived caching.
@@ -57,7 +60,7 @@ export function readResource(s: AppSettings, path: string, acceptEncoding: strin
   const data = info.kind === 'hash' ? s.log.readTile(info.tile) : s.log.readEntries(info.index, info.width);
   if (data === undefined) throw new RunproofError('NOT_FOUND', `${path.slice(1)} is beyond the tree (size ${s.log.size})`);
   const width = info.kind === 'hash' ? info.tile.width : info.width;
-  const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream', 'Cache-Control': width === TILE_WIDTH ? IMMUTABLE : PARTIAL };
+  const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream', 'Cache-Control': width === TILE_WIDTH ? IMMUTABLE : PARTIAL, ...PUBLIC };
   // tlog-tiles "Log entries": bundles SHOULD be compressed at the HTTP layer; we gzip when asked.
   if (info.kind === 'entries') {
     headers['Vary'] = 'Accept-Encoding';
