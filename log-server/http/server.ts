@@ -21,6 +21,7 @@ import { createApp, type AppOptions } from './app.js';
 import { resolveSettings } from './context.js';
 import { capConnections } from './connection-cap.js';
 import { fastReads } from './fast-reads.js';
+import { explorerFiles } from './routes/explorer.js';
 
 /** A running log server. */
 export interface RunningServer {
@@ -72,6 +73,7 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
     closeTargets();
     throw new ConfigError(`--origin ${origin} differs from the key's name ${signer.name} (the key name is the origin)`);
   }
+  const about = { origin, vkey: verifierKey(signer), witnesses: cfg.witnesses.map((w) => ({ name: w.name, vkey: w.vkey })) };
   let pool: WitnessPool | undefined;
   let log: Log | undefined;
   let publishers: Publisher[] = [];
@@ -96,7 +98,7 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
   const opened = log;
   if (!dbExists) say(`created database ${cfg.dbPath}`);
   try {
-    publishers = await startPublishers(opened, targets);
+    publishers = await startPublishers(opened, targets, explorerFiles(about));
   } catch (e) {
     await opened.close();
     throw e;
@@ -139,7 +141,7 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
     metrics,
     ...(publishers.length > 0 ? { publishStatus } : {}),
     accepting: () => accepting,
-    about: { origin, vkey: verifierKey(signer), witnesses: cfg.witnesses.map((w) => ({ name: w.name, vkey: w.vkey })) },
+    about,
   };
   const app = createApp(appOptions);
   const fast = fastReads(resolveSettings(appOptions), () => accepting);

@@ -11,6 +11,8 @@ import { readKeyFile } from '../keyfile.js';
 import { Log } from '../log.js';
 import { makeTargets, openTargets } from './index.js';
 import { Publisher } from './publisher.js';
+import { explorerFiles } from '../http/routes/explorer.js';
+import { verifierKey } from '../../src/note/keys.js';
 
 /** PUBLISH_HELP is the `runproof-log publish --help` text. */
 export const PUBLISH_HELP = `usage: runproof-log publish --db FILE [--key FILE] (--to DIR | --s3 s3://BUCKET/PREFIX [--s3-endpoint URL])
@@ -59,7 +61,8 @@ export async function publishCommand(args: string[], print: (line: string) => vo
     throw e;
   }
   try {
-    const publisher = await Publisher.start(log, targets[0]!, { full: true });
+    const about = { origin: signer.name, vkey: verifierKey(signer), witnesses: [] };
+    const publisher = await Publisher.start(log, targets[0]!, { full: true, extraFiles: explorerFiles(about) });
     const failed = await Promise.race([publisher.caughtUp().then(() => undefined), failure(publisher)]);
     await publisher.close(0);
     if (failed !== undefined) {

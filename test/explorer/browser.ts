@@ -65,6 +65,13 @@ export async function verdictOf(page: Page, testId: string, timeoutMs = 30_000):
   return (await el.getAttribute('data-verdict'))!;
 }
 
+/** recordRequests collects the URLs one page requests. */
+export function recordRequests(page: Page): string[] {
+  const seen: string[] = [];
+  page.on('request', (r) => seen.push(r.url()));
+  return seen;
+}
+
 /** foreignRequests lists requests that left `origin` (blob: downloads are made in the page). */
 export function foreignRequests(requests: string[], origin: string): string[] {
   return requests.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:') && new URL(u).origin !== origin);

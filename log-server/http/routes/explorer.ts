@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Hono, MiddlewareHandler } from 'hono';
 import { RunproofError } from '../../../src/errors.js';
+import type { ExtraFile } from '../../publish/index.js';
 
 /** What `GET /v1/log` answers: the log's origin, verifier key and witnesses. */
 export interface LogDescription {
@@ -74,6 +75,29 @@ export function corsForPublicReads(): MiddlewareHandler {
     await next();
     if (c.req.method === 'GET' && PUBLIC_READ.test(c.req.path)) c.res.headers.set('Access-Control-Allow-Origin', '*');
   };
+}
+
+/**
+ * explorerFiles lists what a static mirror needs for the explorer (`--publish-dir`, `--publish-s3`,
+ * `runproof-log publish`): the three built files, and `v1/log` so the mirror's page finds the log's
+ * key as the live log serves it. Nothing of the explorer when it is not built.
+ */
+export function explorerFiles(about: LogDescription | undefined, dir = defaultExplorerDir()): ExtraFile[] {
+  const out: ExtraFile[] = [];
+  for (const [path, { file, type }] of Object.entries(FILES)) {
+    if (path === '/') continue;
+    try {
+      out.push({ path: path.slice(1), bytes: new Uint8Array(readFileSync(join(dir, file))), contentType: type });
+    } catch {
+      return about === undefined ? [] : [describeFile(about)];
+    }
+  }
+  if (about !== undefined) out.push(describeFile(about));
+  return out;
+}
+
+function describeFile(about: LogDescription): ExtraFile {
+  return { path: 'v1/log', bytes: new TextEncoder().encode(JSON.stringify(about)), contentType: 'application/json' };
 }
 
 /** explorerRoutes adds `GET /v1/log` and the explorer's files (404 with a hint if not built). */
