@@ -50,6 +50,32 @@ export class LogMetrics {
     if (opts.defaults === true) collectDefaultMetrics({ register: this.registry });
   }
 
+  /**
+   * coordinate adds the metrics of an instance sharing its store with others (PostgreSQL): a
+   * leader gauge (1 while this instance sequences) and a counter of lease changes it saw.
+   */
+  coordinate(c: { readonly leading: boolean; readonly leaseChanges: number }): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'runproof_log_leader',
+      help: '1 while this instance holds the sequencer lease, else 0.',
+      registers,
+      collect() {
+        this.set(c.leading ? 1 : 0);
+      },
+    });
+    let seen = 0;
+    new Counter({
+      name: 'runproof_log_lease_changes_total',
+      help: 'Times this instance gained or lost the sequencer lease.',
+      registers,
+      collect() {
+        this.inc(c.leaseChanges - seen);
+        seen = c.leaseChanges;
+      },
+    });
+  }
+
   /** onBatch is the Log's `onBatch` hook: one sequencer commit of `entries` entries. */
   onBatch(entries: number, commitMs: number): void {
     this.appended.inc(entries);

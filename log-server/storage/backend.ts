@@ -100,6 +100,29 @@ export interface SequencingBatch {
 }
 
 /**
+ * Coordination is what a store shared by several log instances (PostgreSQL) adds: which
+ * instance sequences (a lease), and how the others' submissions reach it. A single-process
+ * store (SQLite) has none: its one instance always sequences.
+ */
+export interface Coordination {
+  /** start competes for the right to sequence; `changed` hears each gain (true) and loss (false). */
+  start(changed: (leading: boolean) => void): Promise<void>;
+  /** leading is true while this instance holds the right to sequence. */
+  readonly leading: boolean;
+  /** leaseChanges counts the gains and losses this instance saw (metrics). */
+  readonly leaseChanges: number;
+  /**
+   * forward hands identities to whichever instance sequences; each resolves with its entry
+   * index and a stored checkpoint covering it (committed and durable).
+   */
+  forward(digests: readonly Uint8Array[]): Promise<{ index: number; head: StoredCheckpoint }>[];
+  /** drain (while leading) feeds identities other instances forwarded to `sequence`; returns a stop function. */
+  drain(sequence: (digests: Uint8Array[]) => Promise<unknown>): () => void;
+  /** close fails what still waits on forwards; the backend's close does the rest. */
+  close(): void;
+}
+
+/**
  * LogBackend is one open log store. A process holds one; `close()` releases it. Reads are
  * answered from committed state; the log itself decides what is published (it never asks for
  * sizes beyond its published checkpoint).
@@ -152,6 +175,9 @@ export interface LogBackend {
    * A follower then reads the new state through the reads above.
    */
   watch?(grown: (latest: StoredCheckpoint) => void): () => void;
+
+  /** coordination is present when several instances share the store (see {@link Coordination}). */
+  readonly coordination?: Coordination;
 
   /** close releases connections, files and locks. Called once, after the last batch. */
   close(): MaybePromise<void>;

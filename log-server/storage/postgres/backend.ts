@@ -9,7 +9,8 @@
  */
 import pg from 'pg';
 import { RunproofError } from '../../../src/errors.js';
-import { FencedError, type BatchWrite, type LogBackend, type LogGenesis, type SequencingBatch, type StoredCheckpoint } from '../backend.js';
+import { FencedError, type BackendFactory, type BatchWrite, type Coordination, type LogBackend, type LogGenesis, type SequencingBatch, type StoredCheckpoint } from '../backend.js';
+import { PostgresCoordination, type CoordinationOptions } from './coordination.js';
 import { SequencerLease } from './lease.js';
 import { migratePostgres } from './migrate.js';
 import { connectionError, describeUrl } from './url.js';
@@ -26,6 +27,13 @@ export interface PostgresBackendOptions {
   poolSize?: number;
   /** Test only: skip the lease and compare-and-swap fence (shows what it prevents). Default true. */
   fenced?: boolean;
+  /** Lease and forwarding settings (./coordination.ts). */
+  coordination?: CoordinationOptions;
+}
+
+/** postgresBackend returns the factory of the PostgreSQL log at `opts.url` (the seam's BackendFactory). */
+export function postgresBackend(opts: Omit<PostgresBackendOptions, 'create'>): BackendFactory {
+  return async ({ create }) => openPostgresBackend({ ...opts, create });
 }
 
 /** A stored-identity lookup answer. */
@@ -66,7 +74,9 @@ export async function openPostgresBackend(opts: PostgresBackendOptions): Promise
     } finally {
       client.release();
     }
-    return new PostgresBackend(name, pool, opts.vkey, opts.fenced ?? true);
+    const backend = new PostgresBackend(name, pool, opts.vkey, opts.fenced ?? true);
+    backend.coordination = new PostgresCoordination(backend, opts.coordination);
+    return backend;
   } catch (e) {
     await pool.end().catch(() => undefined);
     throw e;
@@ -77,6 +87,8 @@ export async function openPostgresBackend(opts: PostgresBackendOptions): Promise
 export class PostgresBackend implements LogBackend {
   /** The lease, once {@link startLease} ran; without it this instance never sequences. */
   lease: SequencerLease | undefined;
+  /** Set by {@link openPostgresBackend}: every instance on the database coordinates. */
+  coordination: Coordination | undefined;
   private listener: pg.Client | undefined;
 
   constructor(
@@ -262,14 +274,15 @@ export class PostgresBackend implements LogBackend {
    * startLease starts competing for the sequencer lease as `holder`; `changed` hears when this
    * instance becomes the sequencer or stops being it.
    */
-  async startLease(holder: string, ttlMs: number, changed: (epoch: number | undefined) => void, warn?: (m: string) => void): Promise<SequencerLease> {
-    this.lease = new SequencerLease(this.pool, holder, ttlMs, { changed, ...(warn ? { warn } : {}) });
+  async startLease(holder: string, ttlMs: number, changed: (epoch: number | undefined) => void, warn?: (m: string) => void, now?: () => number): Promise<SequencerLease> {
+    this.lease = new SequencerLease(this.pool, holder, ttlMs, { changed, ...(warn ? { warn } : {}) }, now);
     await this.lease.start();
     return this.lease;
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.coordination?.close();
     await this.lease?.stop();
     await this.listener?.end().catch(() => undefined);
     await this.pool.end().catch(() => undefined);
