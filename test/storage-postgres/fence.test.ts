@@ -66,14 +66,14 @@ describe('PostgreSQL backend: fenced batches and the sequencer lease', () => {
     await server?.stop();
   });
 
-  it('commits batches, reads them back, and moves the lease only after it expired', async () => {
+  it('commits batches, reads them back, and moves the lease only when its holder lets go', async () => {
     const url = await server.createDatabase();
     const a = await backend(url);
     const b = await backend(url, { create: false });
     let prev = await genesis(a);
     const changes: string[] = [];
-    const la = await a.startLease('a', 400, (e) => changes.push(`a:${e}`));
-    const lb = await b.startLease('b', 400, (e) => changes.push(`b:${e}`));
+    const la = await a.startLease('a', 3000, (e) => changes.push(`a:${e}`));
+    const lb = await b.startLease('b', 3000, (e) => changes.push(`b:${e}`));
     expect(la.epoch).toBe(1);
     expect(lb.epoch).toBeUndefined();
     const one = batch(RightEdge.empty(), [digest(1), digest(2), digest(3)]);
@@ -85,7 +85,7 @@ describe('PostgreSQL backend: fenced batches and the sequencer lease', () => {
     expect(await b.readBlob(0, 0)).toEqual(one.next.partialTile(0));
     expect(await b.readBundleSlice(0, 43 + 2, 41)).toEqual(encodeEntry({ type: ENTRY_TYPE_RUN_DECLARED, timestamp: 1_700_000_000_000, identity: digest(2) }));
     expect(await b.checkpointAt(3)).toBe(prev.note);
-    // a keeps renewing: b never gets it.
+    // a keeps renewing (every second; the machine may be slow, so the lease is long): b never gets it.
     await new Promise((r) => setTimeout(r, 1000));
     expect(lb.epoch).toBeUndefined();
     expect(la.epoch).toBe(1);
