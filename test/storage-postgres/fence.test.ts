@@ -105,7 +105,7 @@ describe('PostgreSQL backend: fenced batches and the sequencer lease', () => {
     a.lease = new (await import('../../log-server/storage/postgres/lease.js')).SequencerLease(a.pool, 'a', 300, { changed: () => undefined }, () => 0);
     await a.lease.tick();
     expect(a.lease.epoch).toBe(1);
-    const b1 = await b.startLease('b', 300, () => undefined);
+    const b1 = await b.startLease('b', 3000, () => undefined);
     expect(b1.epoch).toBeUndefined();
     await new Promise((r) => setTimeout(r, 400)); // a's lease expires in the database
     await b1.tick();
