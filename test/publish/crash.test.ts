@@ -15,7 +15,7 @@ import { startLogProcess } from '../helpers/log-process.js';
 import { runproof } from '../helpers/runproof-cli.js';
 import { caughtUp, health } from './helpers.js';
 import { listFiles, mirrorSize } from './mirror.js';
-import { startNodeStatic } from './static-servers.js';
+import { startNodeStatic } from '../../bench/lib/static-servers.js';
 
 const CHILD = new URL('./publish-child.mjs', import.meta.url).pathname;
 const TOTAL = 1 + 40 + 215 + 3 + 300 + 250;

@@ -14,7 +14,7 @@ import { runLogCli, startLogProcess, type LogProcess } from '../helpers/log-proc
 import { runproof } from '../helpers/runproof-cli.js';
 import { caughtUp, health, submitAll, waitFor } from './helpers.js';
 import { mirrorSize } from './mirror.js';
-import { startNodeStatic } from './static-servers.js';
+import { startNodeStatic } from '../../bench/lib/static-servers.js';
 
 let root: string;
 const mounts: string[] = [];

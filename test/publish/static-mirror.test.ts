@@ -18,7 +18,7 @@ import { runLogCli, startLogProcess, type LogProcess } from '../helpers/log-proc
 import { runproof } from '../helpers/runproof-cli.js';
 import { caughtUp, submitAll, type Answer } from './helpers.js';
 import { expectSameAsLog, listFiles, mirrorSize } from './mirror.js';
-import { startNginx, type StaticServer } from './static-servers.js';
+import { startNginx, type StaticServer } from '../../bench/lib/static-servers.js';
 
 let root: string;
 let dir: string;

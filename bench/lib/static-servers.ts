@@ -1,5 +1,5 @@
 /**
- * Static file servers over a publication directory, for the publish tests and the bench: nginx
+ * Static file servers over a publication directory, for the publish tests (test/publish/) and the bench: nginx
  * from Debian (`/usr/sbin/nginx`, in the foreground, one process, its own prefix and config on a
  * free loopback port) and a plain `node:http` file server (no code of the log's).
  */
