@@ -1,6 +1,11 @@
 /**
- * `declare` — submit one run declaration to a runproof log and return a receipt that has
- * already been verified here, offline, against the declaration and the caller's trust root.
+ * `declare` — declare one run to a runproof log and return a receipt that has already been
+ * verified here, offline, against the declaration and the caller's trust root.
+ *
+ * By default only the identity is sent (`POST /v1/identities`): it is computed here, and the
+ * declaration — the prompt — stays with the caller, who keeps it next to the receipt (the receipt
+ * proves when the identity was logged; only the declaration says what the identity is of).
+ * `submit: 'declaration'` sends the canonical declaration instead, so the log checks it too.
  *
  * The log is not trusted: its answer only counts once the receipt (a c2sp.org/tlog-proof) proves
  * that the entry for this declaration's identity is in a checkpoint signed by the log key (and
@@ -12,7 +17,7 @@ import { canonicalBytes } from '../src/json/canonical.js';
 import type { JsonValue } from '../src/json/strict.js';
 import { declarationIdentity } from '../src/declaration/identity.js';
 import { ReceiptVerifier, type ReceiptVerdict } from '../src/receipt/verify.js';
-import { submitDeclaration, type SubmitOptions } from './submit.js';
+import { submitBatch, submitDeclaration, submitIdentity, type SubmitAnswer, type SubmitOptions } from './submit.js';
 import { resolveTrust, type TrustOptions } from './trust.js';
 
 /** Options of {@link declare}. */
@@ -25,6 +30,25 @@ export interface DeclareOptions extends TrustOptions {
   timeoutMs?: number;
   /** The fetch implementation used to reach the log (default: the global `fetch`). */
   fetch?: typeof fetch;
+  /** What the log receives: `'identity'` (default) or the whole `'declaration'`. */
+  submit?: SubmitMode;
+}
+
+/** What is sent to the log: the identity alone (default), or the canonical declaration. */
+export type SubmitMode = 'identity' | 'declaration';
+
+/** How {@link declareCanonical} reaches the log. */
+export interface DeclareCanonicalOptions extends SubmitOptions {
+  submit?: SubmitMode;
+}
+
+/** checkSubmitMode refuses anything but the two submit modes (a typo must not leak prompts). */
+export function checkSubmitMode(submit: unknown): SubmitMode {
+  if (submit === undefined) return 'identity';
+  if (submit !== 'identity' && submit !== 'declaration') {
+    throw new RunproofError('MALFORMED_REQUEST', `submit must be 'identity' or 'declaration'`, { path: 'submit' });
+  }
+  return submit;
 }
 
 /** A declared run: its identity and a receipt verified against it. */
@@ -56,6 +80,7 @@ export interface Declared {
  */
 export async function declare(declaration: object | Uint8Array | string, opts: DeclareOptions): Promise<Declared> {
   const verifier = new ReceiptVerifier(resolveTrust(opts));
+  checkSubmitMode(opts.submit);
   return declareCanonical(canonicalDeclaration(declaration), verifier, opts);
 }
 
@@ -71,13 +96,43 @@ function canonicalDeclaration(declaration: object | Uint8Array | string): Uint8A
 }
 
 /**
- * declareCanonical submits canonical declaration bytes (already checked) and verifies the
- * receipt against them with `verifier` (which caches checkpoints it has already verified).
- * Shared by {@link declare} and `runproofFetch`.
+ * declareCanonical submits canonical declaration bytes (already checked) — or only their
+ * identity — and verifies the receipt against them with `verifier` (which caches checkpoints it
+ * has already verified). Shared by {@link declare} and `runproofFetch`.
  */
-export async function declareCanonical(canonical: Uint8Array, verifier: ReceiptVerifier, opts: SubmitOptions): Promise<Declared> {
+export async function declareCanonical(canonical: Uint8Array, verifier: ReceiptVerifier, opts: DeclareCanonicalOptions): Promise<Declared> {
   const { identity } = declarationIdentity(canonical);
-  const answer = await submitDeclaration(canonical, opts);
+  const answer = opts.submit === 'declaration' ? await submitDeclaration(canonical, opts) : await submitIdentity(identity, opts);
+  return checkedAnswer(canonical, identity, answer, verifier, opts.log);
+}
+
+/** The most items one `POST /v1/batch` carries (the log's default `--max-batch-items`). */
+export const BATCH_CHUNK = 1000;
+
+/**
+ * declareManyCanonical declares many canonical declarations through `/v1/batch` (one request per
+ * {@link BATCH_CHUNK} items) and verifies every receipt. All or nothing for the caller: the first
+ * item the log refuses, or whose receipt does not verify, throws (entries already logged stay
+ * logged — harmless, a declaration is not a run).
+ */
+export async function declareManyCanonical(canonicals: readonly Uint8Array[], verifier: ReceiptVerifier, opts: DeclareCanonicalOptions): Promise<Declared[]> {
+  const identities = canonicals.map((c) => declarationIdentity(c).identity);
+  const out: Declared[] = [];
+  for (let start = 0; start < canonicals.length; start += BATCH_CHUNK) {
+    const slice = canonicals.slice(start, start + BATCH_CHUNK);
+    const items = slice.map((c, k) => (opts.submit === 'declaration' ? { declaration: c } : { identity: identities[start + k]! }));
+    const answers = await submitBatch(items, opts);
+    answers.forEach((answer, k) => {
+      if ('error' in answer) throw answer.error;
+      out.push(checkedAnswer(slice[k]!, identities[start + k]!, answer, verifier, opts.log));
+    });
+  }
+  return out;
+}
+
+/** checkedAnswer verifies the log's answer for one declaration and returns what it proves. */
+function checkedAnswer(canonical: Uint8Array, identity: string, answer: SubmitAnswer, verifier: ReceiptVerifier, log: string): Declared {
+  const opts = { log };
   const evidence = { log: opts.log, identity, answer };
   if (answer.identity !== identity) {
     throw new RunproofError('ENTRY_MISMATCH', `log answered for ${answer.identity}, but the declaration's identity is ${identity}`, { evidence });

@@ -8,8 +8,9 @@
  *
  * See docs/client.md.
  */
-export { declare, type DeclareOptions, type Declared } from './declare.js';
+export { declare, type DeclareOptions, type Declared, type SubmitMode } from './declare.js';
 export { runproofFetch, IDENTITY_HEADER, STATUS_HEADER, type RunproofFetchOptions, type DeclaredInfo } from './fetch.js';
 export { directoryStore, storeFileName, type ReceiptStore } from './store.js';
+export { REFUSAL_TYPE } from './refusal.js';
 export type { TrustOptions } from './trust.js';
 export { RunproofError, isRunproofError, type ErrorCode } from '../src/errors.js';

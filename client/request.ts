@@ -20,6 +20,8 @@ export interface OutgoingCall {
   body(): Promise<Uint8Array>;
   /** The arguments to pass on to the real fetch: the caller's own, or the same bytes re-wrapped. */
   forward(): [RequestInfo | URL, RequestInit | undefined];
+  /** The body, when the caller gave a FormData (a multipart upload). */
+  form(): FormData | undefined;
 }
 
 /** outgoingCall describes a fetch call from its arguments. */
@@ -46,6 +48,9 @@ export function outgoingCall(input: RequestInfo | URL, init: RequestInit | undef
         return new Uint8Array(await request.clone().arrayBuffer());
       }
       return new Uint8Array(0);
+    },
+    form() {
+      return init?.body instanceof FormData ? init.body : undefined;
     },
     forward() {
       if (replacement !== undefined) return [input, { ...init, body: replacement as Uint8Array<ArrayBuffer> }];

@@ -1,8 +1,9 @@
 /**
  * Which outgoing calls `runproofFetch` declares: POSTs whose URL path ends in the inference
- * endpoint of a dialect that declaration-v1 maps (shared/declaration-v1.md, "Mapping a request
- * body"). Everything else — listing models, fetching a stored response, counting tokens,
- * uploading files — is not a run and passes through untouched.
+ * endpoint of a dialect the mappers know (docs/specification.md §4), and the POSTs that create a
+ * batch of such calls (an OpenAI file uploaded for `batch`, an OpenAI batch, an Anthropic
+ * Message Batch). Everything else — listing models, fetching a stored response, counting tokens,
+ * other uploads — is not a run and passes through untouched.
  */
 import type { RequestApi } from '../src/declaration/mappers.js';
 
@@ -33,4 +34,17 @@ export function requestApi(method: string, url: URL): RequestApi | undefined {
 /** defaultProvider returns the provider token for a well-known API host, else undefined. */
 export function defaultProvider(url: URL): string | undefined {
   return Object.hasOwn(PROVIDER_BY_HOST, url.hostname) ? PROVIDER_BY_HOST[url.hostname] : undefined;
+}
+
+/** A call that creates (part of) a provider batch. */
+export type BatchKind = 'openai-file' | 'openai-batch' | 'anthropic-batch';
+
+/** batchKind returns the kind of a batch-creating call, or undefined. */
+export function batchKind(method: string, url: URL): BatchKind | undefined {
+  if (method !== 'POST') return undefined;
+  const path = url.pathname.replace(/\/+$/, '');
+  if (path.endsWith('/messages/batches')) return 'anthropic-batch';
+  if (path.endsWith('/batches')) return 'openai-batch';
+  if (path.endsWith('/files')) return 'openai-file';
+  return undefined;
 }

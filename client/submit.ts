@@ -1,7 +1,9 @@
 /**
- * One submission to a runproof log: `POST <log>/v1/declarations` (design §5) with the
- * declaration's canonical bytes, answered with `{identity, index, timestamp, duplicate, receipt}`
- * once the entry is durably sequenced and covered by a signed checkpoint.
+ * Submissions to a runproof log (docs/log-server.md): `POST <log>/v1/identities` with the
+ * identity alone (the client's default: the log never sees the declaration), `POST
+ * <log>/v1/declarations` with the declaration's canonical bytes, or `POST <log>/v1/batch` with
+ * many of either — each answered with `{identity, index, timestamp, duplicate, receipt}` once the
+ * entry is durably sequenced and covered by a signed checkpoint.
  *
  * The answer is untrusted: it is read with a size limit, parsed strictly and checked for shape
  * here; the receipt itself is verified by the caller ({@link declareCanonical}). Failures map to
@@ -10,7 +12,7 @@
  * the log's own code when it is a known one (e.g. `DECLARATION_INVALID`, `UNAUTHORIZED`).
  */
 import { ERROR_CODES, RunproofError, type ErrorCode } from '../src/errors.js';
-import { utf8 } from '../src/encoding/utf8.js';
+import { concatBytes, utf8 } from '../src/encoding/utf8.js';
 import { parseStrictJson, type JsonValue } from '../src/json/strict.js';
 import { readLimited } from '../node-shared/read-limited.js';
 
@@ -41,6 +43,8 @@ export interface SubmitOptions {
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** The largest answer accepted: a receipt is a few KiB; a tlog-proof note is at most 1 MB. */
 const MAX_ANSWER_BYTES = 1_048_576;
+/** The largest batch answer accepted: a thousand receipts of a few KiB each, with room. */
+const MAX_BATCH_ANSWER_BYTES = 64 * 1_048_576;
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
 
@@ -49,7 +53,7 @@ const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
  * `<log>/v1/declarations`, or `<log>/v1/identities` for an identity alone.
  * @throws RunproofError MALFORMED_REQUEST
  */
-export function logEndpoint(log: string, route: 'declarations' | 'identities' = 'declarations'): string {
+export function logEndpoint(log: string, route: 'declarations' | 'identities' | 'batch' = 'declarations'): string {
   let url: URL;
   try {
     url = new URL(log);
@@ -82,8 +86,54 @@ export function submitIdentity(identity: string, opts: SubmitOptions): Promise<S
   return post(logEndpoint(opts.log, 'identities'), utf8(JSON.stringify({ identity })), opts);
 }
 
+/** One item of a batch submission: an identity alone, or canonical declaration bytes. */
+export type BatchItem = { identity: string } | { declaration: Uint8Array };
+
+/** The log's answer for one batch item: a submission answer, or the log's refusal of that item. */
+export type BatchAnswer = SubmitAnswer | { error: RunproofError };
+
+/**
+ * submitBatch posts items to `<log>/v1/batch` in one request and returns one checked answer per
+ * item, in order.
+ * @throws RunproofError with the outcomes of {@link submitDeclaration} for the request as a whole
+ */
+export async function submitBatch(items: readonly BatchItem[], opts: SubmitOptions): Promise<BatchAnswer[]> {
+  const url = logEndpoint(opts.log, 'batch');
+  const parts: Uint8Array[] = [utf8('{"items":[')];
+  items.forEach((item, i) => {
+    if (i > 0) parts.push(utf8(','));
+    if ('identity' in item) parts.push(utf8(JSON.stringify({ identity: item.identity })));
+    else parts.push(utf8('{"declaration":'), item.declaration, utf8('}'));
+  });
+  parts.push(utf8(']}'));
+  const body = await exchange(url, concatBytes(...parts), opts, MAX_BATCH_ANSWER_BYTES);
+  const bad = (why: string) => new RunproofError('MALFORMED_REQUEST', `POST ${url}: the log's answer ${why}`, { evidence: { url } });
+  let v: JsonValue;
+  try {
+    v = parseStrictJson(body, { maxBytes: MAX_BATCH_ANSWER_BYTES, maxDepth: 8 });
+  } catch (cause) {
+    throw new RunproofError('MALFORMED_REQUEST', `POST ${url}: the log's answer is not strict JSON`, { cause, evidence: { url } });
+  }
+  const results = v !== null && typeof v === 'object' && !Array.isArray(v) ? v.results : undefined;
+  if (!Array.isArray(results) || results.length !== items.length) throw bad(`does not hold ${items.length} results`);
+  return results.map((r, i) => {
+    if (r !== null && typeof r === 'object' && !Array.isArray(r) && Object.hasOwn(r, 'error')) {
+      const e = r.error as { code?: JsonValue; message?: JsonValue; path?: JsonValue } | null;
+      const code = typeof e?.code === 'string' && KNOWN_CODES.has(e.code) && e.code !== 'UNAVAILABLE' && e.code !== 'UNREACHABLE' ? (e.code as ErrorCode) : 'MALFORMED_REQUEST';
+      const message = typeof e?.message === 'string' ? e.message : 'refused';
+      return { error: new RunproofError(code, `POST ${url}: item ${i}: ${message}`, { evidence: { url, item: i } }) };
+    }
+    return checkAnswer(url, r, `result ${i}`);
+  });
+}
+
 /** post sends one submission body to `url` and checks the answer. */
 async function post(url: string, payload: Uint8Array, opts: SubmitOptions): Promise<SubmitAnswer> {
+  return parseAnswer(url, await exchange(url, payload, opts, MAX_ANSWER_BYTES));
+}
+
+/** exchange sends one submission body to `url` and returns the body of a 200/201 answer. */
+async function exchange(url: string, payload: Uint8Array, opts: SubmitOptions, maxAnswerBytes: number): Promise<Uint8Array> {
   const fetchFn = opts.fetch ?? globalThis.fetch;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);
@@ -93,9 +143,18 @@ async function post(url: string, payload: Uint8Array, opts: SubmitOptions): Prom
 
   let res: Response;
   let body: Uint8Array;
+  const send = () => fetchFn.call(undefined, url, { method: 'POST', headers, body: payload as Uint8Array<ArrayBuffer>, signal });
   try {
-    res = await fetchFn.call(undefined, url, { method: 'POST', headers, body: payload as Uint8Array<ArrayBuffer>, signal });
-    body = await readLimited(res, MAX_ANSWER_BYTES, `POST ${url}`, url);
+    try {
+      res = await send();
+    } catch (first) {
+      // A kept-alive connection the log closed while idle fails at once with no answer. A
+      // submission is idempotent (the same identity is answered as a duplicate), so try once
+      // more on a fresh connection before calling the log unreachable.
+      if (signal.aborted || first instanceof RunproofError) throw first;
+      res = await send();
+    }
+    body = await readLimited(res, maxAnswerBytes, `POST ${url}`, url);
   } catch (cause) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? cause;
     if (cause instanceof RunproofError) throw cause;
@@ -107,7 +166,7 @@ async function post(url: string, payload: Uint8Array, opts: SubmitOptions): Prom
     throw new RunproofError('UNREACHABLE', `POST ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause, evidence: { url } });
   }
   if (res.status !== 200 && res.status !== 201) throw httpError(url, res.status, body);
-  return parseAnswer(url, body);
+  return body;
 }
 
 /** httpError maps a non-success answer to a RunproofError. */
@@ -152,13 +211,18 @@ function statusCode(status: number): ErrorCode {
 
 /** parseAnswer checks the shape of `{identity, index, timestamp, duplicate, receipt}`. */
 function parseAnswer(url: string, body: Uint8Array): SubmitAnswer {
-  const bad = (why: string) => new RunproofError('MALFORMED_REQUEST', `POST ${url}: the log's answer ${why}`, { evidence: { url } });
   let v: JsonValue;
   try {
     v = parseStrictJson(body);
   } catch (cause) {
     throw new RunproofError('MALFORMED_REQUEST', `POST ${url}: the log's answer is not strict JSON`, { cause, evidence: { url } });
   }
+  return checkAnswer(url, v, 'answer');
+}
+
+/** checkAnswer checks the shape of one `{identity, index, timestamp, duplicate, receipt}`. */
+function checkAnswer(url: string, v: JsonValue, what: string): SubmitAnswer {
+  const bad = (why: string) => new RunproofError('MALFORMED_REQUEST', `POST ${url}: the log's ${what} ${why}`, { evidence: { url } });
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw bad('is not a JSON object');
   const { identity, index, timestamp, duplicate, receipt } = v;
   if (typeof identity !== 'string') throw bad('has no identity string');

@@ -260,3 +260,26 @@ export function mapRequest(api: RequestApi, body: Uint8Array | string, opts: Map
   checkCanonicalSize(canonicalBytes(decl));
   return declaration;
 }
+
+/** The run a declaration continues, as named by its {@link CHAIN_EXTENSION} extension. */
+export interface ChainLink {
+  previous_response_id: string;
+  identity: string;
+}
+
+/**
+ * chainLinkOf reads the {@link CHAIN_EXTENSION} extension of a declaration: undefined when it has
+ * none, the link when it is well formed.
+ * @throws RunproofError DECLARATION_INVALID for a malformed link, IDENTITY_MALFORMED
+ */
+export function chainLinkOf(declaration: Declaration): ChainLink | undefined {
+  const ext = declaration.extensions;
+  if (ext === undefined || !Object.hasOwn(ext, CHAIN_EXTENSION)) return undefined;
+  const link = ext[CHAIN_EXTENSION];
+  const path = `$.extensions["${CHAIN_EXTENSION}"]`;
+  if (link === null || typeof link !== 'object' || Array.isArray(link) || Object.keys(link).length !== 2 || typeof link.previous_response_id !== 'string' || typeof link.identity !== 'string') {
+    throw new RunproofError('DECLARATION_INVALID', `${CHAIN_EXTENSION} must be {previous_response_id, identity}, both strings`, { path });
+  }
+  parseIdentity(link.identity);
+  return { previous_response_id: link.previous_response_id, identity: link.identity };
+}

@@ -134,7 +134,7 @@ describe('runproofFetch responses', () => {
   });
 });
 
-describe('runproofFetch refusals (nothing is sent anywhere)', () => {
+describe('runproofFetch refusals (a synthetic 400, nothing is sent anywhere)', () => {
   const cases: Array<[string, string, () => Parameters<typeof fetch>, Partial<Parameters<typeof runproofFetch>[0]>?]> = [
     ['a form body', 'MAPPING_INVALID', () => [`${provider.origin}/v1/chat/completions`, { method: 'POST', body: new FormData() }]],
     ['duplicate keys', 'MAPPING_INVALID', () => [`${provider.origin}/v1/chat/completions`, { method: 'POST', body: '{"model":"a","model":"b"}' }]],
@@ -148,11 +148,15 @@ describe('runproofFetch refusals (nothing is sent anywhere)', () => {
       const { fetch, infos } = wrapped({ log: dead.url, ...extra });
       const before = provider.requests.length;
       const hits = dead.hits;
-      const e = await rejection(fetch(...args()));
-      expect(isRunproofError(e) && e.code).toBe(code);
+      const res = await fetch(...args());
+      expect(res.status).toBe(400);
+      expect(res.headers.get('x-should-retry')).toBe('false');
+      expect(res.headers.get('x-runproof-status')).toBe('refused');
+      const body = (await res.json()) as { error: { type: string; code: string } };
+      expect(body.error).toMatchObject({ type: 'runproof_refused', code });
       expect(provider.requests.length).toBe(before);
       expect(dead.hits).toBe(hits);
-      expect(infos).toEqual([]);
+      expect(infos.map((i) => i.status === 'refused' && i.error.code)).toEqual([code]);
     });
   }
 });

@@ -1,8 +1,9 @@
 /**
  * runproofFetch when the log cannot be used: nothing listening, HTTP 503, no answer in time, or
- * a refusal that is not an outage (401) — under `onUnavailable: 'fail'` (no declaration, no call)
- * and `'proceed'` (the call goes ahead, marked `x-runproof-status: undeclared`), driven through
- * the OpenAI SDK against the loopback provider stand-in.
+ * a refusal that is not an outage (401) — under `onUnavailable: 'fail'` (no declaration, no call:
+ * the SDK raises a typed, non-retried API error) and `'proceed'` (the call goes ahead, marked
+ * `x-runproof-status: undeclared`), driven through the OpenAI SDK against the loopback provider
+ * stand-in. The clients here retry (`maxRetries: 2`): a refusal must still reach the log once.
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,15 +28,22 @@ afterAll(async () => {
 function openai(log: string, extra: Partial<Parameters<typeof runproofFetch>[0]> = {}): { client: OpenAI; infos: DeclaredInfo[] } {
   const infos: DeclaredInfo[] = [];
   const fetch = runproofFetch({ log, vkey: VKEY, provider: 'openai', timeoutMs: 2000, onDeclared: (i) => infos.push(i), ...extra });
-  return { client: new OpenAI({ apiKey: 'sk-test', baseURL: `${provider.origin}/v1`, fetch, maxRetries: 0 }), infos };
+  return { client: new OpenAI({ apiKey: 'sk-test', baseURL: `${provider.origin}/v1`, fetch, maxRetries: 2 }), infos };
 }
 
 const chat = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hello' }] };
 
-/** causeCode returns the RunproofError code behind an SDK connection error. */
+/** causeCode returns the runproof code of a refusal the SDK raised as an API error. */
 function causeCode(e: unknown): string | undefined {
-  expect(e).toBeInstanceOf(OpenAI.APIConnectionError);
-  return (e as { cause?: { code?: string } }).cause?.code;
+  expect(e).toBeInstanceOf(OpenAI.APIError);
+  expect(e).not.toBeInstanceOf(OpenAI.APIConnectionError);
+  const err = e as InstanceType<typeof OpenAI.APIError>;
+  expect(err.type).toBe('runproof_refused');
+  expect(err.headers?.get('x-should-retry')).toBe('false');
+  const code = err.code ?? undefined;
+  // The request's own faults are 400; the log's are 424.
+  expect(err.status).toBe(code?.startsWith('MAPPING_') ? 400 : 424);
+  return code;
 }
 
 describe("onUnavailable: 'fail' (the default)", () => {
@@ -45,7 +53,7 @@ describe("onUnavailable: 'fail' (the default)", () => {
     const e = await client.chat.completions.create(chat).catch((err: unknown) => err);
     expect(causeCode(e)).toBe('UNREACHABLE');
     expect(provider.requests.length).toBe(before);
-    expect(infos).toEqual([]);
+    expect(infos.map((i) => i.status)).toEqual(['refused']);
   });
 
   it('HTTP 503: UNAVAILABLE, provider not called', async () => {
@@ -113,7 +121,7 @@ describe("onUnavailable: 'proceed'", () => {
       const e = await client.chat.completions.create(chat).catch((err: unknown) => err);
       expect(causeCode(e)).toBe('UNAUTHORIZED');
       expect(provider.requests.length).toBe(before);
-      expect(infos).toEqual([]);
+      expect(infos.map((i) => i.status)).toEqual(['refused']);
     } finally {
       await dead.close();
     }
@@ -125,6 +133,6 @@ describe("onUnavailable: 'proceed'", () => {
     const e = await client.chat.completions.create({ ...chat, seed: 2 ** 53 + 2 }).catch((err: unknown) => err);
     expect(causeCode(e)).toBe('MAPPING_INVALID');
     expect(provider.requests.length).toBe(before);
-    expect(infos).toEqual([]);
+    expect(infos.map((i) => i.status)).toEqual(['refused']);
   });
 });

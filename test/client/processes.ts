@@ -106,3 +106,56 @@ export async function closedPort(): Promise<string> {
   await new Promise<void>((r) => server.close(() => r()));
   return `http://127.0.0.1:${port}`;
 }
+
+/** One request a {@link LogRecorder} passed on. */
+export interface RecordedLogRequest {
+  method: string;
+  path: string;
+  body: string;
+}
+
+/** A loopback HTTP proxy in front of a real log that records every request it passes on. */
+export interface LogRecorder {
+  url: string;
+  requests: RecordedLogRequest[];
+  close(): Promise<void>;
+}
+
+/**
+ * startLogRecorder puts a recording proxy in front of `target` (a log URL), so a test can see
+ * exactly what the log was sent; answers are passed back unchanged.
+ */
+export async function startLogRecorder(target: string): Promise<LogRecorder> {
+  const requests: RecordedLogRequest[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', body: body.toString('utf8') });
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection' && k !== 'content-length') headers[k] = v;
+      fetch(`${target}${req.url ?? '/'}`, { method: req.method, headers, body: req.method === 'GET' ? undefined : body })
+        .then(async (answer) => {
+          const out = Buffer.from(await answer.arrayBuffer());
+          res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/octet-stream' });
+          res.end(out);
+        })
+        .catch(() => {
+          res.writeHead(502);
+          res.end();
+        });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}

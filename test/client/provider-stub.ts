@@ -5,6 +5,11 @@
  * or Server-Sent Events when the body says `"stream": true` — and records every request it gets
  * (exact body bytes and headers) in arrival order.
  *
+ * It also takes batch uploads and creations — `POST /v1/files` (multipart; the file is kept),
+ * `GET /v1/files/<id>/content`, `POST /v1/batches`, `POST /v1/messages/batches` — answering
+ * each with a small object carrying a fresh id. Responses answers carry a fresh `resp_stub_<n>`
+ * id each, so turns can be chained.
+ *
  * A request with an `x-stub-status: N` header is answered with status N and an error body.
  *
  * `onRequest` runs when a request has fully arrived and before the answer is written; the tests
@@ -40,6 +45,8 @@ export interface ProviderStub {
   /** Base URL without a trailing slash, e.g. `http://127.0.0.1:1234`. */
   origin: string;
   requests: ProviderRequest[];
+  /** Uploaded files by id. */
+  files: Map<string, Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -48,8 +55,9 @@ const TEXT = ['Thirty', ' days', '.'];
 /** startProvider starts the stub on a free loopback port. */
 export async function startProvider(opts: ProviderOptions = {}): Promise<ProviderStub> {
   const requests: ProviderRequest[] = [];
+  const files = new Map<string, Uint8Array>();
   const server: Server = createServer((req, res) => {
-    handle(req, res, requests, opts).catch((e: unknown) => {
+    handle(req, res, requests, files, opts).catch((e: unknown) => {
       res.statusCode = 500;
       res.end(String(e));
     });
@@ -59,6 +67,7 @@ export async function startProvider(opts: ProviderOptions = {}): Promise<Provide
   return {
     origin: `http://127.0.0.1:${port}`,
     requests,
+    files,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -67,7 +76,9 @@ export async function startProvider(opts: ProviderOptions = {}): Promise<Provide
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, requests: ProviderRequest[], opts: ProviderOptions): Promise<void> {
+let serial = 0;
+
+async function handle(req: IncomingMessage, res: ServerResponse, requests: ProviderRequest[], files: Map<string, Uint8Array>, opts: ProviderOptions): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const body = new Uint8Array(Buffer.concat(chunks));
@@ -84,8 +95,36 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Provi
     res.end(JSON.stringify({ error: { message: 'forced by x-stub-status', type: 'stub_error' } }));
     return;
   }
+  const content = /^\/v1\/files\/([^/]+)\/content$/.exec(path);
+  if (req.method === 'GET' && content !== null) {
+    const file = files.get(content[1]!);
+    if (file === undefined) json(res, 404, { error: { message: 'no such file', type: 'invalid_request_error' } });
+    else {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(file);
+    }
+    return;
+  }
   if (req.method !== 'POST') {
     json(res, 200, { object: 'list', data: [] });
+    return;
+  }
+  if (path === '/v1/files') {
+    // Parse the multipart body with the platform's own parser.
+    const form = await new Request('http://stub/', { method: 'POST', headers: { 'content-type': headers['content-type']! }, body }).formData();
+    const file = form.get('file') as File;
+    const id = `file-stub${++serial}`;
+    files.set(id, new Uint8Array(await file.arrayBuffer()));
+    json(res, 200, { id, object: 'file', bytes: file.size, created_at: 1764115200, filename: file.name, purpose: form.get('purpose'), status: 'processed' });
+    return;
+  }
+  if (path === '/v1/batches') {
+    const b = JSON.parse(Buffer.from(body).toString('utf8')) as { input_file_id: string; endpoint: string; completion_window: string };
+    json(res, 200, { id: `batch_stub${++serial}`, object: 'batch', endpoint: b.endpoint, input_file_id: b.input_file_id, completion_window: b.completion_window, status: 'validating', created_at: 1764115200 });
+    return;
+  }
+  if (path === '/v1/messages/batches') {
+    json(res, 200, { id: `msgbatch_stub${++serial}`, type: 'message_batch', processing_status: 'in_progress', request_counts: { processing: 1, succeeded: 0, errored: 0, canceled: 0, expired: 0 }, created_at: '2026-01-01T00:00:00Z', expires_at: '2026-01-02T00:00:00Z', ended_at: null, cancel_initiated_at: null, archived_at: null, results_url: null });
     return;
   }
   const parsed = JSON.parse(Buffer.from(body).toString('utf8')) as { model?: string; stream?: boolean };
@@ -95,12 +134,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Provi
     json(res, 404, { error: { message: 'no such endpoint', type: 'invalid_request_error' } });
     return;
   }
+  const responseId = `resp_stub_${++serial}`;
   if (parsed.stream !== true) {
-    json(res, 200, answer(kind, model));
+    json(res, 200, answer(kind, model, responseId));
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-provider': 'stub' });
-  const events = streamEvents(kind, model);
+  const events = streamEvents(kind, model, responseId);
   res.write(events[0]);
   if (opts.gate) record.gateOpened = await bounded(opts.gate(), opts.gateTimeoutMs ?? 5000);
   for (const e of events.slice(1)) res.write(e);
@@ -125,7 +165,7 @@ function json(res: ServerResponse, status: number, value: unknown): void {
   res.end(JSON.stringify(value));
 }
 
-function answer(kind: 'chat' | 'responses' | 'messages', model: string): unknown {
+function answer(kind: 'chat' | 'responses' | 'messages', model: string, responseId = 'resp_stub'): unknown {
   const text = TEXT.join('');
   switch (kind) {
     case 'chat':
@@ -139,7 +179,7 @@ function answer(kind: 'chat' | 'responses' | 'messages', model: string): unknown
       };
     case 'responses':
       return {
-        id: 'resp_stub',
+        id: responseId,
         object: 'response',
         created_at: 1764115200,
         status: 'completed',
@@ -166,7 +206,7 @@ function sse(data: unknown, event?: string): string {
 }
 
 /** streamEvents returns the SSE events of a streamed answer, each a complete `…\n\n` block. */
-function streamEvents(kind: 'chat' | 'responses' | 'messages', model: string): string[] {
+function streamEvents(kind: 'chat' | 'responses' | 'messages', model: string, responseId: string): string[] {
   switch (kind) {
     case 'chat':
       return [
@@ -176,9 +216,9 @@ function streamEvents(kind: 'chat' | 'responses' | 'messages', model: string): s
       ];
     case 'responses':
       return [
-        sse({ type: 'response.created', sequence_number: 0, response: { id: 'resp_stub', object: 'response', status: 'in_progress', model, output: [] } }, 'response.created'),
+        sse({ type: 'response.created', sequence_number: 0, response: { id: responseId, object: 'response', status: 'in_progress', model, output: [] } }, 'response.created'),
         ...TEXT.map((t, i) => sse({ type: 'response.output_text.delta', sequence_number: i + 1, item_id: 'msg_stub', output_index: 0, content_index: 0, delta: t }, 'response.output_text.delta')),
-        sse({ type: 'response.completed', sequence_number: TEXT.length + 1, response: answer('responses', model) }, 'response.completed'),
+        sse({ type: 'response.completed', sequence_number: TEXT.length + 1, response: answer('responses', model, responseId) }, 'response.completed'),
       ];
     case 'messages':
       return [

@@ -7,10 +7,15 @@
 import type { ErrorCode } from '../../src/errors.js';
 import { RunproofError } from '../../src/errors.js';
 import { verifyReceipt, type ReceiptVerdict } from '../../src/receipt/verify.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chainLinkOf } from '../../src/declaration/mappers.js';
+import { declarationIdentity } from '../../src/declaration/identity.js';
+import { storeFileName } from '../../client/store.js';
 import { EXIT, UsageError } from '../exit.js';
 import { iso, parseCommand, printFields, printJson, readFileArg, reportFailure, trustFromArgs } from '../output.js';
 
-const HELP = `usage: runproof verify --receipt FILE (--declaration FILE | --identity sha256:HEX) (--vkey KEY | --policy FILE) [--json]
+const HELP = `usage: runproof verify --receipt FILE (--declaration FILE | --identity sha256:HEX) (--vkey KEY | --policy FILE) [--chain DIR] [--json]
 
 Verifies a receipt (a c2sp.org/tlog-proof) offline and prints what it proves: the run
 identity, its index in the log, when the log sequenced it, the checkpoint it is proven in
@@ -29,6 +34,11 @@ identity, its index in the log, when the log sequenced it, the checkpoint it is 
                        (with --declaration too, both must agree)
   --vkey KEY           the log's verifier key, name+hexkeyid+base64
   --policy FILE        a c2sp.org/tlog-policy file (log keys, witnesses, quorum)
+  --chain DIR          also walk the chain of turns back from this one: while a declaration
+                       names the run it continues (extension org.runproof.chain/v1), read
+                       that run's sha256-<hex>.json and .tlog-proof from DIR (a runproof/client
+                       receipt store) and verify them the same way; a turn missing from
+                       DIR is missing input (exit 2)
   --json               print the verdict (or the failure) as JSON
 Exit codes: 0 verified, 1 verification failed (reason on the last line of standard error),
 2 bad usage or malformed input.`;
@@ -59,6 +69,44 @@ function printVerdict(v: ReceiptVerdict): void {
   ]);
 }
 
+/** One verified earlier turn of a chain. */
+interface ChainStep {
+  previousResponseId: string;
+  identity: string;
+  index: number;
+  loggedAt: string;
+}
+
+/** The longest chain walked (a guard: identities are hashes, so a cycle cannot be built). */
+const MAX_CHAIN = 100_000;
+
+/**
+ * walkChain follows the chain links back from `declaration`, verifying each earlier turn's
+ * stored declaration and receipt; returns the turns, newest first.
+ * @throws RunproofError NOT_FOUND when a named turn is not in the store, or what verification throws
+ */
+function walkChain(dir: string, declaration: Uint8Array, trust: Parameters<typeof verifyReceipt>[0]['trust']): ChainStep[] {
+  const steps: ChainStep[] = [];
+  let link = chainLinkOf(declarationIdentity(declaration).declaration);
+  while (link !== undefined) {
+    if (steps.length >= MAX_CHAIN) throw new RunproofError('TOO_LARGE', `chain: more than ${MAX_CHAIN} turns`);
+    const base = join(dir, storeFileName(link.identity));
+    if (!existsSync(`${base}.json`) || !existsSync(`${base}.tlog-proof`)) {
+      throw new RunproofError('NOT_FOUND', `chain: the turn that produced ${link.previous_response_id} (${link.identity}) is not in ${dir}`, { evidence: { ...link } });
+    }
+    const earlier = new Uint8Array(readFileSync(`${base}.json`));
+    const verdict = verifyReceipt({ receipt: readFileSync(`${base}.tlog-proof`, 'utf8'), identity: link.identity, declaration: earlier, trust });
+    steps.push({ previousResponseId: link.previous_response_id, identity: verdict.identity, index: verdict.index, loggedAt: iso(verdict.timestamp) });
+    link = chainLinkOf(declarationIdentity(earlier).declaration);
+  }
+  return steps;
+}
+
+function printChain(chain: ChainStep[]): void {
+  process.stdout.write(`chain: ${chain.length} earlier turn${chain.length === 1 ? '' : 's'} verified, newest first\n`);
+  for (const s of chain) process.stdout.write(`  ${s.previousResponseId}  ${s.identity}  index ${s.index}  logged at ${s.loggedAt}\n`);
+}
+
 /** run is the `runproof verify` command. */
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommand('verify', HELP, args, {
@@ -67,6 +115,7 @@ export async function run(args: string[]): Promise<number> {
     identity: { type: 'string' },
     vkey: { type: 'string' },
     policy: { type: 'string' },
+    chain: { type: 'string' },
     json: { type: 'boolean', default: false },
   });
   if (parsed === undefined) return EXIT.OK;
@@ -76,6 +125,7 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError("give --declaration FILE or --identity sha256:HEX; see 'runproof verify --help'");
   }
   if (values.receipt === '-' && values.declaration === '-') throw new UsageError('only one of --receipt and --declaration can be standard input');
+  if (values.chain !== undefined && values.declaration === undefined) throw new UsageError('--chain needs --declaration: the link to the previous turn is in the declaration');
   const json = values.json === true;
   try {
     const trust = trustFromArgs(values, 'verify');
@@ -87,8 +137,12 @@ export async function run(args: string[]): Promise<number> {
       ...(declaration !== undefined ? { declaration } : {}),
       trust,
     });
-    if (json) printJson({ ok: true, ...verdict, loggedAt: iso(verdict.timestamp) });
-    else printVerdict(verdict);
+    const chain = values.chain !== undefined ? walkChain(values.chain, declaration!, trust) : undefined;
+    if (json) printJson({ ok: true, ...verdict, loggedAt: iso(verdict.timestamp), ...(chain !== undefined ? { chain } : {}) });
+    else {
+      printVerdict(verdict);
+      if (chain !== undefined) printChain(chain);
+    }
     return EXIT.OK;
   } catch (e) {
     return reportFailure(e, stepOf(e), json);
