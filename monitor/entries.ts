@@ -1,8 +1,8 @@
 /**
- * Re-checking a log's new entries (design §4): fetch the entry bundles for [old size, new size)
+ * Re-checking a log's new entries: fetch the entry bundles for [old size, new size)
  * (c2sp.org/tlog-tiles "Entry bundles"), authenticate them by extending the accepted tree's right
  * edge with their leaf hashes and comparing the root with the signed one (RFC 6962 §2.1), then
- * apply the entry rules: 41 bytes, type 0x01, times never decreasing, no identity twice.
+ * apply the entry rules (src/note/entry-rules.ts), collecting every broken one.
  */
 import { RunproofError } from '../src/errors.js';
 import { toBase64 } from '../src/encoding/base64.js';
@@ -12,13 +12,14 @@ import { parseBundle } from '../src/merkle/bundle.js';
 import { type Hash, leafHash } from '../src/merkle/hash.js';
 import { TILE_WIDTH } from '../src/merkle/tiles.js';
 import { appendLeaves, rootFromHashes } from '../src/merkle/tree.js';
-import { decodeEntry } from '../src/note/entry.js';
+import { ENTRY_IDENTITY_SIZE } from '../src/note/entry.js';
+import { checkEntry, type EntryRule, type EntryRulesState } from '../src/note/entry-rules.js';
 import type { LogClient } from '../verifier/index.js';
 
 /** One broken entry rule, with what a third party needs to find it. */
 export interface EntryViolation {
   index: number;
-  rule: 'malformed' | 'time-decreased' | 'duplicate-identity';
+  rule: EntryRule;
   message: string;
   /** base64 of the entry bytes. */
   entry: string;
@@ -63,27 +64,21 @@ export async function checkNewEntries(
   const violations: EntryViolation[] = [];
   const identities: { digest: Uint8Array; index: number }[] = [];
   const batch = new Map<string, number>();
-  let lastTime = from.lastEntryTime;
+  const rules: EntryRulesState = { lastTime: from.lastEntryTime };
+  const seen = (data: Uint8Array, offset: number, index: number) => {
+    const digest = data.slice(offset, offset + ENTRY_IDENTITY_SIZE);
+    const key = toHex(digest);
+    const earlier = batch.get(key) ?? seenAt(digest);
+    if (earlier !== undefined) return earlier;
+    batch.set(key, index);
+    identities.push({ digest, index });
+    return undefined;
+  };
   entries.forEach((bytes, i) => {
     const index = from.size + i;
-    const v = (rule: EntryViolation['rule'], message: string) => violations.push({ index, rule, message, entry: toBase64(bytes) });
-    let entry;
-    try {
-      entry = decodeEntry(bytes);
-    } catch (e) {
-      v('malformed', e instanceof Error ? e.message : String(e));
-      return;
-    }
-    if (entry.timestamp < lastTime) v('time-decreased', `entry ${index} time ${entry.timestamp} is before the previous entry's ${lastTime}`);
-    lastTime = Math.max(lastTime, entry.timestamp);
-    const key = toHex(entry.identity);
-    const earlier = batch.get(key) ?? seenAt(entry.identity);
-    if (earlier !== undefined) {
-      v('duplicate-identity', `entry ${index} repeats the identity of entry ${earlier} (sha256:${key})`);
-      return;
-    }
-    batch.set(key, index);
-    identities.push({ digest: entry.identity, index });
+    checkEntry(bytes, 0, bytes.length, index, rules, seen, (fault) => {
+      violations.push({ index, rule: fault.rule, message: `entry ${index}: ${fault.message}`, entry: toBase64(bytes) });
+    });
   });
-  return { rightEdge, lastEntryTime: lastTime, identities, violations };
+  return { rightEdge, lastEntryTime: rules.lastTime, identities, violations };
 }

@@ -31,6 +31,7 @@ export * from './note/note.js';
 export * from './note/checkpoint.js';
 export * from './note/cosignature.js';
 export * from './note/entry.js';
+export * from './note/entry-rules.js';
 export * from './note/tlog-proof.js';
 export * from './note/tlog-witness.js';
 export * from './note/policy.js';

@@ -1,5 +1,5 @@
 /**
- * The runproof log entry (design §4) — the tlog leaf data, 41 bytes, big-endian:
+ * The runproof log entry (docs/specification.md) — the tlog leaf data, 41 bytes, big-endian:
  *
  *     byte 0       entry type (0x01: run declared)
  *     bytes 1–8    uint64 time the log sequenced it, milliseconds since the Unix epoch
@@ -9,8 +9,16 @@
  */
 import { RunproofError } from '../errors.js';
 
-/** Size of an encoded entry in bytes. */
-export const ENTRY_SIZE = 41;
+/** Offset of the entry type byte. */
+export const ENTRY_TYPE_OFFSET = 0;
+/** Offset of the big-endian uint64 time (milliseconds since the Unix epoch). */
+export const ENTRY_TIME_OFFSET = 1;
+/** Offset of the 32-byte identity digest. */
+export const ENTRY_IDENTITY_OFFSET = 9;
+/** Size of the identity digest in bytes. */
+export const ENTRY_IDENTITY_SIZE = 32;
+/** Size of an encoded entry in bytes (41). */
+export const ENTRY_SIZE = ENTRY_IDENTITY_OFFSET + ENTRY_IDENTITY_SIZE;
 /** Entry type: a run declaration was logged. */
 export const ENTRY_TYPE_RUN_DECLARED = 0x01;
 
@@ -32,13 +40,13 @@ const malformed = (why: string) => new RunproofError('MALFORMED_ENTRY', why);
 export function encodeEntry(e: Entry): Uint8Array {
   if (e.type !== ENTRY_TYPE_RUN_DECLARED) throw malformed(`unknown entry type ${e.type}`);
   if (!Number.isSafeInteger(e.timestamp) || e.timestamp < 0) throw malformed(`timestamp ${e.timestamp} is not a non-negative safe integer`);
-  if (e.identity.length !== 32) throw malformed('identity must be 32 bytes');
+  if (e.identity.length !== ENTRY_IDENTITY_SIZE) throw malformed(`identity must be ${ENTRY_IDENTITY_SIZE} bytes`);
   const out = new Uint8Array(ENTRY_SIZE);
   const view = new DataView(out.buffer);
-  out[0] = e.type;
-  view.setUint32(1, Math.floor(e.timestamp / 2 ** 32));
-  view.setUint32(5, e.timestamp % 2 ** 32);
-  out.set(e.identity, 9);
+  out[ENTRY_TYPE_OFFSET] = e.type;
+  view.setUint32(ENTRY_TIME_OFFSET, Math.floor(e.timestamp / 2 ** 32));
+  view.setUint32(ENTRY_TIME_OFFSET + 4, e.timestamp % 2 ** 32);
+  out.set(e.identity, ENTRY_IDENTITY_OFFSET);
   return out;
 }
 
@@ -48,10 +56,19 @@ export function encodeEntry(e: Entry): Uint8Array {
  */
 export function decodeEntry(bytes: Uint8Array): Entry {
   if (bytes.length !== ENTRY_SIZE) throw malformed(`entry must be ${ENTRY_SIZE} bytes, got ${bytes.length}`);
-  const type = bytes[0]!;
+  const type = bytes[ENTRY_TYPE_OFFSET]!;
   if (type !== ENTRY_TYPE_RUN_DECLARED) throw malformed(`unknown entry type ${type}`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const timestamp = view.getUint32(1) * 2 ** 32 + view.getUint32(5);
+  const timestamp = entryTime(bytes, 0);
   if (!Number.isSafeInteger(timestamp)) throw malformed('entry time is above 2^53-1');
-  return { type, timestamp, identity: bytes.slice(9, 41) };
+  return { type, timestamp, identity: bytes.slice(ENTRY_IDENTITY_OFFSET, ENTRY_SIZE) };
+}
+
+/**
+ * entryTime reads the time field of the entry whose bytes start at `data[offset]`, in place. Above
+ * 2^53−1 the result is not exact: callers check it with Number.isSafeInteger.
+ */
+export function entryTime(data: Uint8Array, offset: number): number {
+  let t = 0;
+  for (let i = 0; i < 8; i++) t = t * 256 + data[offset + ENTRY_TIME_OFFSET + i]!;
+  return t;
 }

@@ -3,7 +3,8 @@
  * tile of the current checkpoint's tree and re-derive everything the log signed.
  *
  *   - the checkpoint verifies under the trust root (log key, or policy with its quorum);
- *   - every entry is 41 bytes, of type 0x01 (design §4); times never decrease; no identity twice;
+ *   - the entry rules (src/note/entry-rules.ts): every entry is 41 bytes, of type 0x01, times never
+ *     decrease, no identity twice;
  *   - every level-0 tile hash is the RFC 6962 leaf hash of the bundle entry at that index;
  *   - every tile at level ≥ 1 holds the Merkle hashes of the full tiles below it, as recomputed
  *     here from the entries (c2sp.org/tlog-tiles "Merkle Tree");
@@ -24,8 +25,8 @@ import { equalBytes } from '../../src/encoding/utf8.js';
 import { HASH_SIZE, leafHash } from '../../src/merkle/hash.js';
 import { rootFromHashes, rootNodes } from '../../src/merkle/tree.js';
 import { type Tile, TILE_WIDTH, entriesPath, tilePath, tileReader, tileWidthAt } from '../../src/merkle/tiles.js';
-import { formatIdentity } from '../../src/declaration/identity.js';
-import { ENTRY_SIZE, ENTRY_TYPE_RUN_DECLARED } from '../../src/note/entry.js';
+import { entryTime } from '../../src/note/entry.js';
+import { checkEntry, type EntryFault, type EntryRulesState } from '../../src/note/entry-rules.js';
 import { verifyCheckpoint, type ReceiptTrust, type WitnessVerdict } from '../../src/receipt/verify.js';
 import type { LogClient } from '../log-client.js';
 import { FAST_ENTRY_SIZE, foldTile, leafMatches } from './hasher.js';
@@ -84,10 +85,44 @@ export interface AuditReport {
   lastTime?: number;
 }
 
-const ENTRY_WITH_PREFIX = 2 + ENTRY_SIZE;
+/** Bytes per bundle record: a big-endian uint16 length and the entry (c2sp.org/tlog-tiles). */
+const RECORD_PREFIX = 2;
 
 function fail(message: string, evidence: Record<string, unknown>): RunproofError {
   return new RunproofError('AUDIT_FAILED', message, { evidence });
+}
+
+/**
+ * Everything one audit run knows, shared by its passes: the checkpoint under audit, what has
+ * been re-derived so far and the counters for the report.
+ */
+interface AuditRun {
+  client: LogClient;
+  opts: AuditOptions;
+  concurrency: number;
+  /** The signed checkpoint note and what it commits to. */
+  note: string;
+  origin: string;
+  size: number;
+  root: Uint8Array;
+  witnesses: WitnessVerdict[];
+  fullBundles: number;
+  allBundles: number;
+  /** The first bundle downloaded (the ones before come from saved progress). */
+  start: number;
+  /** Identities seen so far, in log order. */
+  ids: IdentitySet;
+  /** The entry rules' state (the latest time). */
+  rules: EntryRulesState;
+  firstTime: number | undefined;
+  /** The recomputed Merkle hash of each full level-0 tile, in order. */
+  tileHashes: Uint8Array;
+  /** The leaf hashes of the partial right-edge bundle, if any. */
+  lastLeaves: Uint8Array;
+  /** Full bundles whose progress is saved. */
+  savedUpTo: number;
+  tilesFetched: number;
+  bundlesFetched: number;
 }
 
 /**
@@ -97,48 +132,97 @@ function fail(message: string, evidence: Record<string, unknown>): RunproofError
  *   UNAVAILABLE if the log cannot be read (a resource its checkpoint requires is missing)
  */
 export async function audit(client: LogClient, opts: AuditOptions): Promise<AuditReport> {
+  const run = await beginRun(client, opts);
+  await checkLevelZero(run);
+  const computed = await checkUpperLevels(run);
+  checkRoot(run, computed);
+  await saveProgress(run, run.fullBundles);
+  const report: AuditReport = {
+    origin: run.origin,
+    size: run.size,
+    root: toBase64(run.root),
+    checkpoint: run.note,
+    witnesses: run.witnesses,
+    resumedFrom: run.start * TILE_WIDTH,
+    tilesFetched: run.tilesFetched,
+    bundlesFetched: run.bundlesFetched,
+  };
+  if (run.firstTime !== undefined) report.firstTime = run.firstTime;
+  if (run.size > 0) report.lastTime = run.rules.lastTime;
+  return report;
+}
+
+/** beginRun verifies the current checkpoint and resumes from saved progress when it is a prefix of this tree. */
+async function beginRun(client: LogClient, opts: AuditOptions): Promise<AuditRun> {
   const note = await client.checkpoint();
   const trusted = verifyCheckpoint(note, opts.trust);
   const { origin, size, root } = trusted.opened.checkpoint;
-  const concurrency = Math.max(1, opts.concurrency ?? 32);
-  const saveEvery = Math.max(1, opts.saveEvery ?? 64);
   const fullBundles = Math.floor(size / TILE_WIDTH);
-  const allBundles = Math.ceil(size / TILE_WIDTH);
-
-  // Resume from saved progress when it is a prefix of this tree.
   let saved = opts.state !== undefined ? await opts.state.load(origin) : undefined;
   if (saved !== undefined && saved.bundles > fullBundles) saved = undefined;
   const start = saved?.bundles ?? 0;
-  // Sized for the tree up front (no rehashing), within reason: the size is only the log's claim.
-  const ids = new IdentitySet(Math.min(size, 1 << 21));
-  const tileHashes = new Uint8Array(fullBundles * HASH_SIZE);
-  let lastTime = 0;
-  let firstTime: number | undefined;
-  if (saved !== undefined) {
-    for (let o = 0; o < saved.identities.length; o += HASH_SIZE) ids.add(saved.identities, o);
-    tileHashes.set(saved.tileHashes.subarray(0, start * HASH_SIZE));
-    lastTime = saved.lastTime;
-  }
-
-  let tilesFetched = 0;
-  let bundlesFetched = 0;
-  let savedUpTo = start;
-  let lastLeaves: Uint8Array = new Uint8Array(0); // leaf hashes of the partial right-edge bundle, if any
-  const save = async (upTo: number) => {
-    if (opts.state === undefined || upTo === savedUpTo) return;
-    const progress: AuditProgress = {
-      origin,
-      bundles: upTo,
-      lastTime,
-      identities: identitiesOf(ids, savedUpTo * TILE_WIDTH, upTo * TILE_WIDTH),
-      tileHashes: tileHashes.slice(savedUpTo * HASH_SIZE, upTo * HASH_SIZE),
-    };
-    await opts.state.save(savedUpTo, progress);
-    savedUpTo = upTo;
+  const run: AuditRun = {
+    client,
+    opts,
+    concurrency: Math.max(1, opts.concurrency ?? 32),
+    note,
+    origin,
+    size,
+    root,
+    witnesses: trusted.witnesses,
+    fullBundles,
+    allBundles: Math.ceil(size / TILE_WIDTH),
+    start,
+    // Sized for the tree up front (no rehashing), within reason: the size is only the log's claim.
+    ids: new IdentitySet(Math.min(size, 1 << 21)),
+    rules: { lastTime: 0 },
+    firstTime: undefined,
+    tileHashes: new Uint8Array(fullBundles * HASH_SIZE),
+    lastLeaves: new Uint8Array(0),
+    savedUpTo: start,
+    tilesFetched: 0,
+    bundlesFetched: 0,
   };
+  if (saved !== undefined) {
+    for (let o = 0; o < saved.identities.length; o += HASH_SIZE) run.ids.add(saved.identities, o);
+    run.tileHashes.set(saved.tileHashes.subarray(0, start * HASH_SIZE));
+    run.rules.lastTime = saved.lastTime;
+  }
+  return run;
+}
 
-  // Level 0: bundles and leaf tiles, in order.
-  const fetchBundle = async (b: number) => {
+/** saveProgress stores the bundles [savedUpTo, upTo) if there is a state store and anything new. */
+async function saveProgress(run: AuditRun, upTo: number): Promise<void> {
+  if (run.opts.state === undefined || upTo === run.savedUpTo) return;
+  const progress: AuditProgress = {
+    origin: run.origin,
+    bundles: upTo,
+    lastTime: run.rules.lastTime,
+    identities: identitiesOf(run.ids, run.savedUpTo * TILE_WIDTH, upTo * TILE_WIDTH),
+    tileHashes: run.tileHashes.slice(run.savedUpTo * HASH_SIZE, upTo * HASH_SIZE),
+  };
+  await run.opts.state.save(run.savedUpTo, progress);
+  run.savedUpTo = upTo;
+}
+
+/** A downloaded bundle with its level-0 tile, and the hasher's answer for it if it has one. */
+interface Fetched {
+  b: number;
+  width: number;
+  bundle: Uint8Array;
+  leaves: Uint8Array;
+  hashed?: Promise<Uint8Array | undefined>;
+}
+
+/**
+ * checkLevelZero downloads every bundle and level-0 tile from `run.start` on, with bounded
+ * concurrency, and checks them in log order: leaf hashes, entry rules, tile hashes for the
+ * levels above. With a hasher, up to `concurrency` full bundles are being hashed while the next
+ * download; each is checked (times, identities, …) in log order once its hashes are in.
+ */
+async function checkLevelZero(run: AuditRun): Promise<void> {
+  const { client, size } = run;
+  const fetchBundle = async (b: number): Promise<Fetched> => {
     const width = tileWidthAt(0, b, size);
     const tile: Tile = { level: 0, index: b, width };
     const [bundle, leaves] = await Promise.all([
@@ -147,24 +231,9 @@ export async function audit(client: LogClient, opts: AuditOptions): Promise<Audi
     ]);
     return { b, width, bundle, leaves };
   };
-  type Fetched = Awaited<ReturnType<typeof fetchBundle>> & { hashed?: Promise<Uint8Array | undefined> };
-  const check = async (f: Fetched) => {
-    const { b, width, bundle, leaves } = f;
-    // A full bundle the hasher vouched for has every leaf hash checked and its tile hash known.
-    const tileHash = f.hashed === undefined ? undefined : await f.hashed;
-    const urls = { bundle: client.url(entriesPath(b, width)), tile: client.url(tilePath({ level: 0, index: b, width })) };
-    lastTime = checkBundle(b, width, bundle, leaves, lastTime, ids, urls, tileHash !== undefined);
-    if (firstTime === undefined && b === 0) firstTime = readTime(bundle, 2);
-    if (width !== TILE_WIDTH) lastLeaves = leaves;
-    else if (tileHash !== undefined) tileHashes.set(tileHash, b * HASH_SIZE);
-    else fullTileHash(leaves, tileHashes, b * HASH_SIZE);
-    opts.onProgress?.(Math.min(size, (b + 1) * TILE_WIDTH), size);
-    if (width === TILE_WIDTH && (b + 1 - savedUpTo >= saveEvery || b + 1 === fullBundles)) await save(b + 1);
-  };
-  // With a hasher, up to `concurrency` full bundles are being hashed while the next download;
-  // each is checked (times, identities, …) in log order once its hashes are in.
+  const hasher = run.opts.hasher;
   const hashing: Fetched[] = [];
-  const downloads = inOrder<Fetched>(start, allBundles, concurrency, fetchBundle)[Symbol.asyncIterator]();
+  const downloads = inOrder<Fetched>(run.start, run.allBundles, run.concurrency, fetchBundle)[Symbol.asyncIterator]();
   for (;;) {
     let next: IteratorResult<Fetched>;
     try {
@@ -172,27 +241,49 @@ export async function audit(client: LogClient, opts: AuditOptions): Promise<Audi
     } catch (e) {
       // A later download failed: a fault in the bundles already downloaded comes first, as it
       // would without a hasher (log order), so the report does not depend on the hasher.
-      while (hashing.length > 0) await check(hashing.shift()!);
+      while (hashing.length > 0) await checkFetched(run, hashing.shift()!);
       throw e;
     }
     if (next.done === true) break;
     const f = next.value;
-    bundlesFetched++;
-    tilesFetched++;
-    if (opts.hasher !== undefined && f.width === TILE_WIDTH) {
-      f.hashed = opts.hasher.hashBundle(f.bundle, f.leaves);
+    run.bundlesFetched++;
+    run.tilesFetched++;
+    if (hasher !== undefined && f.width === TILE_WIDTH) {
+      f.hashed = hasher.hashBundle(f.bundle, f.leaves);
       f.hashed.catch(() => undefined); // rethrown when checked; an earlier fault abandons it
       hashing.push(f);
-      if (hashing.length > concurrency) await check(hashing.shift()!);
+      if (hashing.length > run.concurrency) await checkFetched(run, hashing.shift()!);
     } else {
-      while (hashing.length > 0) await check(hashing.shift()!);
-      await check(f);
+      while (hashing.length > 0) await checkFetched(run, hashing.shift()!);
+      await checkFetched(run, f);
     }
   }
-  while (hashing.length > 0) await check(hashing.shift()!);
+  while (hashing.length > 0) await checkFetched(run, hashing.shift()!);
+}
 
-  // Levels ≥ 1: each served tile must hold the hashes recomputed from the level below.
-  const computed: Uint8Array[] = [lastLeaves, tileHashes];
+/** checkFetched checks one downloaded bundle in log order, records its tile hash and saves progress when due. */
+async function checkFetched(run: AuditRun, f: Fetched): Promise<void> {
+  const { b, width, bundle, leaves } = f;
+  // A full bundle the hasher vouched for has every leaf hash checked and its tile hash known.
+  const tileHash = f.hashed === undefined ? undefined : await f.hashed;
+  const urls = { bundle: run.client.url(entriesPath(b, width)), tile: run.client.url(tilePath({ level: 0, index: b, width })) };
+  checkBundle(b, width, bundle, leaves, run.rules, run.ids, urls, tileHash !== undefined);
+  if (run.firstTime === undefined && b === 0) run.firstTime = entryTime(bundle, RECORD_PREFIX);
+  if (width !== TILE_WIDTH) run.lastLeaves = leaves;
+  else if (tileHash !== undefined) run.tileHashes.set(tileHash, b * HASH_SIZE);
+  else fullTileHash(leaves, run.tileHashes, b * HASH_SIZE);
+  run.opts.onProgress?.(Math.min(run.size, (b + 1) * TILE_WIDTH), run.size);
+  const saveEvery = Math.max(1, run.opts.saveEvery ?? 64);
+  if (width === TILE_WIDTH && (b + 1 - run.savedUpTo >= saveEvery || b + 1 === run.fullBundles)) await saveProgress(run, b + 1);
+}
+
+/**
+ * checkUpperLevels checks every served tile at level ≥ 1 against the hashes recomputed from the
+ * level below, and returns the recomputed hashes per level (level 0: the partial bundle's leaves).
+ */
+async function checkUpperLevels(run: AuditRun): Promise<Uint8Array[]> {
+  const { client, size } = run;
+  const computed: Uint8Array[] = [run.lastLeaves, run.tileHashes];
   for (let level = 1; Math.floor(size / TILE_WIDTH ** level) > 0; level++) {
     const below = computed[level]!;
     const count = Math.ceil(Math.floor(size / TILE_WIDTH ** level) / TILE_WIDTH);
@@ -202,18 +293,22 @@ export async function audit(client: LogClient, opts: AuditOptions): Promise<Audi
       const tile: Tile = { level, index: j, width: tileWidthAt(level, j, size) };
       return { tile, data: await readLog(() => client.tile(tile), client.url(tilePath(tile)), size) };
     };
-    for await (const { tile, data } of inOrder(0, count, concurrency, fetchTile)) {
-      tilesFetched++;
+    for await (const { tile, data } of inOrder(0, count, run.concurrency, fetchTile)) {
+      run.tilesFetched++;
       const want = below.subarray(tile.index * TILE_WIDTH * HASH_SIZE, (tile.index * TILE_WIDTH + tile.width) * HASH_SIZE);
       checkTile(tile, data, want, client.url(tilePath(tile)));
       if (tile.width === TILE_WIDTH) fullTileHash(want, above, tile.index * HASH_SIZE);
     }
     computed.push(above);
   }
+  return computed;
+}
 
-  // The root, from recomputed hashes only.
+/** checkRoot recomputes the root from the recomputed hashes only and compares it with the signed one. */
+function checkRoot(run: AuditRun, computed: Uint8Array[]): void {
+  const { size, root } = run;
   const readComputed = (t: Tile): Uint8Array => {
-    if (t.level === 0 && t.index !== fullBundles) throw new Error(`audit: root needs level-0 tile ${t.index} (bug)`);
+    if (t.level === 0 && t.index !== run.fullBundles) throw new Error(`audit: root needs level-0 tile ${t.index} (bug)`);
     const data = computed[t.level]!;
     const from = t.level === 0 ? 0 : t.index * TILE_WIDTH * HASH_SIZE;
     return data.subarray(from, from + t.width * HASH_SIZE);
@@ -221,25 +316,11 @@ export async function audit(client: LogClient, opts: AuditOptions): Promise<Audi
   const got = rootFromHashes(size, tileReader(size, readComputed)(rootNodes(size)));
   if (!equalBytes(got, root)) {
     throw fail(`the root of the ${size} entries served is not the signed root`, {
-      checkpoint: note,
+      checkpoint: run.note,
       expected: toBase64(root),
       found: toBase64(got),
     });
   }
-  await save(fullBundles);
-  const report: AuditReport = {
-    origin,
-    size,
-    root: toBase64(root),
-    checkpoint: note,
-    witnesses: trusted.witnesses,
-    resumedFrom: start * TILE_WIDTH,
-    tilesFetched,
-    bundlesFetched,
-  };
-  if (firstTime !== undefined) report.firstTime = firstTime;
-  if (size > 0) report.lastTime = lastTime;
-  return report;
 }
 
 /**
@@ -260,61 +341,52 @@ async function readLog(get: () => Promise<Uint8Array>, url: string, size: number
   }
 }
 
-/** readTime reads the big-endian uint64 ms time of the entry whose bytes start at `o`. */
-function readTime(bytes: Uint8Array, o: number): number {
-  let t = 0;
-  for (let i = 1; i <= 8; i++) t = t * 256 + bytes[o + i]!;
-  return t;
-}
-
 /**
  * checkBundle verifies bundle `b` of `width` entries against its level-0 tile (unless
- * `leavesChecked`: a BundleHasher already matched every leaf hash) and the entry rules, and
- * returns the time of its last entry.
+ * `leavesChecked`: a BundleHasher already matched every leaf hash) and the entry rules
+ * (src/note/entry-rules.ts), throwing AUDIT_FAILED at the first fault.
  */
 function checkBundle(
   b: number,
   width: number,
   bundle: Uint8Array,
   leaves: Uint8Array,
-  lastTime: number,
+  rules: EntryRulesState,
   ids: IdentitySet,
   urls: { bundle: string; tile: string },
   leavesChecked: boolean,
-): number {
+): void {
   const at = (k: number, why: string, extra: Record<string, unknown> = {}) =>
     fail(`entry ${b * TILE_WIDTH + k}: ${why}`, { index: b * TILE_WIDTH + k, ...urls, ...extra });
+  const seen = (data: Uint8Array, offset: number) => {
+    const earlier = ids.add(data, offset);
+    return earlier >= 0 ? earlier : undefined;
+  };
+  let k = 0;
+  // One callback per bundle, not per entry: the audit reads millions of entries.
+  const onFault = (fault: EntryFault) => {
+    throw at(k, fault.message, fault.evidence);
+  };
   let o = 0;
-  for (let k = 0; k < width; k++) {
-    if (o + 2 > bundle.length) throw at(k, `bundle ends after ${k} of ${width} entries`, { offset: o });
+  for (; k < width; k++) {
+    if (o + RECORD_PREFIX > bundle.length) throw at(k, `bundle ends after ${k} of ${width} entries`, { offset: o });
     const n = bundle[o]! * 256 + bundle[o + 1]!;
-    if (o + 2 + n > bundle.length) throw at(k, `entry of ${n} bytes is truncated`, { offset: o });
+    const e = o + RECORD_PREFIX;
+    if (e + n > bundle.length) throw at(k, `entry of ${n} bytes is truncated`, { offset: o });
     // The leaf tile must hash exactly these bytes (RFC 6962 §2.1 leaf hash), compared in place.
     if (leavesChecked) {
-      // every entry is 41 bytes and its leaf hash is in the tile (BundleHasher.hashBundle)
-    } else if (n === FAST_ENTRY_SIZE ? !leafMatches(bundle, o + 2, leaves, k * HASH_SIZE) : !equalAt(leafHash(bundle.subarray(o + 2, o + 2 + n)), leaves, k * HASH_SIZE)) {
-      const entry = bundle.subarray(o + 2, o + 2 + n);
+      // every entry has the size the hasher hashes and its leaf hash is in the tile (BundleHasher.hashBundle)
+    } else if (n === FAST_ENTRY_SIZE ? !leafMatches(bundle, e, leaves, k * HASH_SIZE) : !equalAt(leafHash(bundle.subarray(e, e + n)), leaves, k * HASH_SIZE)) {
+      const entry = bundle.subarray(e, e + n);
       const found = toHex(leaves.subarray(k * HASH_SIZE, (k + 1) * HASH_SIZE));
       throw at(k, 'the level-0 tile hash is not the leaf hash of the bundle entry', { expected: toHex(leafHash(entry)), found, entry: toHex(entry) });
     }
-    // The entry itself (design §4).
-    if (n !== ENTRY_SIZE) throw at(k, `entry is ${n} bytes, want ${ENTRY_SIZE}`, { entry: toHex(bundle.subarray(o + 2, o + 2 + n)) });
-    if (bundle[o + 2] !== ENTRY_TYPE_RUN_DECLARED) throw at(k, `unknown entry type 0x${bundle[o + 2]!.toString(16).padStart(2, '0')}`, { entry: toHex(bundle.subarray(o + 2, o + 2 + n)) });
-    const time = readTime(bundle, o + 2);
-    if (!Number.isSafeInteger(time)) throw at(k, 'entry time is above 2^53-1', { entry: toHex(bundle.subarray(o + 2, o + 2 + n)) });
-    if (time < lastTime) throw at(k, `time ${time} is before the previous entry's ${lastTime}`, { expected: `≥ ${lastTime}`, found: time });
-    const earlier = ids.add(bundle, o + 2 + 9);
-    if (earlier >= 0) {
-      const identity = formatIdentity(bundle.subarray(o + 2 + 9, o + 2 + n));
-      throw at(k, `identity ${identity} was already logged at index ${earlier}`, { identity, earlier });
-    }
-    lastTime = time;
-    o += ENTRY_WITH_PREFIX;
+    checkEntry(bundle, e, n, b * TILE_WIDTH + k, rules, seen, onFault);
+    o = e + n;
   }
   if (o !== bundle.length) {
     throw fail(`bundle ${b}: ${bundle.length - o} bytes after its ${width} entries`, { index: b * TILE_WIDTH + width, ...urls });
   }
-  return lastTime;
 }
 
 const tileWork = new Uint8Array(TILE_WIDTH * HASH_SIZE);

@@ -16,9 +16,15 @@
  * test/verifier/audit-hasher.test.ts compares both with node:crypto and with the core.
  */
 import { sha256Compress, sha256Init, sha256Schedule } from '../../src/merkle/sha256-block.js';
+import { ENTRY_SIZE } from '../../src/note/entry.js';
 
-/** The size of an entry the fast leaf path hashes (design §4); other sizes go through the core. */
-export const FAST_ENTRY_SIZE = 41;
+/**
+ * The size of an entry the fast leaf path hashes: the log entry's (src/note/entry.ts), which with
+ * the 0x00 prefix, the pad and the length fits one SHA-256 block — leafState below is written for
+ * exactly that layout. Other sizes go through the core.
+ */
+export const FAST_ENTRY_SIZE = ENTRY_SIZE;
+if (FAST_ENTRY_SIZE !== 41) throw new Error('hasher: leafState is written for 41-byte entries');
 
 /** The message schedule W of the block being compressed. */
 const WK = new Int32Array(64);

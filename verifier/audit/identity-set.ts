@@ -1,5 +1,5 @@
 /**
- * A compact set of 32-byte identities for the audit's "no identity twice" check (design §4).
+ * A compact set of 32-byte identities for the audit's "no identity twice" check (src/note/entry-rules.ts).
  *
  * The digests live back to back in one growing buffer (32 bytes each, no per-identity object);
  * an open-addressing table maps a keyed hash of the digest to the position of a digest, and a hit
