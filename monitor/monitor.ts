@@ -9,11 +9,15 @@
  *    checkpoint at `GET <peer>/<hex SHA-256(origin)>/checkpoint` and, if the log signed it,
  *    check it against the accepted one.
  *
- * A validly signed checkpoint from any source that is not consistent with the accepted one —
- * same size and another root; larger with no valid consistency proof from the log's tiles;
- * smaller and not a prefix — is a split view: the monitor writes evidence (evidence.ts), marks
- * the log untrusted in its state (for good), reports an alert and, if configured, POSTs the
- * evidence to a webhook. A log's entries that break the entry rules are handled the same way.
+ * Only signed statements are evidence. A validly signed checkpoint from any source that the
+ * signed statements prove inconsistent with the accepted one — same size and another root; or a
+ * consistency proof that leads to the larger signed root and to another root for the smaller
+ * size (verifier/consistency.ts) — is a split view: the monitor writes evidence (evidence.ts),
+ * marks the log untrusted in its state (for good), reports an alert and, if configured, POSTs
+ * the evidence to a webhook. Entries covered by a signed root that break the entry rules are
+ * handled the same way. Tiles and bundles are unsigned: a proof or entries built from them that
+ * fail to verify are "unproven" — reported (exit 3), retried next round, never evidence, and
+ * the checkpoint is not accepted meanwhile.
  */
 import { RunproofError, isRunproofError } from '../src/errors.js';
 import { toHex } from '../src/encoding/hex.js';
@@ -42,6 +46,7 @@ export type MonitorEvent =
   | { type: 'untrusted'; origin: string; reason: string; evidence: string | null }
   | { type: 'bad-log'; origin: string; reason: string }
   | { type: 'unreachable'; origin: string; url: string; reason: string; counts: boolean }
+  | { type: 'unproven'; origin: string; source: string; reason: string }
   | { type: 'ignored'; origin: string; source: string; reason: string }
   | { type: 'warning'; message: string };
 
@@ -66,7 +71,7 @@ export interface MonitorOptions {
 
 /** The outcome of one round. */
 export interface RoundResult {
-  /** 0 all good; 1 a split view, broken entries, a bad or untrusted log; 3 a log unreachable. */
+  /** 0 all good; 1 a split view, broken entries, a bad or untrusted log; 3 a log unreachable or a check unproven. */
   exitCode: 0 | 1 | 3;
   events: MonitorEvent[];
 }
@@ -131,7 +136,7 @@ export class Monitor {
     let exitCode: 0 | 1 | 3 = 0;
     for (const e of events) {
       if (e.type === 'alert' || e.type === 'untrusted' || e.type === 'bad-log') exitCode = 1;
-      else if (e.type === 'unreachable' && e.counts && exitCode === 0) exitCode = 3;
+      else if (((e.type === 'unreachable' && e.counts) || e.type === 'unproven') && exitCode === 0) exitCode = 3;
     }
     return { exitCode, events };
   }
@@ -214,7 +219,12 @@ export class Monitor {
       await this.checkAndAccept(log, state, theirs, emit);
     } catch (e) {
       if (isRunproofError(e) && NETWORK_CODES.has(e.code)) emit({ type: 'unreachable', origin: log.origin, url: log.url, reason: message(e), counts: true });
-      else if (isRunproofError(e)) emit({ type: 'bad-log', origin: log.origin, reason: message(e) });
+      // Anything else that failed here was built from unsigned tiles or bundles: not evidence.
+      // Fetch them afresh next time rather than trusting the cached ones that failed.
+      else if (isRunproofError(e)) {
+        log.client.forgetTiles();
+        emit({ type: 'unproven', origin: log.origin, source: log.url, reason: message(e) });
+      }
       else throw e;
     }
   }
@@ -273,7 +283,12 @@ export class Monitor {
       try {
         rel = await this.relate(log, ours, theirs);
       } catch (e) {
-        emit({ type: 'unreachable', origin: log.origin, url: log.url, reason: `cannot check ${source}'s checkpoint: ${message(e)}`, counts: true });
+        if (!isRunproofError(e)) throw e;
+        if (NETWORK_CODES.has(e.code)) emit({ type: 'unreachable', origin: log.origin, url: log.url, reason: `cannot check ${source}'s checkpoint: ${message(e)}`, counts: true });
+        else {
+          log.client.forgetTiles();
+          emit({ type: 'unproven', origin: log.origin, source, reason: `cannot check ${source}'s checkpoint of size ${theirs.checkpoint.size}: ${message(e)}` });
+        }
         continue;
       }
       if (rel.kind === 'inconsistent') this.splitView(log, ours, theirs, source, rel, emit);
@@ -281,10 +296,12 @@ export class Monitor {
   }
 
   /**
-   * relate decides how a validly signed checkpoint relates to the accepted one, with a
-   * consistency proof from the log's tiles when the sizes differ. A proof that fails, or tiles
-   * the log cannot serve for a size it signed (404 or malformed), make it inconsistent; network
-   * failures are thrown (UNREACHABLE / UNAVAILABLE) since they prove nothing.
+   * relate decides how a validly signed checkpoint relates to the accepted one. Equal sizes
+   * compare roots (both signed). Different sizes need a consistency proof from the log's tiles,
+   * which are unsigned: only a proof that reaches the larger signed root and contradicts the
+   * smaller one is "inconsistent"; a missing or malformed tile, or a proof that fails, throws
+   * (unproven: a corrupt tile, a lagging mirror or the network look exactly like that).
+   * @throws RunproofError from the log client, or PROOF_FAILED
    */
   private async relate(log: Followed, ours: OpenedCheckpoint, theirs: OpenedCheckpoint): Promise<Relation> {
     const a = ours.checkpoint;
@@ -292,18 +309,7 @@ export class Monitor {
     if (a.size === b.size) {
       return equalBytes(a.root, b.root) ? { kind: 'same' } : { kind: 'inconsistent', proof: [], reason: `two different roots for tree size ${a.size}` };
     }
-    let proof: Hash[];
-    try {
-      proof = await proveConsistencyFromLog(log.client, ours, theirs);
-    } catch (e) {
-      if (!isRunproofError(e)) throw e;
-      // A tile the signed size requires is missing (404, which the helper may wrap as
-      // UNAVAILABLE) or malformed: the log cannot prove the checkpoint it signed. Other network
-      // failures prove nothing and are thrown.
-      const missing = e.code === 'NOT_FOUND' || isRunproofError(e.cause, 'NOT_FOUND') || e.code.startsWith('MALFORMED_');
-      if (!missing) throw e;
-      return { kind: 'inconsistent', proof: [], reason: `the log serves no consistency proof between sizes ${Math.min(a.size, b.size)} and ${Math.max(a.size, b.size)}: ${message(e)}` };
-    }
+    const proof = await proveConsistencyFromLog(log.client, ours, theirs);
     try {
       checkConsistency(ours, theirs, proof);
     } catch (e) {

@@ -3,13 +3,14 @@
  * the log's c2sp.org/tlog-tiles hash tiles and checked against both signed roots.
  *
  * The tiles are not trusted: a wrong tile only yields a proof that fails against the signed
- * roots. A failure is reported as INCONSISTENT_LOG with both signed notes and the proof, so
- * anyone can re-check it offline.
+ * roots, which is PROOF_FAILED ("unproven"), never evidence. INCONSISTENT_LOG is reserved for
+ * signed statements that contradict each other (see {@link checkConsistency}); it carries both
+ * signed notes and the proof, so anyone can re-check it offline.
  */
 import { RunproofError } from '../src/errors.js';
 import { toBase64 } from '../src/encoding/base64.js';
 import { type Hash } from '../src/merkle/hash.js';
-import { consistencyProofFromHashes, consistencyProofNodes, verifyConsistency } from '../src/merkle/proof.js';
+import { consistencyProofFromHashes, consistencyProofNodes, judgeConsistency } from '../src/merkle/proof.js';
 import type { Checkpoint, OpenedCheckpoint } from '../src/note/checkpoint.js';
 import type { LogClient } from './log-client.js';
 
@@ -48,8 +49,14 @@ export async function proveConsistencyFromLog(client: LogClient, oldCheckpoint: 
 /**
  * checkConsistency checks that the smaller of two opened checkpoints of one log is a prefix of
  * the larger one, with `proof` (RFC 9162 §2.1.4.2). Equal sizes need equal roots.
+ *
+ * Only signed statements are evidence. A proof is unsigned: one that fails proves nothing about
+ * the log (PROOF_FAILED), unless it leads to the larger tree's signed root and still to another
+ * root for the smaller size — then the log signed a tree whose prefix is not the tree it signed
+ * before (INCONSISTENT_LOG). Two roots for one size are INCONSISTENT_LOG with no proof needed.
  * @throws RunproofError ORIGIN_MISMATCH if the checkpoints are of different logs;
  *   INCONSISTENT_LOG with evidence `{ old, new, proof }` (both signed notes, the proof in base64)
+ *   for a proven contradiction; PROOF_FAILED for a proof that merely does not verify
  */
 export function checkConsistency(oldCp: OpenedCheckpoint, newCp: OpenedCheckpoint, proof: readonly Hash[]): void {
   const o = oldCp.checkpoint;
@@ -60,16 +67,18 @@ export function checkConsistency(oldCp: OpenedCheckpoint, newCp: OpenedCheckpoin
     });
   }
   const [small, large] = o.size <= n.size ? [o, n] : [n, o];
-  try {
-    verifyConsistency(small.size, large.size, small.root, large.root, proof);
-  } catch (e) {
-    if (!(e instanceof RunproofError)) throw e;
-    const why = o.size === n.size ? `two different roots for tree size ${o.size}` : `tree ${small.size} is not a prefix of tree ${large.size}: ${e.message}`;
-    throw new RunproofError('INCONSISTENT_LOG', `log ${o.origin} is inconsistent: ${why}`, {
-      evidence: { old: oldCp.note, new: newCp.note, proof: proof.map((h) => toBase64(h)) },
-      cause: e,
-    });
+  const judged = judgeConsistency(small.size, large.size, small.root, large.root, proof);
+  if (judged.verdict === 'consistent') return;
+  if (judged.verdict === 'unproven') {
+    throw new RunproofError('PROOF_FAILED', `the consistency proof between sizes ${small.size} and ${large.size} does not verify (${judged.why}); this proves nothing about the log`);
   }
+  const why =
+    o.size === n.size
+      ? `two different roots for tree size ${o.size}`
+      : `tree ${small.size} is not a prefix of tree ${large.size}: the proof leads to the signed root of size ${large.size} and to root ${toBase64(judged.derivedOldRoot)} for size ${small.size}, not the signed ${toBase64(small.root)}`;
+  throw new RunproofError('INCONSISTENT_LOG', `log ${o.origin} is inconsistent: ${why}`, {
+    evidence: { old: oldCp.note, new: newCp.note, proof: proof.map((h) => toBase64(h)) },
+  });
 }
 
 /**

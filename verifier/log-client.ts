@@ -142,6 +142,15 @@ export class LogClient {
     return asyncTileReader(size, (t) => this.cachedTile(t));
   }
 
+  /**
+   * forgetTiles empties the tile cache. Cached tiles are unverified: after a proof built from
+   * them failed, call this so the next attempt fetches them again instead of failing forever on
+   * one corrupted answer.
+   */
+  forgetTiles(): void {
+    this.tileCache.clear();
+  }
+
   private cachedTile(tile: Tile): Promise<Uint8Array> {
     const key = tilePath(tile);
     let p = this.tileCache.get(key);

@@ -7,7 +7,7 @@
  * is computed from the perfect subtrees of {@link rangeNodes}. So `…ProofNodes` lists every perfect
  * subtree needed, and `…ProofFromHashes` regroups them into proof elements.
  */
-import { RunproofError } from '../errors.js';
+import { RunproofError, isRunproofError } from '../errors.js';
 import { toHex } from '../encoding/hex.js';
 import { equalBytes } from '../encoding/utf8.js';
 import { type Hash, EMPTY_ROOT, HASH_SIZE, nodeHash } from './hash.js';
@@ -224,7 +224,17 @@ export function verifyConsistency(oldSize: number, newSize: number, oldRoot: Has
     if (!equalBytes(oldRoot, EMPTY_ROOT)) throw fail('the empty tree has a different root');
     return;
   }
-  // RFC 9162 §2.1.4.2, 0 < first < second.
+  const { fr, sr } = consistencyPathRoots(oldSize, newSize, oldRoot, proof, fail);
+  if (!equalBytes(fr, oldRoot)) throw fail('proof does not lead to the old root');
+  if (!equalBytes(sr, newRoot)) throw fail('proof does not lead to the new root');
+}
+
+/**
+ * consistencyPathRoots runs RFC 9162 §2.1.4.2 steps 1–7 for 0 < oldSize < newSize and returns
+ * the two roots the proof leads to (`fr`, `sr`), without comparing them with anything. For an
+ * old size that is a power of two the proof leaves the old root out and `fr` is `oldRoot` itself.
+ */
+function consistencyPathRoots(oldSize: number, newSize: number, oldRoot: Hash, proof: readonly Hash[], fail: (why: string) => Error): { fr: Hash; sr: Hash } {
   if (proof.length === 0) throw fail('empty proof'); // step 1
   const path = isPow2(oldSize) ? [oldRoot, ...proof] : [...proof]; // step 2
   let fn = oldSize - 1; // step 3
@@ -253,6 +263,42 @@ export function verifyConsistency(oldSize: number, newSize: number, oldRoot: Has
     sn = Math.floor(sn / 2);
   }
   if (sn !== 0) throw fail('proof too short'); // step 7
-  if (!equalBytes(fr, oldRoot)) throw fail('proof does not lead to the old root');
-  if (!equalBytes(sr, newRoot)) throw fail('proof does not lead to the new root');
+  return { fr, sr };
+}
+
+/**
+ * The verdict of a consistency proof that is not merely "valid": `contradiction` when the proof
+ * leads to the signed new root — so, SHA-256 being collision-resistant, its hashes are the new
+ * tree's own nodes — and yet to an old root other than the signed one: the new tree's prefix is
+ * another tree, which only a log that signed two histories can produce. Any other failure
+ * (wrong length, a hash that leads to neither root, an old size that is a power of two, whose
+ * root the proof cannot restate) is `unproven`: it says nothing about the log.
+ */
+export type ConsistencyVerdict = { verdict: 'consistent' } | { verdict: 'contradiction'; derivedOldRoot: Hash } | { verdict: 'unproven'; why: string };
+
+/**
+ * judgeConsistency checks a consistency proof between two (signed) roots and tells a proof of
+ * inconsistency from a proof that merely fails; see {@link ConsistencyVerdict}.
+ * Equal sizes with different roots are a contradiction with an empty proof.
+ */
+export function judgeConsistency(oldSize: number, newSize: number, oldRoot: Hash, newRoot: Hash, proof: readonly Hash[]): ConsistencyVerdict {
+  try {
+    verifyConsistency(oldSize, newSize, oldRoot, newRoot, proof);
+    return { verdict: 'consistent' };
+  } catch (e) {
+    if (!isRunproofError(e, 'PROOF_FAILED')) throw e;
+    const why = e.message;
+    if (!isTreeSize(oldSize) || !isTreeSize(newSize) || oldSize > newSize || !wellFormed(proof) || !wellFormed([oldRoot, newRoot])) return { verdict: 'unproven', why };
+    if (oldSize === newSize) return proof.length === 0 ? { verdict: 'contradiction', derivedOldRoot: newRoot } : { verdict: 'unproven', why };
+    if (oldSize === 0 || isPow2(oldSize)) return { verdict: 'unproven', why };
+    let roots: { fr: Hash; sr: Hash };
+    try {
+      roots = consistencyPathRoots(oldSize, newSize, oldRoot, proof, (w) => new RunproofError('PROOF_FAILED', w));
+    } catch (e2) {
+      if (isRunproofError(e2, 'PROOF_FAILED')) return { verdict: 'unproven', why };
+      throw e2;
+    }
+    if (equalBytes(roots.sr, newRoot) && !equalBytes(roots.fr, oldRoot)) return { verdict: 'contradiction', derivedOldRoot: roots.fr };
+    return { verdict: 'unproven', why };
+  }
 }

@@ -2,7 +2,8 @@
  * A log that grows between monitor rounds, served over real loopback HTTP exactly as a
  * c2sp.org/tlog-tiles log (`/checkpoint`, hash tiles, entry bundles), built with src/ only.
  * Two GrowingLogs with the same origin (hence the same key) over different trees are a
- * malicious log showing each client its own history.
+ * malicious log showing each client its own history. {@link GrowingLog.lie} makes it a hostile
+ * (or merely broken) log that changes the unsigned resources it serves in a chosen way.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +20,11 @@ export class GrowingLog {
   private checkpoint = '';
   /** Replace what /checkpoint serves (e.g. a badly signed note); undefined: the published one. */
   override: string | undefined;
+  /**
+   * A hostile log: called with each tile or bundle path and its honest bytes, returns the bytes
+   * to serve instead (a flipped byte, a short tile…) or undefined for the honest ones.
+   */
+  lie: ((path: string, honest: Uint8Array) => Uint8Array | undefined) | undefined;
   private server: Server | undefined;
   url = '';
 
@@ -68,7 +74,8 @@ export class GrowingLog {
       return { status: 404, body: 'not found\n' };
     }
     const data = info.kind === 'hash' ? this.tile(info.tile.level, info.tile.index, info.tile.width) : this.bundle(info.index, info.width);
-    return data === undefined ? { status: 404, body: 'not found\n' } : { status: 200, body: data };
+    if (data === undefined) return { status: 404, body: 'not found\n' };
+    return { status: 200, body: this.lie?.(path, data) ?? data };
   }
 
   /** listen serves the log on 127.0.0.1 at a free port. */

@@ -11,7 +11,7 @@ import { fromBase64 } from '../../src/encoding/base64.js';
 import { utf8 } from '../../src/encoding/utf8.js';
 import { isRunproofError } from '../../src/errors.js';
 import { sha256 } from '../../src/merkle/hash.js';
-import { verifyConsistency } from '../../src/merkle/proof.js';
+import { checkConsistency } from '../../verifier/index.js';
 import { openCheckpoint } from '../../src/note/checkpoint.js';
 import { decodeEntry, encodeEntry } from '../../src/note/entry.js';
 import { newSignerKey, parseSignerKey, toVerifier, verifierKey } from '../../src/note/keys.js';
@@ -67,19 +67,20 @@ function start(s: MonitorSlot, name: string, opts: { url: string; vkey?: string;
 }
 
 /** Re-checks split-view evidence from its files alone, as `runproof consistency` does. */
-function recheck(dir: string): 'consistent' | 'inconsistent' {
+function recheck(dir: string): 'consistent' | 'inconsistent' | 'unproven' {
   const verifier = toVerifier(logKey);
-  const old = openCheckpoint(readFileSync(join(dir, 'old.checkpoint'), 'utf8'), verifier).checkpoint;
-  const neu = openCheckpoint(readFileSync(join(dir, 'new.checkpoint'), 'utf8'), verifier).checkpoint;
+  const old = openCheckpoint(readFileSync(join(dir, 'old.checkpoint'), 'utf8'), verifier);
+  const neu = openCheckpoint(readFileSync(join(dir, 'new.checkpoint'), 'utf8'), verifier);
   const proof = readFileSync(join(dir, 'proof'), 'utf8')
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => fromBase64(l, 32));
   try {
-    verifyConsistency(old.size, neu.size, old.root, neu.root, proof);
+    checkConsistency(old, neu, proof);
     return 'consistent';
   } catch (e) {
-    if (isRunproofError(e, 'PROOF_FAILED')) return 'inconsistent';
+    if (isRunproofError(e, 'INCONSISTENT_LOG')) return 'inconsistent';
+    if (isRunproofError(e, 'PROOF_FAILED')) return 'unproven';
     throw e;
   }
 }
@@ -163,16 +164,18 @@ describe('split views', () => {
     expect(b2.monitor.latestCheckpoint(Buffer.from(sha256(utf8(logKey.name))).toString('hex'))).toBe(two.current);
   });
 
-  it('different sizes: the larger has no valid proof on the other branch, and the smaller is no prefix', async () => {
+  it('different sizes: the smaller is no prefix of the larger (evidence); a larger one the log has no tiles for is only unproven', async () => {
     const [one, two] = await forkedLog(100, 300, 420);
     const [sa, sb] = [await slot(), await slot()];
     const a = start(sa, 'a', { url: one.url, peers: [sb.url] });
     const b = start(sb, 'b', { url: two.url, peers: [sa.url] });
     await a.monitor.followLogs();
     await b.monitor.followLogs();
-    // A (300) is shown 420: log one has no tiles for 420, so there is no proof at all.
-    const alertA = onlyAlert(await a.monitor.gossipLogs());
-    expect(recheck(alertA.evidence)).toBe('inconsistent');
+    // A (300) is shown 420: log one has no tiles for 420, so there is no proof at all — a
+    // lagging mirror looks the same, so this is not evidence.
+    const gossipA = await a.monitor.gossipLogs();
+    expect(kinds(gossipA)).toEqual(['unreachable']);
+    expect(a.monitor.status()[0]!.trusted).toBe(true);
     // B (420) is shown 300: log two's proof 300 → 420 is of its own branch and fails against A's 300.
     const alertB = onlyAlert(await b.monitor.gossipLogs());
     expect(recheck(alertB.evidence)).toBe('inconsistent');
@@ -244,15 +247,18 @@ describe('bad logs', () => {
     }
   });
 
-  it('a checkpoint that does not verify, or entries that do not hash to the signed root, are a bad log (exit 1) without evidence', async () => {
-    for (const faults of [{ badSignature: true }, { entryChanged: 5 }]) {
+  it('a checkpoint that does not verify is a bad log (exit 1), entries that do not hash to the signed root are unproven (exit 3); neither is evidence', async () => {
+    for (const [faults, kind, code] of [
+      [{ badSignature: true }, 'bad-log', 1],
+      [{ entryChanged: 5 }, 'unproven', 3],
+    ] as const) {
       const fixture = buildFixtureLog({ size: 20, faults, origin: 'fixture.example/bad' });
       const served = await fixture.listen();
       cleanups.push(() => served.close());
       const m = start(await slot(), `badlog-${Object.keys(faults)[0]}`, { url: served.url, vkey: fixture.vkey });
       const r = await m.monitor.round();
-      expect(kinds(r.events)).toEqual(['bad-log']);
-      expect(r.exitCode).toBe(1);
+      expect(kinds(r.events)).toEqual([kind]);
+      expect(r.exitCode).toBe(code);
       expect(m.monitor.status()[0]!.trusted).toBe(true);
     }
   });

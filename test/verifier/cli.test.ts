@@ -104,10 +104,13 @@ describe.concurrent('runproof consistency', () => {
       const offline = await runproof(['consistency', '--proof', proofFile, '--vkey', log.vkey, '--old', old, '--new', file(log.checkpoint), '--json']);
       expect(offline.code).toBe(0);
       expect(JSON.parse(offline.stdout)).toMatchObject({ ok: true, old: { size: 100 }, new: { size: 1000 } });
-      // A changed proof hash is INCONSISTENT_LOG.
+      // A changed proof hash, or junk, is a failed proof (exit 1), not proof that the log lied.
       const bad = proof.map((h, i) => toBase64(i === 1 ? h.map((b) => b ^ 1) : h) + '\n').join('');
       const r = await runproof(['consistency', '--proof', file(bad), '--vkey', log.vkey, '--old', old, '--new', file(log.checkpoint)]);
-      expect([r.code, r.reason.split(':')[1]]).toEqual([1, ' INCONSISTENT_LOG']);
+      expect([r.code, r.reason.split(':')[1]]).toEqual([1, ' PROOF_FAILED']);
+      const junk = `${toBase64(new Uint8Array(32).fill(7))}\n`;
+      const j = await runproof(['consistency', '--proof', file(junk), '--vkey', log.vkey, '--old', old, '--new', file(log.checkpoint)]);
+      expect([j.code, j.reason.split(':')[1]]).toEqual([1, ' PROOF_FAILED']);
     });
   });
 

@@ -64,6 +64,8 @@ function formatEvent(e: MonitorEvent): string {
       return `BAD LOG ${e.origin}: ${e.reason}`;
     case 'unreachable':
       return `unreachable ${e.url} (${e.origin}): ${e.reason}`;
+    case 'unproven':
+      return `unproven ${e.origin}: ${e.reason} (not evidence; retried next round)`;
     case 'ignored':
       return `ignored ${e.source} (${e.origin}): ${e.reason}`;
     case 'warning':
