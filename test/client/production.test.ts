@@ -29,7 +29,7 @@ beforeAll(async () => {
   recorder = await startLogRecorder(log.url);
   provider = await startProvider();
   root = mkdtempSync(join(tmpdir(), 'runproof-client-production-'));
-}, 30_000);
+}, 60_000);
 
 afterAll(async () => {
   await provider?.close();
