@@ -41,14 +41,24 @@ export function nginxLocations(dir: string): string {
     location = /checkpoint {
         default_type "text/plain; charset=utf-8";
         add_header Cache-Control "no-cache" always;
+        add_header Access-Control-Allow-Origin "*" always;
     }
     location /tile/ {
         default_type application/octet-stream;
         add_header Cache-Control "public, max-age=604800, immutable" always;
+        add_header Access-Control-Allow-Origin "*" always;
         location /tile/entries/ {
             gzip on;
             gzip_types application/octet-stream;
         }
+    }
+    location = /v1/log {
+        default_type application/json;
+        add_header Cache-Control "no-cache" always;
+        add_header Access-Control-Allow-Origin "*" always;
+    }
+    location / {
+        add_header Cache-Control "no-cache" always;
     }
     location /.runproof-tmp/ {
         return 404;
@@ -71,6 +81,7 @@ error_log stderr warn;
 pid ${join(prefix, 'nginx.pid')};
 events { worker_connections 1024; }
 http {
+    ${existsSync('/etc/nginx/mime.types') ? 'include /etc/nginx/mime.types;' : ''}
     access_log off;
     ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n    ')}
     keepalive_requests 100000;

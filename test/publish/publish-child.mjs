@@ -23,7 +23,9 @@ const step = () => {
 const signer = createKeyFile(join(dataDir, 'log.key'), 'crash.test.example/log');
 let publisher;
 const log = Log.open({ dbPath: join(dataDir, 'log.db'), origin: signer.name, signer, create: true, onCheckpoint: () => publisher?.onCheckpoint() });
-publisher = await Publisher.start(log, new DirectoryTarget(publishDir, step), { beforeWrite: step, log: () => {} });
+const target = new DirectoryTarget(publishDir, step);
+await target.open();
+publisher = await Publisher.start(log, target, { beforeWrite: step, log: () => {} });
 await publisher.caughtUp();
 let n = 0;
 // Rounds that cross full tiles, bundles and a level-1 tile, with partial tiles of many widths.

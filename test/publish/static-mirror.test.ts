@@ -58,11 +58,13 @@ describe('a static mirror under nginx', () => {
     const cp = await fetch(`${nginx.url}/checkpoint`);
     expect(cp.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(cp.headers.get('cache-control')).toBe('no-cache');
+    expect(cp.headers.get('access-control-allow-origin')).toBe('*');
     for (const path of ['tile/0/000', 'tile/0/002.p/188', 'tile/entries/001', 'tile/1/000.p/2']) {
       const res = await fetch(`${nginx.url}/${path}`);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/octet-stream');
       expect(res.headers.get('cache-control')).toBe('public, max-age=604800, immutable');
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
     }
     expect((await fetch(`${nginx.url}/.runproof-tmp/`)).status).toBe(404);
   });
