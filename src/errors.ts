@@ -26,7 +26,7 @@ export const VERDICT_CODES = [
 
 /** Every stable error code. Adding one is fine; renaming one is a breaking change. */
 export const ERROR_CODES = [
-  // strict JSON (declaration-v1.md rules A1–A4, depth and size limits)
+  // strict JSON (docs/specification.md §2: rules A1–A4, depth and size limits)
   'JSON_SYNTAX',
   'JSON_INVALID_UTF8',
   'JSON_BOM',

@@ -127,7 +127,7 @@ function lowerHeaders(headers: Record<string, string>): Map<string, string> {
 }
 
 /**
- * Anthropic headers (docs/specification.md §4.3): `anthropic-version` → `api_version`, verbatim;
+ * Anthropic headers (docs/specification.md §4.5): `anthropic-version` → `api_version`, verbatim;
  * `anthropic-beta` → `parameters.betas`, split on commas, trimmed of spaces and tabs, order
  * kept. Empty list elements are ignored, as RFC 9110 §5.6.1 requires of list-valued headers, and
  * a header that yields no element (`""`, `" "`, `","`) counts as absent.
@@ -254,7 +254,8 @@ export function mapRequest(api: RequestApi, body: Uint8Array | string, opts: Map
   const salt = chooseSalt(opts);
   if (salt !== undefined) decl.salt = salt;
   // The result obeys the declaration rules, not just the body: a body at depth 64 maps to depth
-  // 65 (`messages` moves under `context`), and canonical bytes can outgrow the text.
+  // 65 (`messages` moves under `context`, other fields under `parameters`), and canonical bytes can
+  // outgrow the text.
   checkNesting(decl);
   const declaration = validateDeclaration(decl);
   checkCanonicalSize(canonicalBytes(decl));

@@ -1,11 +1,11 @@
 /**
- * The run-declaration/v1 schema (shared declaration-v1.schema.json, JSON Schema 2020-12),
+ * The run-declaration/v1 schema (docs/declaration-v1.schema.json, JSON Schema 2020-12; docs/specification.md §3),
  * checked by hand: a closed envelope (`additionalProperties: false` on the declaration, `model`,
  * `context`, content and document references), required members, `const`/`enum`, patterns,
  * `minLength`/`minItems`/`minProperties`, and `size` an integer in 0..2^53−1. Payloads
  * (`parameters`, `instructions`, `context.messages`, `tools` items, `extensions` values) are
  * free JSON. Because the envelope is closed, every declaration-level key is one of the ASCII
- * snake_case names below (declaration-v1.md rule D).
+ * snake_case names below.
  *
  * The validator stops at the first fault, in document order of the checks below, and reports it
  * as DECLARATION_INVALID with the JSON path and the schema rule that failed.

@@ -5,7 +5,7 @@
  * strings escaped as ECMAScript `JSON.stringify` does (§3.2.2.2), numbers formatted by ECMAScript
  * Number::toString (§3.2.2.3, so `-0` becomes `0`), no whitespace. Anything that is not a plain
  * JSON value is refused with JSON_NOT_PLAIN and the path (no `undefined` members dropped —
- * declaration-v1.md rule C5 —, no `toJSON`, no class instances or Dates), and a number of
+ * docs/specification.md §5 —, no `toJSON`, no class instances or Dates), and a number of
  * magnitude in [2^53, 10^21) with JSON_UNSAFE_INTEGER (its canonical text would be an integer
  * literal the strict parser rejects). So the canonical text of any value this module accepts is
  * accepted by `parseStrictJson` and canonicalises to itself. The `canonicalize` npm package

@@ -1,6 +1,6 @@
 /**
  * Strict JSON parser — RFC 8259 grammar plus the parse-level rules of run-declaration/v1
- * (shared declaration-v1.md A1–A4) and two resource limits.
+ * (docs/specification.md §2, rules A1–A4) and its two limits (src/json/limits.ts).
  *
  * `JSON.parse` is lenient in ways that would let two different texts claim one identity (or one
  * text be read two ways): it keeps the last of duplicate member names, accepts lone surrogates,

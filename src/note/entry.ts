@@ -1,5 +1,5 @@
 /**
- * The runproof log entry (docs/specification.md) — the tlog leaf data, 41 bytes, big-endian:
+ * The runproof log entry (docs/specification.md §7) — the tlog leaf data, 41 bytes, big-endian:
  *
  *     byte 0       entry type (0x01: run declared)
  *     bytes 1–8    uint64 time the log sequenced it, milliseconds since the Unix epoch

@@ -31,7 +31,7 @@ import { decodeEntry } from '../note/entry.js';
 import { parseTlogProof } from '../note/tlog-proof.js';
 import { parseNote } from '../note/note.js';
 import { openCheckpoint, parseCheckpoint, type OpenedCheckpoint } from '../note/checkpoint.js';
-import { parseVerifierKey, type Verifier } from '../note/keys.js';
+import { parseVerifierKey, SIG_ED25519, type Verifier } from '../note/keys.js';
 import { checkQuorum, policyCosigners, policyLogVerifiers, type TrustPolicy } from '../note/policy.js';
 
 /** What a receipt is checked against: the log's verifier key, or a tlog-policy. */
@@ -92,10 +92,13 @@ export class ReceiptVerifier {
   private readonly logKey: Verifier | undefined;
   private readonly checkpoints = new Map<string, TrustedCheckpoint>();
 
-  /** @throws RunproofError MALFORMED_KEY if the vkey does not parse */
+  /** @throws RunproofError MALFORMED_KEY if the vkey does not parse or is not an Ed25519 (0x01) key (step 0) */
   constructor(trust: ReceiptTrust) {
     this.trust = trust;
     this.logKey = 'vkey' in trust ? parseVerifierKey(trust.vkey) : undefined;
+    if (this.logKey !== undefined && this.logKey.type !== SIG_ED25519) {
+      throw new RunproofError('MALFORMED_KEY', `log key ${this.logKey.name} must be an Ed25519 (0x01) key`);
+    }
   }
 
   /** verify runs steps 1–6 on one receipt; see the module comment for the error codes. */
