@@ -20,6 +20,7 @@ import { REPO } from './lib/procs.js';
 import { withRatio, writeResults, type Figure } from './lib/report.js';
 import { audit } from './scenarios/audit.js';
 import { calibrate } from './scenarios/calibrate.js';
+import { explorer } from './scenarios/explorer.js';
 import { batch } from './scenarios/batch.js';
 import { large } from './scenarios/large.js';
 import { publish } from './scenarios/publish.js';
@@ -27,7 +28,7 @@ import { lookup, reads } from './scenarios/reads.js';
 import { single } from './scenarios/single.js';
 import { verify } from './scenarios/verify.js';
 
-const SCENARIOS: Scenario[] = [calibrate, single, batch, reads, lookup, audit, verify, large, publish];
+const SCENARIOS: Scenario[] = [calibrate, single, batch, reads, lookup, audit, verify, explorer, large, publish];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

@@ -69,8 +69,8 @@ export function describeError(e: unknown): { code: string; message: string } {
   return { code, message: e instanceof Error ? e.message : String(e) };
 }
 
-/** errorView renders an error as its code (in `<code>`) and message. */
+/** errorView renders an error as `CODE: message` (the code in `<code>`), as the CLI's last line does. */
 export function errorView(e: unknown): HTMLElement {
   const { code, message } = describeError(e);
-  return h('span', { class: 'error' }, h('code', { 'data-testid': 'error-code' }, code), ' ', message);
+  return h('span', { class: 'error' }, h('code', { 'data-testid': 'error-code' }, code), ': ', message);
 }

@@ -35,6 +35,12 @@ export interface ForkEvidence {
   proof: string[];
   /** True when the two signed checkpoints have the same size and different roots: a fork on their face. */
   sameSize: boolean;
+  /**
+   * True when the fork is proven: same size and different roots, or a proof that leads to the new
+   * signed root (so the newer tree is authenticated) but not to the old one. False when the log's
+   * tiles do not even prove its new checkpoint: unproven, not evidence of a fork by themselves.
+   */
+  proven: boolean;
   message: string;
 }
 
@@ -135,11 +141,15 @@ export class LogSession {
       proof = await proveConsistencyFromLog(this.client, prev.opened, next.opened);
       checkConsistency(prev.opened, next.opened, proof);
     } catch (e) {
-      if (e instanceof RunproofError && (e.code === 'INCONSISTENT_LOG' || e.code === 'ORIGIN_MISMATCH')) {
+      // checkConsistency says INCONSISTENT_LOG only for a proven contradiction (the proof reaches
+      // the new signed root and another old root, or one size has two roots); PROOF_FAILED is a
+      // proof from the tiles that merely does not verify: unproven.
+      if (e instanceof RunproofError && (e.code === 'INCONSISTENT_LOG' || e.code === 'ORIGIN_MISMATCH' || e.code === 'PROOF_FAILED')) {
         const a = prev.opened.checkpoint;
         const b = next.opened.checkpoint;
         const sameSize = a.size === b.size && !equalBytes(a.root, b.root);
-        this.fork = { old: prev.opened.note, new: note, proof: proof.map((h) => toBase64(h)), sameSize, message: e.message };
+        const proven = e.code !== 'PROOF_FAILED';
+        this.fork = { old: prev.opened.note, new: note, proof: proof.map((h) => toBase64(h)), sameSize, proven, message: e.message };
         this.onEvent({ kind: 'fork', evidence: this.fork });
       } else {
         this.onEvent({ kind: 'poll-error', error: e });

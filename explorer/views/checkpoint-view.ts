@@ -85,12 +85,20 @@ export class CheckpointView {
 
   /** fork shows, loudly, two signed checkpoints the log cannot prove consistent. */
   fork(ev: ForkEvidence): void {
-    setVerdict(this.status, 'failed', h('strong', {}, 'Failed: the log is inconsistent. '), ev.message);
+    setVerdict(this.status, 'failed', h('strong', {}, ev.proven ? 'Failed: the log forked. ' : 'Failed to verify: '), ev.message);
     const evidence = `# Two checkpoints signed by the same log that it could not prove consistent.\n# Re-check: runproof consistency --old old.checkpoint --new new.checkpoint --log URL --vkey VKEY\n\n## old\n${ev.old}\n## new\n${ev.new}\n## consistency proof served (base64, one per line)\n${ev.proof.join('\n')}\n`;
+    const title = ev.sameSize
+      ? 'Fork: two different trees of the same size, both signed by the log'
+      : ev.proven
+        ? 'Fork: the log’s new tree does not start with the tree it signed before'
+        : 'The log could not prove that its new checkpoint extends the previous one';
+    const explain = ev.proven
+      ? 'Both checkpoints carry the log’s signature; with the proof, which leads to the new signed root but not to the old one, they are evidence anyone can re-check.'
+      : 'Its tiles do not even lead to its own new signed root, so this is unproven rather than evidence of a fork (a corrupted tile would look the same). The two signed checkpoints are below: anyone can re-check them against the log with runproof consistency.';
     replace(
       this.alert,
-      h('h3', {}, ev.sameSize ? 'Fork: two different trees of the same size, both signed by the log' : 'The log could not prove that its new checkpoint extends the previous one'),
-      h('p', {}, 'Both checkpoints carry the log’s signature, so together they are evidence anyone can re-check. The explorer has stopped trusting this log.'),
+      h('h3', {}, title),
+      h('p', {}, explain, ' The explorer has stopped trusting this log; the details below are of the last checkpoint it verified.'),
       h(
         'p',
         { class: 'downloads' },
@@ -101,6 +109,7 @@ export class CheckpointView {
         downloadLink('Download both with the proof', 'inconsistency-evidence.txt', evidence, 'evidence-all'),
       ),
     );
+    this.alert.dataset['proven'] = String(ev.proven);
     this.alert.hidden = false;
   }
 }

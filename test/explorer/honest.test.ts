@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLogProcess, type LogProcess } from '../helpers/log-process.js';
-import { foreignRequests, launchBrowser, verdictOf, type TestBrowser } from './browser.js';
+import { ARTIFACTS, foreignRequests, launchBrowser, verdictOf, type TestBrowser } from './browser.js';
 
 const EXAMPLE = readFileSync(new URL('../vectors/declarations/example-2-declaration.json', import.meta.url)).toString();
 
@@ -183,6 +183,8 @@ describe('explorer on an honest log', () => {
     await page.keyboard.press('Enter');
     expect(await verdictOf(page, 'verdict')).toBe('verified');
     await browser.screenshot(page, 'honest-narrow');
+    await page.locator('#entries').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${ARTIFACTS}/honest-narrow-entries.png` });
     await page.close();
   });
 

@@ -101,8 +101,10 @@ describe('explorer on a lying log', () => {
     expect(await page.getByTestId('tree-size').textContent()).toBe('300');
     front.backend = backends[1]!;
     await expect.poll(() => page.getByTestId('checkpoint-status').getAttribute('data-verdict'), { timeout: 20_000 }).toBe('failed');
-    expect(await page.getByTestId('checkpoint-status').textContent()).toMatch(/inconsistent/);
+    expect(await page.getByTestId('checkpoint-status').textContent()).toMatch(/the log forked/);
     await page.locator('#checkpoint-alert').waitFor();
+    // The proof from the new tree's tiles leads to its signed root but not to the old one: proven.
+    expect(await page.locator('#checkpoint-alert').getAttribute('data-proven')).toBe('true');
     const evidence = async (id: string) => {
       const download = page.waitForEvent('download');
       await page.getByTestId(id).click();
@@ -120,6 +122,26 @@ describe('explorer on a lying log', () => {
     expect(await page.getByTestId('verdict').locator('[data-testid="error-code"]').textContent()).toBe('INCONSISTENT_LOG');
     await browser.screenshot(page, 'lying-fork');
     expect(seen.length).toBeGreaterThan(3);
+    expect(foreignRequests(seen, front.url)).toEqual([]);
+    await page.close();
+  });
+
+  it('a wrong tile under a grown checkpoint: consistency unproven, not called a fork', async () => {
+    const before = buildFixtureLog({ size: 300 });
+    // An honest extension to 600 entries whose level-0 tile 1 serves a wrong hash for entry 310:
+    // the consistency proof from 300 to 600 uses it, so it leads to neither signed root.
+    const after = buildFixtureLog({ size: 600, history: [300], faults: { leafHashChanged: 310 } });
+    const { front, backends } = await explore(before, after);
+    const page = await browser.newPage();
+    const seen = recordRequests(page);
+    await page.goto(link(front, before, '&poll=1'));
+    expect(await verdictOf(page, 'checkpoint-status')).toBe('verified');
+    front.backend = backends[1]!;
+    await expect.poll(() => page.getByTestId('checkpoint-status').getAttribute('data-verdict'), { timeout: 20_000 }).toBe('failed');
+    expect(await page.getByTestId('checkpoint-status').textContent()).toMatch(/^Failed to verify/);
+    expect(await page.locator('#checkpoint-alert').getAttribute('data-proven')).toBe('false');
+    expect(await page.locator('#checkpoint-alert').textContent()).toMatch(/unproven rather than evidence of a fork/);
+    await browser.screenshot(page, 'lying-unproven-consistency');
     expect(foreignRequests(seen, front.url)).toEqual([]);
     await page.close();
   });
