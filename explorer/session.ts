@@ -36,9 +36,9 @@ export interface ForkEvidence {
   /** True when the two signed checkpoints have the same size and different roots: a fork on their face. */
   sameSize: boolean;
   /**
-   * True when the fork is proven: same size and different roots, or a proof that leads to the new
-   * signed root (so the newer tree is authenticated) but not to the old one. False when the log's
-   * tiles do not even prove its new checkpoint: unproven, not evidence of a fork by themselves.
+   * True for a proven contradiction (`checkConsistency`'s INCONSISTENT_LOG: one size with two
+   * roots, or a proof that reaches the new signed root and another old root); false for a proof
+   * from the tiles that merely does not verify — unproven, not evidence of a fork by itself.
    */
   proven: boolean;
   message: string;

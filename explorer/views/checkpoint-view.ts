@@ -94,7 +94,7 @@ export class CheckpointView {
         : 'The log could not prove that its new checkpoint extends the previous one';
     const explain = ev.proven
       ? 'Both checkpoints carry the log’s signature; with the proof, which leads to the new signed root but not to the old one, they are evidence anyone can re-check.'
-      : 'Its tiles do not even lead to its own new signed root, so this is unproven rather than evidence of a fork (a corrupted tile would look the same). The two signed checkpoints are below: anyone can re-check them against the log with runproof consistency.';
+      : 'The consistency proof from its tiles does not verify, yet shows no contradiction either — a corrupted tile would look the same — so this is unproven rather than evidence of a fork. The two signed checkpoints are below: anyone can re-check them against the log with runproof consistency.';
     replace(
       this.alert,
       h('h3', {}, title),
