@@ -11,6 +11,7 @@ export * from './encoding/base64.js';
 export * from './encoding/decimal.js';
 export * from './encoding/hex.js';
 export * from './encoding/utf8.js';
+export * from './json/value.js';
 export * from './json/strict.js';
 export * from './json/limits.js';
 export * from './json/canonical.js';

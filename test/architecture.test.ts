@@ -141,12 +141,36 @@ describe('architecture', () => {
     expect(bad).toEqual([]);
   });
 
+  it('the core has no import cycles, not even type-only ones', () => {
+    const graph = new Map<string, string[]>();
+    for (const file of tsFiles(join(root, 'src'))) {
+      const targets = importsOf(readFileSync(file, 'utf8'))
+        .filter((spec) => spec.startsWith('.'))
+        .map((spec) => resolve(dirname(file), spec).replace(/\.js$/, '.ts'));
+      graph.set(file, targets);
+    }
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (file: string, path: string[]) => {
+      if (state.get(file) === 'done') return;
+      if (state.get(file) === 'open') {
+        cycles.push([...path.slice(path.indexOf(file)), file].map((f) => relative(root, f)).join(' → '));
+        return;
+      }
+      state.set(file, 'open');
+      for (const t of graph.get(file) ?? []) visit(t, [...path, file]);
+      state.set(file, 'done');
+    };
+    for (const file of graph.keys()) visit(file, []);
+    expect(cycles).toEqual([]);
+  });
+
   it('src/index.ts (runproof/core) re-exports every core module', () => {
     const index = readFileSync(join(root, 'src', 'index.ts'), 'utf8');
     const exported = new Set(importsOf(index).map((spec) => spec.replace(/^\.\//, '').replace(/\.js$/, '.ts')));
     const modules = tsFiles(join(root, 'src'))
       .map((f) => relative(join(root, 'src'), f).split('\\').join('/'))
-      .filter((f) => f !== 'index.ts' && f !== 'note/sigtype.ts'); // sigtype is re-exported by keys.ts
+      .filter((f) => f !== 'index.ts' && f !== 'note/key-types.ts'); // key-types is re-exported by keys.ts
     expect(modules.filter((m) => !exported.has(m))).toEqual([]);
   });
 });

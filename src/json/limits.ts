@@ -9,7 +9,7 @@
  * itself accepted. These are not the log's HTTP body limit (`runproof-log serve --max-body`).
  */
 import { RunproofError } from '../errors.js';
-import { jsonPath, type JsonValue } from './strict.js';
+import { jsonPath, type JsonValue } from './value.js';
 
 /** Largest declaration, in UTF-8 bytes of its text and of its canonical form: 32 MiB. */
 export const MAX_DECLARATION_BYTES = 33_554_432;

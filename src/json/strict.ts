@@ -30,12 +30,9 @@
 import { RunproofError, type ErrorCode } from '../errors.js';
 import { decodeUtf8 } from '../encoding/utf8.js';
 import { MAX_DECLARATION_BYTES, MAX_DECLARATION_DEPTH } from './limits.js';
+import { jsonPath, type JsonObject, type JsonValue } from './value.js';
 
-/** A plain JSON value as produced by {@link parseStrictJson}. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
-
-/** A JSON object value. */
-export type JsonObject = { [k: string]: JsonValue };
+export { jsonPath, type JsonObject, type JsonValue } from './value.js';
 
 /** Limits for {@link parseStrictJson}. */
 export interface StrictJsonOptions {
@@ -43,19 +40,6 @@ export interface StrictJsonOptions {
   maxBytes?: number;
   /** Deepest accepted nesting of arrays and objects (the top-level container is depth 1). Default 64. */
   maxDepth?: number;
-}
-
-const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-
-/** jsonPath formats path segments as `$`, `$.a`, `$[3]`, `$["a b"]`. */
-export function jsonPath(segments: readonly (string | number)[]): string {
-  let out = '$';
-  for (const s of segments) {
-    if (typeof s === 'number') out += `[${s}]`;
-    else if (IDENT.test(s)) out += `.${s}`;
-    else out += `[${JSON.stringify(s)}]`;
-  }
-  return out;
 }
 
 /**

@@ -17,7 +17,7 @@ import { decodeUtf8 } from '../encoding/utf8.js';
 import { cosignatureTimestamp } from './cosignature.js';
 import { formatKeyId, type Verifier } from './keys.js';
 import { openNote, parseNote } from './note.js';
-import { SIG_COSIGNATURE_V1, SIG_ED25519 } from './sigtype.js';
+import { SIG_COSIGNATURE_V1, SIG_ED25519 } from './key-types.js';
 import type { Hash } from '../merkle/hash.js';
 import { MAX_TREE_SIZE } from '../merkle/bits.js';
 

@@ -15,9 +15,7 @@
 import { RunproofError } from '../errors.js';
 import { concatBytes, utf8 } from '../encoding/utf8.js';
 import { ed25519Verify } from './ed25519.js';
-import { SIG_COSIGNATURE_V1 } from './sigtype.js';
-import type { Signer } from './keys.js';
-import type { NoteSignature } from './note.js';
+import { SIG_COSIGNATURE_V1, type NoteSignature, type Signer } from './key-types.js';
 
 /** Size of a cosignature/v1 signature after the key ID: 8-byte timestamp ‖ 64-byte Ed25519 signature. */
 export const COSIGNATURE_V1_SIZE = 72;

@@ -16,40 +16,9 @@ import { fromBase64, toBase64 } from '../encoding/base64.js';
 import { concatBytes, utf8 } from '../encoding/utf8.js';
 import { ED25519_PUBLIC_KEY_SIZE, ED25519_SEED_SIZE, ed25519PublicKey, ed25519Signer, ed25519Verify } from './ed25519.js';
 import { verifyCosignatureV1 } from './cosignature.js';
-import { SIG_COSIGNATURE_V1, SIG_ED25519 } from './sigtype.js';
+import { SIG_COSIGNATURE_V1, SIG_ED25519, type NoteKey, type Signer, type Verifier } from './key-types.js';
 
-export { SIG_COSIGNATURE_V1, SIG_ED25519 } from './sigtype.js';
-
-/** The public half of a note key. */
-export interface NoteKey {
-  /** Key name (signed-note: non-empty, no Unicode spaces, no `+`). */
-  readonly name: string;
-  /** uint32 key ID. */
-  readonly keyId: number;
-  /** Signature type byte: {@link SIG_ED25519} or {@link SIG_COSIGNATURE_V1}. */
-  readonly type: number;
-  /** 32-byte Ed25519 public key. */
-  readonly publicKey: Uint8Array;
-}
-
-/**
- * A signing key. `sign(msg)` returns the raw 64-byte Ed25519 signature of `msg`. For a 0x01 key
- * that is the note signature of a note text (see `signNote`); for a 0x04 key it is only the
- * primitive that `cosignCheckpoint` applies to the cosignature/v1 message — do not call it on
- * a note text directly.
- */
-export interface Signer extends NoteKey {
-  sign(msg: Uint8Array): Uint8Array;
-}
-
-/**
- * A verification key. `verify(text, sig)` takes the note text bytes and the signature bytes after
- * the key ID: for 0x01 a 64-byte Ed25519 signature of the text; for 0x04 an 8-byte timestamp ‖
- * 64-byte signature of the cosignature/v1 message built from the text. Never throws.
- */
-export interface Verifier extends NoteKey {
-  verify(msg: Uint8Array, sig: Uint8Array): boolean;
-}
+export { SIG_COSIGNATURE_V1, SIG_ED25519, type NoteKey, type Signer, type Verifier } from './key-types.js';
 
 const malformed = (why: string) => new RunproofError('MALFORMED_KEY', why);
 

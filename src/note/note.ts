@@ -14,7 +14,7 @@
 import { RunproofError } from '../errors.js';
 import { fromBase64, toBase64 } from '../encoding/base64.js';
 import { concatBytes, decodeUtf8, equalBytes, utf8 } from '../encoding/utf8.js';
-import { SIG_ED25519 } from './sigtype.js';
+import { SIG_ED25519, type NoteSignature } from './key-types.js';
 import { formatKeyId, isValidKeyName, type Signer, type Verifier } from './keys.js';
 
 /** Largest accepted signed note, in bytes. */
@@ -22,12 +22,7 @@ export const MAX_NOTE_SIZE = 1_000_000;
 /** Largest accepted number of signature lines in a note (as Go's sumdb/note). */
 export const MAX_SIGNATURES = 100;
 
-/** One signature line of a note. `signature` is the payload after the 4-byte key ID. */
-export interface NoteSignature {
-  name: string;
-  keyId: number;
-  signature: Uint8Array;
-}
+export type { NoteSignature };
 
 /** A parsed, not yet verified, signed note. */
 export interface ParsedNote {

@@ -26,7 +26,7 @@ import { RunproofError } from '../errors.js';
 import { parseDecimal } from '../encoding/decimal.js';
 import { decodeUtf8, equalBytes } from '../encoding/utf8.js';
 import { formatKeyId, parseVerifierKey, type Verifier } from './keys.js';
-import { SIG_COSIGNATURE_V1, SIG_ED25519 } from './sigtype.js';
+import { SIG_COSIGNATURE_V1, SIG_ED25519 } from './key-types.js';
 
 /** A log accepted by a policy. */
 export interface PolicyLog {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declare, isRunproofError, RunproofError } from '../../client/index.js';
 import { declarationIdentity } from '../../src/declaration/identity.js';
 import { newSignerKey, verifierKey, parseSignerKey } from '../../src/note/keys.js';
-import { SIG_COSIGNATURE_V1 } from '../../src/note/sigtype.js';
+import { SIG_COSIGNATURE_V1 } from '../../src/note/key-types.js';
 import { parsePolicy } from '../../src/note/policy.js';
 import { startDeadLog, startLog, type LogProcess } from './processes.js';
 

@@ -14,7 +14,7 @@ import { decodeEntry } from '../../src/note/entry.js';
 import { formatKeyId, parseSignerKey, parseVerifierKey, verifierKey, type NoteKey } from '../../src/note/keys.js';
 import { parseNote, type NoteSignature } from '../../src/note/note.js';
 import { parsePolicy, type TrustPolicy } from '../../src/note/policy.js';
-import { SIG_COSIGNATURE_V1 } from '../../src/note/sigtype.js';
+import { SIG_COSIGNATURE_V1 } from '../../src/note/key-types.js';
 import { TLOG_PROOF_HEADER, parseTlogProof } from '../../src/note/tlog-proof.js';
 import { EXIT, UsageError } from '../exit.js';
 import { iso, printFields, printJson, readTextArg, reportFailure, parseCommand } from '../output.js';
