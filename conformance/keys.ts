@@ -9,7 +9,7 @@ import { sha256 } from '../src/merkle/hash.js';
 import { ed25519Sign } from '../src/note/ed25519.js';
 import { keyId, newSignerKey, parseSignerKey, verifierKey, type Signer } from '../src/note/keys.js';
 import { formatNote, parseNote, type NoteSignature } from '../src/note/note.js';
-import { SIG_COSIGNATURE_V1, SIG_ED25519 } from '../src/note/sigtype.js';
+import { SIG_COSIGNATURE_V1, SIG_ED25519 } from '../src/note/key-types.js';
 
 /** seedOf is the 32-byte seed of a label. */
 export function seedOf(label: string): Uint8Array {
