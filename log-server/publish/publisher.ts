@@ -17,7 +17,7 @@
 import { parseCheckpoint } from '../../src/note/checkpoint.js';
 import { parseNote } from '../../src/note/note.js';
 import { ConfigError } from '../config.js';
-import { checkpointFile, extraFile, filesBetween, readFile, type ExtraFile, type PublishSource } from './files.js';
+import { checkpointFile, extraFile, filesBetween, readFile, type ExtraFile, type PublishFile, type PublishSource } from './files.js';
 import type { PublishTarget, WriteResult } from './target.js';
 
 /** Options of {@link Publisher.start}. */
@@ -155,15 +155,10 @@ export class Publisher {
 
   /** step publishes the checkpoint `signed` of `size`: every file it needs, a flush, then the checkpoint. */
   private async step(signed: string, size: number): Promise<void> {
-    const files = [...this.extras.map(extraFile), ...filesBetween(Math.max(this.published, 0), size).map((r) => readFile(this.source, r))];
-    for (let i = 0; i < files.length; i += PARALLEL) {
-      await Promise.all(
-        files.slice(i, i + PARALLEL).map(async (f) => {
-          await this.opts.beforeWrite?.(f.path, 'file');
-          this.count(f.path, f.immutable, await this.target.write(f));
-        }),
-      );
-    }
+    for (let i = 0; i < this.extras.length; i += PARALLEL) await this.writeAll(this.extras.slice(i, i + PARALLEL).map(extraFile));
+    // Bytes are read chunk by chunk: the first step of a large log lists every file it has.
+    const refs = filesBetween(Math.max(this.published, 0), size);
+    for (let i = 0; i < refs.length; i += PARALLEL) await this.writeAll(refs.slice(i, i + PARALLEL).map((r) => readFile(this.source, r)));
     await this.target.flush();
     this.extras = [];
     const cp = checkpointFile(signed);
@@ -171,6 +166,16 @@ export class Publisher {
     this.count(cp.path, false, await this.target.write(cp));
     await this.target.flush();
     this.published = size;
+  }
+
+  /** writeAll writes files concurrently. */
+  private async writeAll(files: PublishFile[]): Promise<void> {
+    await Promise.all(
+      files.map(async (f) => {
+        await this.opts.beforeWrite?.(f.path, 'file');
+        this.count(f.path, f.immutable, await this.target.write(f));
+      }),
+    );
   }
 
   private count(path: string, immutable: boolean, result: WriteResult): void {
