@@ -1,6 +1,6 @@
 /**
  * Where `runproofFetch` keeps what a third party needs to check a run later: the declaration's
- * canonical bytes and its receipt (design §5: "keeps the receipt next to the output").
+ * canonical bytes and its receipt (docs/client.md, "The receipt store").
  *
  * {@link directoryStore} writes two files per run into one directory:
  * - `sha256-<64 hex>.json` — the canonical declaration (its SHA-256 is the identity);

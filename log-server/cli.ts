@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `runproof-log` — the operator's log server (design §9).
+ * `runproof-log` — the operator's log server (docs/log-server.md).
  *
  *     runproof-log serve [options]     run the log (see `runproof-log serve --help`)
  *     runproof-log migrate --from FILE --to URL [--key FILE]

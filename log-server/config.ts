@@ -1,5 +1,5 @@
 /**
- * Configuration of `runproof-log serve` (design §9): every option is a flag and a `RUNPROOF_*`
+ * Configuration of `runproof-log serve` (docs/log-server.md, "Options"): every option is a flag and a `RUNPROOF_*`
  * environment variable; a flag wins over the variable, the variable over the default. The table
  * {@link SERVE_OPTIONS} drives both the parser and the `--help` text, so they cannot drift apart.
  */

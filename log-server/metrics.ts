@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics of the log server (design §5 "metrics (Prometheus text)"), on a registry of
+ * Prometheus metrics of the log server (docs/log-server.md, "Metrics"), on a registry of
  * its own so that several servers (or tests) in one process do not share counters.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';

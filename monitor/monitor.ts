@@ -1,5 +1,5 @@
 /**
- * The monitor (design §7): follows logs and gossips checkpoints with peers to catch split views.
+ * The monitor (docs/witness-and-monitor.md): follows logs and gossips checkpoints with peers to catch split views.
  *
  * Each round:
  * 1. follow — for every log: fetch its checkpoint, verify the log signature, prove consistency

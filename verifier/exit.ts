@@ -1,5 +1,5 @@
 /**
- * Exit codes and error reporting shared by every `runproof` command (design §9):
+ * Exit codes and error reporting shared by every `runproof` command (docs/verifier.md):
  * 0 verified/ok, 1 verification failed (reason on the last line), 2 bad usage or input,
  * 3 could not reach or read a log.
  */

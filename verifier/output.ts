@@ -3,7 +3,7 @@
  * reading FILE or `-`, the trust root from `--vkey` / `--policy`, and printing results as
  * aligned text or one JSON object.
  *
- * Failure contract (design §9): the exit code comes from {@link exitCodeFor}; details go to
+ * Failure contract (docs/verifier.md): the exit code comes from {@link exitCodeFor}; details go to
  * standard error and its LAST line is always `runproof: <CODE>: <reason>`; with `--json` the
  * failure is also printed to standard output as `{"ok":false,…}`.
  */

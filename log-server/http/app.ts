@@ -1,5 +1,5 @@
 /**
- * The log's HTTP API as a Hono app (design §5). Routes are thin: parse input, call the log, map
+ * The log's HTTP API as a Hono app (docs/log-server.md, "HTTP API"). Routes are thin: parse input, call the log, map
  * the result. Errors are thrown and turned into responses in one place (`./errors.ts`).
  *
  * @example

@@ -1,5 +1,5 @@
 /**
- * The one place where errors become HTTP responses (design §8; style anchor 11).
+ * The one place where errors become HTTP responses (docs/log-server.md, "Errors").
  *
  * Every route throws; nothing else builds an error response. A {@link RunproofError} maps to a
  * status by its code through {@link STATUS_BY_CODE}; anything else is a bug and answers

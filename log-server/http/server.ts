@@ -1,6 +1,6 @@
 /**
  * Starting and stopping a log server: key, database, witness pool, metrics and the HTTP listener
- * (`@hono/node-server`), with a graceful stop (design §6: nothing acknowledged is lost).
+ * (`@hono/node-server`), with a graceful stop (nothing acknowledged is lost: docs/log-server.md, "Stopping").
  *
  * First start: with neither key nor database present, both are created. A database is never
  * created implicitly for an existing key (without `--init`), and a key never for an existing

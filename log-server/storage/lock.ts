@@ -1,5 +1,5 @@
 /**
- * The single-writer lock (design §6: a second server on the same database must refuse to start).
+ * The single-writer lock (a second server on the same database must refuse to start: docs/storage.md).
  *
  * The lock is an OS file lock, held by SQLite on a small side database `<db>.lock` opened with
  * `PRAGMA locking_mode = EXCLUSIVE` and written once: from then on SQLite keeps its exclusive

@@ -12,7 +12,7 @@ CREATE TABLE log (
   -- hashes of the right edge (RFC 6962 perfect subtrees of the accepted tree), concatenated,
   -- so new entries are checked against the next signed root without re-reading the old ones
   right_edge BLOB NOT NULL DEFAULT x'',
-  -- time (ms) of the last checked entry; entry times never decrease (design §4)
+  -- time (ms) of the last checked entry; entry times never decrease (docs/specification.md §7)
   last_entry_time INTEGER NOT NULL DEFAULT 0,
   accepted_at INTEGER,
   -- set once a split view or a broken entry rule is found; never cleared by the monitor
@@ -21,7 +21,7 @@ CREATE TABLE log (
   evidence TEXT
 ) STRICT;
 
--- Every identity seen in a log, with its index: an identity appears at most once (design §4).
+-- Every identity seen in a log, with its index: an identity appears at most once (docs/specification.md §7).
 CREATE TABLE identity (
   origin TEXT NOT NULL REFERENCES log (origin),
   digest BLOB NOT NULL CHECK (length(digest) = 32),

@@ -5,7 +5,7 @@ import { codeOf, hex } from './helpers.js';
 
 const identity = hex('b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c');
 
-describe('entry (design §4)', () => {
+describe('entry (docs/specification.md §7)', () => {
   test('known answer: layout type ‖ uint64 BE ms ‖ identity', () => {
     const e = encodeEntry({ type: ENTRY_TYPE_RUN_DECLARED, timestamp: 1764115200123, identity });
     expect(e.length).toBe(ENTRY_SIZE);

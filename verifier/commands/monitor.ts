@@ -1,7 +1,7 @@
 /**
  * `runproof monitor` — follow one or more logs, gossip checkpoints with peer monitors and
  * witnesses, and raise an alarm with re-checkable evidence when a log shows a split view or
- * breaks its entry rules (design §7). State lives in a SQLite file; a log found misbehaving stays
+ * breaks its entry rules (docs/witness-and-monitor.md). State lives in a SQLite file; a log found misbehaving stays
  * untrusted there.
  */
 import { dirname, join, resolve } from 'node:path';

@@ -1,6 +1,6 @@
 /**
  * `runproof submit` — send a run declaration (or only its identity) to a log and save the
- * receipt (design §5, §9). The declaration is checked locally first (strict parse, schema,
+ * receipt (docs/client.md, docs/verifier.md). The declaration is checked locally first (strict parse, schema,
  * identity), the log's answer must name the same identity, and with `--vkey` the receipt is
  * verified offline before the command reports OK.
  *

@@ -1,5 +1,5 @@
 /**
- * `runproof verify` — check a receipt offline (design §5, §9): the receipt, the declaration or
+ * `runproof verify` — check a receipt offline (docs/verifier.md): the receipt, the declaration or
  * identity, and the trust root are all it reads; no network. The check itself is
  * `verifyReceipt` (src/receipt/verify.ts); this file only reads inputs and prints the verdict,
  * or which step failed and why.

@@ -1,5 +1,5 @@
 /**
- * Optional bearer tokens for the submission endpoints (design §8).
+ * Optional bearer tokens for the submission endpoints (docs/log-server.md, "Submissions").
  *
  * The configuration holds only `sha256:<hex>` digests of the accepted tokens, so a leaked config
  * file does not leak a token. A request without `Authorization: Bearer <token>` gets 401

@@ -1,5 +1,5 @@
 /**
- * Reading request bodies under limits (design §8): the media type is checked from the headers
+ * Reading request bodies under limits (docs/log-server.md, "Options" and "Errors"): the media type is checked from the headers
  * (415 UNSUPPORTED_MEDIA_TYPE) and the size from Content-Length or while reading (413
  * TOO_LARGE), both before any parsing, so an oversized or mistyped body never reaches the
  * parser or storage.

@@ -1,5 +1,5 @@
 /**
- * Per-client rate limit: a token bucket per client address (design §8), counting **entries**.
+ * Per-client rate limit: a token bucket per client address (docs/log-server.md, "Options"), counting **entries**.
  *
  * Each client may log `ratePerSecond` entries per second on average and up to `burst` at once.
  * The middleware takes one token before the body is read (a request with an empty bucket is

@@ -1,5 +1,5 @@
 /**
- * Convenience reads (design §5): look an identity up with a fresh receipt, and consistency
+ * Convenience reads (docs/log-server.md, "Lookups and proofs"): look an identity up with a fresh receipt, and consistency
  * proofs for monitors that would rather not compute them from tiles.
  */
 import type { Context, Hono } from 'hono';

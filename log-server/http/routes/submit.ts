@@ -1,5 +1,5 @@
 /**
- * The write side (design §5): `POST /v1/declarations`, `POST /v1/identities` and the batch form
+ * The write side (docs/log-server.md, "Submissions"): `POST /v1/declarations`, `POST /v1/identities` and the batch form
  * `POST /v1/batch`. Each answers only after the log has committed the entry and a signed
  * checkpoint covering it (`Log.submit` resolves after COMMIT), with a C2SP tlog-proof receipt.
  *
