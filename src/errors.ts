@@ -22,6 +22,8 @@ export const VERDICT_CODES = [
   'PROOF_FAILED',
   'INCONSISTENT_LOG',
   'AUDIT_FAILED',
+  // a size the log signed that this implementation cannot follow (beyond 2^52 entries)
+  'UNSUPPORTED_SIZE',
 ] as const;
 
 /** Every stable error code. Adding one is fine; renaming one is a breaking change. */

@@ -65,7 +65,8 @@ export function formatCheckpoint(cp: Checkpoint): string {
 
 /**
  * parseCheckpoint parses checkpoint note text strictly (tlog-checkpoint "Note text").
- * @throws RunproofError MALFORMED_CHECKPOINT (path: the line number)
+ * @throws RunproofError MALFORMED_CHECKPOINT (path: the line number); UNSUPPORTED_SIZE for a
+ *   canonical uint64 size above MAX_TREE_SIZE
  */
 export function parseCheckpoint(text: string): Checkpoint {
   if (!text.endsWith('\n')) throw malformed('checkpoint text must end in a newline');
@@ -75,6 +76,11 @@ export function parseCheckpoint(text: string): Checkpoint {
   const [origin, sizeLine, rootLine, ...extensions] = lines as [string, string, string, ...string[]];
   if (origin.length === 0) throw malformed('empty origin', 'line 1');
   let size: number;
+  // A canonical uint64 beyond the supported 2^52 is a well-formed size a log may sign (the spec
+  // allows any uint64): a typed verdict of its own, not a malformed note.
+  if (/^[1-9][0-9]{0,19}$/.test(sizeLine) && BigInt(sizeLine) > BigInt(MAX_TREE_SIZE) && BigInt(sizeLine) < 2n ** 64n) {
+    throw new RunproofError('UNSUPPORTED_SIZE', `tree size ${sizeLine} is beyond the largest supported tree (${MAX_TREE_SIZE} entries)`, { path: 'line 2' });
+  }
   try {
     size = parseDecimal(sizeLine, 'tree size', MAX_TREE_SIZE);
   } catch (cause) {

@@ -177,7 +177,7 @@ async function beginRun(client: LogClient, opts: AuditOptions): Promise<AuditRun
     ids: new IdentitySet(Math.min(size, 1 << 21)),
     rules: { lastTime: 0 },
     firstTime: undefined,
-    tileHashes: new Uint8Array(fullBundles * HASH_SIZE),
+    tileHashes: hashBuffer(fullBundles, size),
     lastLeaves: new Uint8Array(0),
     savedUpTo: start,
     tilesFetched: 0,
@@ -288,7 +288,7 @@ async function checkUpperLevels(run: AuditRun): Promise<Uint8Array[]> {
     const below = computed[level]!;
     const count = Math.ceil(Math.floor(size / TILE_WIDTH ** level) / TILE_WIDTH);
     const fullAbove = Math.floor(size / TILE_WIDTH ** (level + 1));
-    const above = new Uint8Array(fullAbove * HASH_SIZE);
+    const above = hashBuffer(fullAbove, size);
     const fetchTile = async (j: number) => {
       const tile: Tile = { level, index: j, width: tileWidthAt(level, j, size) };
       return { tile, data: await readLog(() => client.tile(tile), client.url(tilePath(tile)), size) };
@@ -386,6 +386,21 @@ function checkBundle(
   }
   if (o !== bundle.length) {
     throw fail(`bundle ${b}: ${bundle.length - o} bytes after its ${width} entries`, { index: b * TILE_WIDTH + width, ...urls });
+  }
+}
+
+/**
+ * hashBuffer allocates room for `count` hashes of a tree of `size` entries. A size the log signed
+ * may need more memory than this process can have (32 bytes per 256 entries: 2^49 bytes at
+ * 2^52): that is a typed verdict, not a crash.
+ * @throws RunproofError UNSUPPORTED_SIZE
+ */
+function hashBuffer(count: number, size: number): Uint8Array {
+  try {
+    return new Uint8Array(count * HASH_SIZE);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new RunproofError('UNSUPPORTED_SIZE', `auditing a tree of ${size} entries needs ${count * HASH_SIZE} bytes of hashes in memory, more than this process can allocate`, { cause: e });
   }
 }
 
