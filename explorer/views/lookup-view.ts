@@ -56,6 +56,7 @@ export class LookupView {
   /** rejected shows a verdict for input that never reached a lookup (a bad declaration). */
   rejected(e: unknown): void {
     ++this.generation;
+    this.input.value = '';
     replace(this.shown);
     setVerdict(this.verdict, 'failed', h('strong', {}, 'Rejected: '), errorView(e));
   }
