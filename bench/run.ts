@@ -6,7 +6,7 @@
  *
  *   node dist/bench/run.js [--quick] [--only NAME[,NAME…]] [--out DIR] [--large N] [--large-budget S]
  *
- * Scenarios: calibrate (the machine factor), single, batch, reads, lookup, audit, verify, large, publish. `--quick` shortens every load
+ * Scenarios: calibrate (the machine factor), single, batch, reads, lookup, audit, verify, explorer, large, publish, client. `--quick` shortens every load
  * run and uses smaller logs (for a smoke run; its figures are noisier). Logs of N entries are
  * built once and cached under data/bench/ (git ignores data/); the large log (10M entries) is
  * built for at most --large-budget seconds per run (default 120) and resumed by the next run, so
@@ -20,6 +20,7 @@ import { REPO } from './lib/procs.js';
 import { withRatio, writeResults, type Figure } from './lib/report.js';
 import { audit } from './scenarios/audit.js';
 import { calibrate } from './scenarios/calibrate.js';
+import { client } from './scenarios/client.js';
 import { explorer } from './scenarios/explorer.js';
 import { batch } from './scenarios/batch.js';
 import { large } from './scenarios/large.js';
@@ -28,7 +29,7 @@ import { lookup, reads } from './scenarios/reads.js';
 import { single } from './scenarios/single.js';
 import { verify } from './scenarios/verify.js';
 
-const SCENARIOS: Scenario[] = [calibrate, single, batch, reads, lookup, audit, verify, explorer, large, publish];
+const SCENARIOS: Scenario[] = [calibrate, single, batch, reads, lookup, audit, verify, explorer, large, publish, client];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

@@ -15,7 +15,8 @@
 import { RunproofError, isRunproofError } from '../src/errors.js';
 import { canonicalBytes } from '../src/json/canonical.js';
 import type { JsonValue } from '../src/json/strict.js';
-import { declarationIdentity } from '../src/declaration/identity.js';
+import { declarationIdentity, formatIdentity } from '../src/declaration/identity.js';
+import { sha256 } from '../src/merkle/hash.js';
 import { ReceiptVerifier, type ReceiptVerdict } from '../src/receipt/verify.js';
 import { submitBatch, submitDeclaration, submitIdentity, type SubmitAnswer, type SubmitOptions } from './submit.js';
 import { resolveTrust, type TrustOptions } from './trust.js';
@@ -96,12 +97,21 @@ function canonicalDeclaration(declaration: object | Uint8Array | string): Uint8A
 }
 
 /**
- * declareCanonical submits canonical declaration bytes (already checked) — or only their
- * identity — and verifies the receipt against them with `verifier` (which caches checkpoints it
- * has already verified). Shared by {@link declare} and `runproofFetch`.
+ * identityOfCanonical is the identity of canonical bytes this library produced from a validated
+ * declaration: their SHA-256 alone (parsing megabytes again would only re-derive the same bytes).
+ */
+function identityOfCanonical(canonical: Uint8Array): string {
+  return formatIdentity(sha256(canonical));
+}
+
+/**
+ * declareCanonical submits canonical declaration bytes — produced here from a validated
+ * declaration — or only their identity, and verifies the receipt against that identity with
+ * `verifier` (which caches checkpoints it has already verified). Shared by {@link declare} and
+ * `runproofFetch`.
  */
 export async function declareCanonical(canonical: Uint8Array, verifier: ReceiptVerifier, opts: DeclareCanonicalOptions): Promise<Declared> {
-  const { identity } = declarationIdentity(canonical);
+  const identity = identityOfCanonical(canonical);
   const answer = opts.submit === 'declaration' ? await submitDeclaration(canonical, opts) : await submitIdentity(identity, opts);
   return checkedAnswer(canonical, identity, answer, verifier, opts.log);
 }
@@ -116,7 +126,7 @@ export const BATCH_CHUNK = 1000;
  * logged — harmless, a declaration is not a run).
  */
 export async function declareManyCanonical(canonicals: readonly Uint8Array[], verifier: ReceiptVerifier, opts: DeclareCanonicalOptions): Promise<Declared[]> {
-  const identities = canonicals.map((c) => declarationIdentity(c).identity);
+  const identities = canonicals.map(identityOfCanonical);
   const out: Declared[] = [];
   for (let start = 0; start < canonicals.length; start += BATCH_CHUNK) {
     const slice = canonicals.slice(start, start + BATCH_CHUNK);
@@ -139,7 +149,7 @@ function checkedAnswer(canonical: Uint8Array, identity: string, answer: SubmitAn
   }
   let verdict: ReceiptVerdict;
   try {
-    verdict = verifier.verify({ receipt: answer.receipt, identity, declaration: canonical });
+    verdict = verifier.verify({ receipt: answer.receipt, identity });
   } catch (e) {
     if (!isRunproofError(e)) throw e;
     throw new RunproofError(e.code, `the receipt from ${opts.log} does not verify: ${e.message}`, { evidence: { ...evidence, ...e.evidence }, cause: e });

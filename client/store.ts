@@ -73,8 +73,15 @@ export function directoryStore(dir: string): ReceiptStore {
         throw new RunproofError('ENTRY_MISMATCH', `store: the declaration bytes do not hash to ${identity}`);
       }
       await privateDir();
-      await writeAtomic(join(dir, `${name}.json`), declaration);
-      await writeAtomic(join(dir, `${name}.tlog-proof`), new TextEncoder().encode(receipt));
+      // Both files are written and flushed at once (one fsync wait, not two); the declaration
+      // is still renamed into place before its receipt.
+      const [decl, proof] = await Promise.allSettled([writeSynced(join(dir, `${name}.json`), declaration), writeSynced(join(dir, `${name}.tlog-proof`), new TextEncoder().encode(receipt))]);
+      if (decl.status === 'rejected' || proof.status === 'rejected') {
+        for (const r of [decl, proof]) if (r.status === 'fulfilled') await unlink(r.value).catch(() => undefined);
+        throw decl.status === 'rejected' ? decl.reason : (proof as PromiseRejectedResult).reason;
+      }
+      await renameInto(decl.value, join(dir, `${name}.json`));
+      await renameInto(proof.value, join(dir, `${name}.tlog-proof`));
     },
     async putResponse(responseId, identity) {
       parseIdentity(identity);
@@ -103,6 +110,11 @@ export function directoryStore(dir: string): ReceiptStore {
 
 /** writeAtomic writes `data` to a temporary file beside `path`, syncs it and renames it over `path`. */
 async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
+  await renameInto(await writeSynced(path, data), path);
+}
+
+/** writeSynced writes `data` to a new temporary file beside `path`, syncs it and returns its name. */
+async function writeSynced(path: string, data: Uint8Array): Promise<string> {
   const tmp = `${path}.${toHex(randomBytes(6))}.tmp`;
   const fh = await open(tmp, 'wx', 0o600);
   try {
@@ -114,6 +126,11 @@ async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
     throw e;
   }
   await fh.close();
+  return tmp;
+}
+
+/** renameInto moves a synced temporary file over `path` (removing it if that fails). */
+async function renameInto(tmp: string, path: string): Promise<void> {
   try {
     await rename(tmp, path);
   } catch (e) {
