@@ -258,7 +258,7 @@ export class Log {
   /**
    * receipt returns the c2sp.org/tlog-proof text for entry `index` against `signedCheckpoint`
    * (default: the latest; it may carry cosignatures), with the 41-byte entry on the `extra` line
-   * (design §5). Pass `entry` when known (what the log stored at `index`, e.g. from a submission's
+   * (docs/log-server.md). Pass `entry` when known (what the log stored at `index`, e.g. from a submission's
    * answer) to save reading its bundle. Each distinct checkpoint text is parsed and its root
    * checked against the tree once; subtree hashes are remembered (./node-hashes.ts).
    * @throws RunproofError MALFORMED_REQUEST (index not below the checkpoint size); NOT_FOUND;

@@ -1,5 +1,5 @@
 /**
- * The sequencer: the one place where the log grows (design §6). It pools submissions and, as soon
+ * The sequencer: the one place where the log grows (docs/storage.md). It pools submissions and, as soon
  * as the disk can take another sync (group commit; or every `batchIntervalMs` if set) or
  * `maxBatch` distinct identities wait, sequences a batch in ONE
  * SQLite transaction — identities, entry bundles, hash tiles and the signed checkpoint — and
@@ -50,7 +50,7 @@ export interface Sequenced {
   index: number;
   /** Entry time, ms since the Unix epoch. */
   timestamp: number;
-  /** The 41-byte entry (design §4). */
+  /** The 41-byte entry (docs/specification.md §7). */
   entry: Uint8Array;
   /** True when the identity was logged before, or earlier in the same batch. */
   duplicate: boolean;
@@ -393,7 +393,7 @@ export class Sequencer {
       }
       const fresh = pooled.filter((_, i) => stored[i] === undefined);
       if (fresh.length === 0) return { stored, appended: undefined };
-      // Step 1: one time for the whole batch, never below the latest entry's (design §4: entry
+      // Step 1: one time for the whole batch, never below the latest entry's (docs/specification.md §7: entry
       // times never decrease, even if the clock goes back).
       const now = Math.floor(this.o.clock());
       if (!Number.isSafeInteger(now)) throw new Error(`sequencer: clock returned ${now}`);

@@ -12,7 +12,7 @@ import { RunproofError, type ErrorCode } from '../../src/errors.js';
 
 /** HTTP status for each error code the log can answer with; codes not listed answer 400. */
 export const STATUS_BY_CODE: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
-  // the request body is not acceptable JSON (declaration-v1.md A1–A4, RFC 8259)
+  // the request body is not acceptable JSON (docs/specification.md §2, RFC 8259)
   JSON_SYNTAX: 400,
   JSON_INVALID_UTF8: 400,
   JSON_BOM: 400,

@@ -1,4 +1,4 @@
-/** Request mappers: the declaration-v1.md mapping table, header rules, salts and extras. */
+/** Request mappers: the mapping table of docs/specification.md §4, header rules, salts and extras. */
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { CHAIN_EXTENSION, CREDENTIAL_MARKER, mapRequest, mapperApiName, REQUEST_APIS, type RequestApi } from '../../src/declaration/mappers.js';

@@ -1,4 +1,4 @@
-/** The public vectors of declaration-v1.md (test/vectors/declarations/public.json). */
+/** The public vectors of docs/specification.md §8 (test/vectors/declarations/public.json). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +23,7 @@ const file = JSON.parse(readFileSync(join(DIR, 'public.json'), 'utf8')) as { sou
 
 describe('declaration-v1 public vectors', () => {
   it('names its source', () => {
-    expect(file.source).toContain('declaration-v1.md');
+    expect(file.source).toContain('docs/specification.md');
     expect(file.vectors).toHaveLength(3);
   });
 

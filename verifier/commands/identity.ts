@@ -5,7 +5,7 @@
  * `--canonical` prints the canonical bytes themselves, exactly and without a trailing newline,
  * so `runproof identity --canonical x.json | sha256sum` gives the identity's hex. Without
  * `--from` it canonicalises ANY strict JSON value (no schema check). `--from` maps a raw
- * provider request body to a declaration first (declaration-v1.md mapping table).
+ * provider request body to a declaration first (docs/specification.md §4).
  */
 import { declarationIdentity, identityOfValue, type ValueIdentity } from '../../src/declaration/identity.js';
 import { REQUEST_APIS } from '../../src/declaration/mappers.js';
