@@ -34,7 +34,7 @@ locally; only the canonical bytes are sent. With only --identity, just the ident
   --json               print the result as one JSON object
 
 With --from, FILE is a provider request body as sent over HTTP, not a declaration; it is mapped
-to a run declaration first (declaration-v1.md mapping table) and the canonical declaration is
+to a run declaration first (docs/specification.md §4) and the canonical declaration is
 written next to the receipt (same name, .json instead of .tlog-proof) — keep both: with a salt,
 the declaration cannot be rebuilt from the request.
   --from API           openai-chat, openai-responses or anthropic
