@@ -94,8 +94,7 @@ function checkpointVectors() {
     ['size with a leading zero', `o\n01\n${root}\n`],
     ['size with a plus sign', `o\n+1\n${root}\n`],
     ['size with a space', `o\n 1\n${root}\n`],
-    ['size above 2^52', `o\n4503599627370497\n${root}\n`],
-    ['size of 17 digits', `o\n10000000000000000\n${root}\n`],
+    ['size of 2^64 (not a uint64)', `o\n18446744073709551616\n${root}\n`],
     ['root of 31 bytes', `o\n1\n${toBase64(ROOT.slice(1))}\n`],
     ['root with padding bits set', `o\n1\n${nonCanonical(root)}\n`],
     ['root in base64url', `o\n1\n${'_'.repeat(43)}=\n`],
@@ -105,6 +104,12 @@ function checkpointVectors() {
     ['tab in the origin', `o\tx\n1\n${root}\n`],
   ];
   for (const [name, t] of bad) out.push({ name, text: t, expect: expectRefusal(name, checkpointOutcome(t), 'MALFORMED_CHECKPOINT', undefined) });
+  const unsupported: [string, string][] = [
+    ['size 2^52 + 1: well-formed, beyond the cap', `o\n4503599627370497\n${root}\n`],
+    ['size of 17 digits', `o\n10000000000000000\n${root}\n`],
+    ['size 2^64 - 1', `o\n18446744073709551615\n${root}\n`],
+  ];
+  for (const [name, t] of unsupported) out.push({ name, text: t, expect: expectRefusal(name, checkpointOutcome(t), 'UNSUPPORTED_SIZE', undefined) });
   return out;
 }
 

@@ -666,6 +666,8 @@ def parse_checkpoint(text):
     lines = text[:-1].split("\n")
     if len(lines) < 3 or lines[0] == "" or any(e == "" for e in lines[3:]):
         raise Refused("MALFORMED_CHECKPOINT")
+    if re.fullmatch(r"[1-9][0-9]{0,19}", lines[1]) and MAX_TREE_SIZE < int(lines[1]) < 2**64:
+        raise Refused("UNSUPPORTED_SIZE")  # §9.1: a well-formed uint64 beyond the cap
     try:
         size = decimal(lines[1], MAX_TREE_SIZE)
         root = b64decode(lines[2], 32)
