@@ -63,7 +63,9 @@ export async function publishCommand(args: string[], print: (line: string) => vo
   try {
     const about = { origin: signer.name, vkey: verifierKey(signer), witnesses: [] };
     const publisher = await Publisher.start(log, targets[0]!, { full: true, extraFiles: explorerFiles(about) });
-    const failed = await Promise.race([publisher.caughtUp().then(() => undefined), failure(publisher)]);
+    const stop = { done: false };
+    const failed = await Promise.race([publisher.caughtUp().then(() => undefined), failure(publisher, stop)]);
+    stop.done = true;
     await publisher.close(0);
     if (failed !== undefined) {
       process.stderr.write(`runproof-log: publish: ${failed}\n`);
@@ -80,10 +82,11 @@ export async function publishCommand(args: string[], print: (line: string) => vo
 }
 
 /** failure resolves with the first fault (a one-shot export does not wait for a target to recover). */
-async function failure(p: Publisher): Promise<string> {
-  for (;;) {
+async function failure(p: Publisher, stop: { done: boolean }): Promise<string | undefined> {
+  while (!stop.done) {
     await new Promise((r) => setTimeout(r, 50));
     const e = p.status().error;
     if (e !== undefined) return e;
   }
+  return undefined;
 }

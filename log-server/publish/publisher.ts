@@ -119,11 +119,12 @@ export class Publisher {
    */
   async close(timeoutMs = 10_000): Promise<void> {
     if (this.closed) return;
-    const timeout = new Promise<void>((r) => setTimeout(r, timeoutMs).unref());
-    await Promise.race([this.caughtUp().catch(() => undefined), timeout]);
+    const deadline = new Promise<void>((r) => setTimeout(r, timeoutMs).unref());
+    await Promise.race([this.caughtUp().catch(() => undefined), deadline]);
     this.closed = true;
     this.retryTimer?.resolve();
-    await this.running;
+    // A write stuck in a target that does not answer is abandoned at the deadline.
+    await Promise.race([this.running, deadline]);
     this.target.close();
   }
 

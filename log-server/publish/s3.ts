@@ -30,6 +30,8 @@ export class S3Target implements PublishTarget {
       ...(endpoint !== undefined ? { endpoint, forcePathStyle: true } : {}),
       region: process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
       maxAttempts: 3,
+      // A store that stops answering becomes a reported fault (and a retry), not a hung publisher.
+      requestHandler: { connectionTimeout: 5000, requestTimeout: 30_000 },
     });
   }
 
