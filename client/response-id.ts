@@ -6,6 +6,7 @@
  * Server-Sent Events stream (`response.created` for OpenAI Responses). The scan stops (and its
  * branch is cancelled, so nothing more is buffered for it) as soon as the id is known.
  */
+import { readStreamLimited } from '../node-shared/read-stream.js';
 
 /** The most of a JSON answer read to find its id; larger answers are not indexed. */
 const MAX_JSON_BYTES = 16 * 1_048_576;
@@ -25,20 +26,9 @@ export function watchResponseId(res: Response): { body: ReadableStream<Uint8Arra
 }
 
 async function idFromJson(stream: ReadableStream<Uint8Array>): Promise<string | undefined> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > MAX_JSON_BYTES) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return idOf(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+  // An answer larger than the limit is not indexed: the rejection becomes undefined in watchResponseId.
+  const bytes = await readStreamLimited(stream, MAX_JSON_BYTES, () => new Error('answer too large to index'));
+  return idOf(JSON.parse(new TextDecoder().decode(bytes)));
 }
 
 async function idFromEvents(stream: ReadableStream<Uint8Array>): Promise<string | undefined> {
