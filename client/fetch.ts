@@ -220,7 +220,7 @@ function previousResponseId(body: Uint8Array): string | undefined {
   return m[1];
 }
 
-/** dialectHeaders picks the request headers that declaration-v1 maps (lower-cased names). */
+/** dialectHeaders picks the request headers that the mapper reads (docs/specification.md §4) (lower-cased names). */
 function dialectHeaders(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of ['anthropic-version', 'anthropic-beta']) {

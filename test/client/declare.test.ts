@@ -11,7 +11,7 @@ import { declarationIdentity } from '../../src/declaration/identity.js';
 import { newSignerKey, verifierKey, parseSignerKey } from '../../src/note/keys.js';
 import { SIG_COSIGNATURE_V1 } from '../../src/note/key-types.js';
 import { parsePolicy } from '../../src/note/policy.js';
-import { startDeadLog, startLog, type LogProcess } from './processes.js';
+import { startDeadLog, startLog, startLogRecorder, type LogProcess } from './processes.js';
 
 let log: LogProcess;
 
@@ -151,5 +151,26 @@ describe('declare', () => {
     expect(await codeOf(declare(declaration(), { log: log.url, vkey: 'not a key' }))).toBe('MALFORMED_KEY');
     expect(await codeOf(declare(declaration(), { log: log.url, policy: 'quorum nobody\n' }))).toBe('MALFORMED_POLICY');
     expect(await codeOf(declare(declaration(), { log: 'ftp://127.0.0.1/', vkey: log.vkey }))).toBe('MALFORMED_REQUEST');
+  });
+});
+
+describe('declare: what the log receives', () => {
+  it('the identity only by default; the whole declaration with submit: "declaration"; nothing for a typo', async () => {
+    const recorder = await startLogRecorder(log.url);
+    try {
+      const d = declaration();
+      const byIdentity = await declare(d, { log: recorder.url, vkey: log.vkey });
+      expect(recorder.requests.map((r) => [r.path, r.body])).toEqual([['/v1/identities', JSON.stringify({ identity: byIdentity.identity })]]);
+      expect(declarationIdentity(byIdentity.declaration).identity).toBe(byIdentity.identity);
+
+      const whole = await declare(declaration(), { log: recorder.url, vkey: log.vkey, submit: 'declaration' });
+      expect(recorder.requests[1]!.path).toBe('/v1/declarations');
+      expect(recorder.requests[1]!.body).toBe(new TextDecoder().decode(whole.declaration));
+
+      expect(await codeOf(declare(declaration(), { log: recorder.url, vkey: log.vkey, submit: 'declarations' as never }))).toBe('MALFORMED_REQUEST');
+      expect(recorder.requests).toHaveLength(2);
+    } finally {
+      await recorder.close();
+    }
   });
 });
