@@ -1,8 +1,8 @@
 /**
  * The log core: one SQLite database, one writer (storage/lock.ts), one sequencer. It is what the
  * HTTP layer serves (c2sp.org/tlog-tiles read side, submissions, proofs, receipts) and knows
- * nothing about HTTP. The contract is /tmp/log-contract.md; the storage layout, commit point and
- * restart procedure are in docs/storage.md.
+ * nothing about HTTP. Its interface is in docs/architecture.md; the storage layout, commit point
+ * and restart procedure are in docs/storage.md.
  *
  * Start-up does not replay the log: it reads the latest stored checkpoint, rebuilds the right
  * edge from the stored right-edge tiles (a few reads), and refuses to start unless the root it
@@ -120,7 +120,7 @@ export class Log {
     if (signer.type !== SIG_ED25519) throw new RunproofError('MALFORMED_KEY', 'the log key must be an Ed25519 (type 0x01) note key');
     const create = opts.create ?? false;
     if (!create && !existsSync(dbPath)) {
-      throw new RunproofError('NOT_FOUND', `log database ${dbPath} does not exist; create it first (runproof-log init, or the create option)`);
+      throw new RunproofError('NOT_FOUND', `log database ${dbPath} does not exist; create it first (runproof-log serve --init, or the create option)`);
     }
     const clock = opts.clock ?? Date.now;
     const batchIntervalMs = opts.batchIntervalMs ?? 0;
@@ -367,7 +367,7 @@ export class Log {
 function initialise(store: Store, dbPath: string, origin: string, signer: Signer, create: boolean, clock: () => number): void {
   const stored = store.origin();
   if (stored === undefined) {
-    if (!create) throw new RunproofError('NOT_FOUND', `log database ${dbPath} is not initialised; create it first (runproof-log init, or the create option)`);
+    if (!create) throw new RunproofError('NOT_FOUND', `log database ${dbPath} is not initialised; create it first (runproof-log serve --init, or the create option)`);
     const empty = RightEdge.empty();
     const signed = signNote(formatCheckpoint({ origin, size: 0, root: empty.root(), extensions: [] }), [signer]);
     store.db.transaction(() => {
