@@ -1,15 +1,16 @@
 /**
  * The sequencer: the one place where the log grows (docs/storage.md). It pools submissions and, as soon
  * as the disk can take another sync (group commit; or every `batchIntervalMs` if set) or
- * `maxBatch` distinct identities wait, sequences a batch in ONE
- * SQLite transaction — identities, entry bundles, hash tiles and the signed checkpoint — and
- * only after that COMMIT is durable tells anybody. The ordering in {@link Sequencer.sequence} is
+ * `maxBatch` distinct identities wait, sequences a batch in ONE storage batch
+ * (storage/backend.ts: one transaction — identities, entry bundles, hash tiles and the signed
+ * checkpoint, stored by compare-and-swap on the previous checkpoint) and only after that
+ * commit is durable tells anybody. The ordering in {@link Sequencer.sequence} is
  * the safety argument; its comments say what a crash between steps means. docs/storage.md has
  * the table.
  *
- * Group commit: the COMMIT itself does not fsync (synchronous = NORMAL); `sync` (the WAL fsync,
- * storage/wal-sync.ts) runs in the thread pool while the main thread keeps serving HTTP and
- * committing further batches. Up to MAX_SYNCS syncs overlap; each one, when it returns, makes
+ * Group commit: the commit itself need not be durable (SQLite: synchronous = NORMAL); the
+ * backend's `sync` (SQLite: the WAL fsync, storage/wal-sync.ts, in the thread pool) runs while
+ * the main thread keeps serving HTTP and committing further batches. Up to MAX_SYNCS syncs overlap; each one, when it returns, makes
  * durable every batch committed before it started, and those are answered in commit order. The
  * published state (`edge`, `latest`) moves only when a sync has returned, so nothing readers or
  * submitters see is ever ahead of the disk.
@@ -25,13 +26,17 @@
  * batch is always durable, and no batch inserts an identity that is already stored (the primary
  * key would refuse it anyway, failing the batch).
  *
+ * Batches never overlap: one is built and committed at a time (the backend's calls may be
+ * async; with SQLite they are not, and a whole commit runs within one turn of the event loop).
+ *
  * Failure: if anything in a batch throws (SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR,
  * SQLITE_BUSY, a signer fault, a bug), the transaction is rolled back, the in-memory right edge
  * is left as it was (a batch computes a new immutable RightEdge and swaps it in only after
  * COMMIT), every submitter of that batch gets RunproofError('UNAVAILABLE'), and the next batch
  * starts from the last committed state. If the fsync itself fails, the log cannot know what
  * reached the disk: every waiter gets UNAVAILABLE and the sequencer refuses all further writes
- * (UNAVAILABLE) until the process restarts and recovers from what is on disk.
+ * (UNAVAILABLE) until the process restarts and recovers from what is on disk. The same happens
+ * when the backend fences a batch (FencedError: another sequencer moved the log).
  */
 import { performance } from 'node:perf_hooks';
 import { RunproofError } from '../src/errors.js';
@@ -39,8 +44,8 @@ import { formatCheckpoint, type Checkpoint } from '../src/note/checkpoint.js';
 import { ENTRY_TYPE_RUN_DECLARED, decodeEntry, encodeEntry } from '../src/note/entry.js';
 import type { Signer } from '../src/note/keys.js';
 import { signNote } from '../src/note/note.js';
-import { RightEdge } from './storage/right-edge.js';
-import type { Store } from './storage/store.js';
+import { FencedError, type LogBackend, type MaybePromise, type SequencingBatch } from './storage/backend.js';
+import type { RightEdge } from './storage/right-edge.js';
 
 /** The answer to a submission: where the identity is in the log, and a checkpoint covering it. */
 export interface Sequenced {
@@ -66,7 +71,7 @@ export interface Committed {
 
 /** What the sequencer needs; `edge` and `latest` are the committed state it starts from. */
 export interface SequencerOptions {
-  store: Store;
+  backend: LogBackend;
   origin: string;
   signer: Signer;
   clock: () => number;
@@ -76,8 +81,8 @@ export interface SequencerOptions {
   edge: RightEdge;
   latest: Committed;
   /** Reads a committed entry by index (for identities already in the database). */
-  readEntry: (index: number) => Uint8Array;
-  /** Makes everything committed so far durable (the WAL fsync, storage/wal-sync.ts). */
+  readEntry: (index: number) => MaybePromise<Uint8Array>;
+  /** Makes everything committed so far durable (the backend's sync, maybe wrapped by a test hook). */
   sync: () => Promise<void>;
   onCheckpoint?: ((signed: string, checkpoint: Checkpoint) => void) | undefined;
   onBatch?: ((entries: number, commitMs: number) => void) | undefined;
@@ -115,6 +120,9 @@ export class Sequencer {
   private latestState: Committed;
   /** The committed state, maybe not yet synced; the next batch builds on it. */
   private tipEdge: RightEdge;
+  private tipLatest: Committed;
+  /** The running commit of the pool, if any (batches never overlap). */
+  private committing: Promise<void> | undefined;
   /** Distinct identities waiting, in arrival order (Map keeps insertion order), keyed by latin1 string. */
   private readonly pool = new Map<string, Pending>();
   /** Identities committed but not yet synced, by the same key. */
@@ -138,6 +146,7 @@ export class Sequencer {
     this.edgeState = opts.edge;
     this.latestState = opts.latest;
     this.tipEdge = opts.edge;
+    this.tipLatest = opts.latest;
   }
 
   /** edge is the durable right edge. */
@@ -184,10 +193,12 @@ export class Sequencer {
     this.closed = true;
     this.cancel();
     // Each turn empties the pool or waits for a sync, and nothing new arrives once closed.
-    while ((this.pool.size > 0 || this.syncs.size > 0) && this.broken === undefined) {
-      if (this.pool.size > 0) this.commitPool();
+    while ((this.pool.size > 0 || this.syncs.size > 0 || this.committing !== undefined) && this.broken === undefined) {
+      if (this.committing !== undefined) await this.committing;
+      else if (this.pool.size > 0) await this.commitPool();
       else await Promise.race(this.syncs);
     }
+    if (this.committing !== undefined) await this.committing;
   }
 
   /**
@@ -198,19 +209,19 @@ export class Sequencer {
    * after the first pooled submission. A full pool commits at once either way.
    */
   private schedule(): void {
-    if (this.pool.size === 0 || this.immediate !== undefined || this.closed) return;
+    if (this.pool.size === 0 || this.immediate !== undefined || this.committing !== undefined || this.closed) return;
     const group = this.o.batchIntervalMs === 0;
     if (this.pool.size >= this.o.maxBatch || (group && this.syncs.size < MAX_SYNCS)) {
       if (this.timer !== undefined) clearTimeout(this.timer);
       this.timer = undefined;
       this.immediate = setImmediate(() => {
         this.immediate = undefined;
-        this.commitPool();
+        void this.commitPool();
       });
     } else if (!group && this.timer === undefined) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        this.commitPool();
+        void this.commitPool();
       }, this.o.batchIntervalMs);
     }
   }
@@ -222,64 +233,84 @@ export class Sequencer {
     this.immediate = undefined;
   }
 
-  /** commitPool commits everything pooled, in batches of at most maxBatch, and asks for a sync. */
-  private commitPool(): void {
+  /**
+   * commitPool commits everything pooled, in batches of at most maxBatch, and asks for a sync.
+   * Never rejects; at most one runs at a time (`committing`).
+   */
+  private commitPool(): Promise<void> {
+    if (this.committing !== undefined) return this.committing;
     this.cancel();
-    while (this.pool.size > 0) {
-      const batch: Pending[] = [];
-      const keys: string[] = [];
-      for (const [key, p] of this.pool) {
-        if (batch.length === this.o.maxBatch) break;
-        this.pool.delete(key);
-        batch.push(p);
-        keys.push(key);
+    const run = async () => {
+      try {
+        while (this.pool.size > 0 && this.broken === undefined) {
+          const batch: Pending[] = [];
+          const keys: string[] = [];
+          for (const [key, p] of this.pool) {
+            if (batch.length === this.o.maxBatch) break;
+            this.pool.delete(key);
+            batch.push(p);
+            keys.push(key);
+          }
+          await this.commitBatch(batch, keys);
+        }
+        this.startSync();
+      } finally {
+        this.committing = undefined;
       }
-      this.commitBatch(batch, keys);
-    }
-    this.startSync();
+      this.schedule(); // what arrived while an async backend was busy
+    };
+    this.committing = run();
+    return this.committing;
   }
 
   /**
    * commitBatch sequences one batch and commits it (not yet durable), or fails its submitters.
    * Identities the batch found already stored are answered at once: they are durable.
    */
-  private commitBatch(pooled: Pending[], pooledKeys: string[]): void {
+  private async commitBatch(pooled: Pending[], pooledKeys: string[]): Promise<void> {
     for (const p of pooled) this.waiting -= p.waiters.length;
     const started = performance.now();
-    let sequenced: ReturnType<Sequencer['sequence']>;
+    let sequenced: Awaited<ReturnType<Sequencer['sequence']>>;
     try {
-      sequenced = this.sequence(pooled);
+      sequenced = await this.sequence(pooled);
     } catch (cause) {
+      if (cause instanceof FencedError) {
+        // Another sequencer moved the log: this one's state is stale, so it stops writing.
+        this.fail(cause, pooled);
+        return;
+      }
       // Nothing was written. Identities stored before are still answered from the index, as a
       // read would answer them; only the new ones fail.
       const err = unavailable(cause);
-      pooled.forEach((p) => {
+      for (const p of pooled) {
         let index: number | undefined;
         try {
-          index = this.o.store.identityIndex(p.identity);
+          index = await this.o.backend.identityIndex(p.identity);
         } catch {
           index = undefined;
         }
-        if (index === undefined || index >= this.edgeState.size || !this.answerStored(p, index)) for (const w of p.waiters) w.reject(err);
-      });
+        if (index === undefined || index >= this.edgeState.size || !(await this.answerStored(p, index))) for (const w of p.waiters) w.reject(err);
+      }
       return;
     }
     const { stored, appended } = sequenced;
     const batch: Pending[] = [];
     const keys: string[] = [];
-    pooled.forEach((p, i) => {
+    for (let i = 0; i < pooled.length; i++) {
+      const p = pooled[i]!;
       const index = stored[i];
       if (index !== undefined) {
-        if (!this.answerStored(p, index)) for (const w of p.waiters) w.reject(unavailable(new Error(`reading entry ${index} failed`)));
-        return;
+        if (!(await this.answerStored(p, index))) for (const w of p.waiters) w.reject(unavailable(new Error(`reading entry ${index} failed`)));
+        continue;
       }
       batch.push(p);
       keys.push(pooledKeys[i]!);
-    });
+    }
     if (appended === undefined) return;
     const u: Unsynced = { ...appended, seq: this.committed, batch, keys, started };
     this.committed++;
     this.tipEdge = u.edge;
+    this.tipLatest = u.latest;
     keys.forEach((k, i) => this.inflight.set(k, batch[i]!));
     this.unsynced.push(u);
   }
@@ -288,10 +319,10 @@ export class Sequencer {
    * answerStored resolves the submitters of an identity stored (durably) at `index` with its
    * existing entry and the latest durable checkpoint; false if the entry could not be read.
    */
-  private answerStored(p: Pending, index: number): boolean {
+  private async answerStored(p: Pending, index: number): Promise<boolean> {
     let answer: Sequenced;
     try {
-      answer = this.answer(p.identity, index, this.o.readEntry(index), true, this.latestState.signed);
+      answer = this.answer(p.identity, index, await this.o.readEntry(index), true, this.latestState.signed);
     } catch {
       return false;
     }
@@ -326,13 +357,16 @@ export class Sequencer {
   }
 
   /**
-   * fail handles a failed sync: what reached the disk is unknown, so nothing more is published,
-   * every waiter (synced-for or pooled) gets UNAVAILABLE and the sequencer stops accepting.
+   * fail handles a failed sync or a fenced batch: what reached the disk (or who wrote it) is
+   * unknown, so nothing more is published, every waiter (synced-for, pooled, or in the failed
+   * batch `also`) gets UNAVAILABLE and the sequencer stops accepting.
    */
-  private fail(cause: unknown): void {
+  private fail(cause: unknown, also: readonly Pending[] = []): void {
     const err = unavailable(cause);
-    this.broken = new RunproofError('UNAVAILABLE', `the log storage failed to sync (${err.message}); restart the log to recover`, { cause });
+    const what = cause instanceof FencedError ? 'was moved by another sequencer' : 'failed to sync';
+    this.broken = new RunproofError('UNAVAILABLE', `the log storage ${what} (${err.message}); restart the log to recover`, { cause });
     this.cancel();
+    for (const p of also) for (const w of p.waiters) w.reject(err);
     for (const u of this.unsynced.splice(0)) for (const p of u.batch) for (const w of p.waiters) w.reject(err);
     for (const p of this.pool.values()) for (const w of p.waiters) w.reject(err);
     this.pool.clear();
@@ -359,42 +393,47 @@ export class Sequencer {
   /**
    * sequence appends one batch and commits it; `stored[i]` is the index of pooled identity i if
    * it was logged before (then it is not appended), and `appended` is undefined when nothing was
-   * new. All of it runs inside ONE transaction (BEGIN … COMMIT); the steps, and what a crash
-   * between them means:
+   * new. All of it is ONE storage batch (storage/backend.ts: BEGIN … COMMIT); the steps, and
+   * what a crash between them means:
    *
-   * 0. look every identity up (one snapshot for the batch) and keep the new ones;
+   * 0. begin on top of the last committed checkpoint; look every identity up (one snapshot for
+   *    the batch) and keep the new ones;
    * 1. stamp and build their entries, 2. extend the right edge (leaf hashes, new tile and bundle
    *    blobs), 3. compute the root and sign the checkpoint — in memory. A crash here loses the
    *    batch; nobody was answered, nothing was written, and the signature never left the
    *    process (the next batch after restart signs a checkpoint for whatever it commits).
-   * 4. insert identities, write the bundle and tile blobs, insert the checkpoint. A crash or
-   *    error here: SQLite discards the uncommitted transaction (WAL frames without a commit
-   *    record are ignored at recovery; an error rolls back). Same as above: nothing happened.
-   * 5. COMMIT (synchronous = NORMAL), then — in {@link startSync} — fsync of the WAL: when that
-   *    returns, entries, tiles and checkpoint are on disk together. This is the commit point. A
-   *    crash between COMMIT and the end of the fsync may keep or lose the batch (as a crash just
-   *    before or after a FULL commit would); nobody was answered and nothing was published.
-   *    Only after the fsync does the published state move forward.
+   * 4. commit: insert identities, write the bundle and tile blobs, store the checkpoint if the
+   *    latest stored one is still the one this batch was built on (the fence), COMMIT. A crash
+   *    or error before COMMIT: the store discards the transaction (SQLite: WAL frames without a
+   *    commit record are ignored at recovery; an error rolls back). Same as above.
+   * 5. after COMMIT — in {@link startSync} — the backend's sync (SQLite: fsync of the WAL): when
+   *    it returns, entries, tiles and checkpoint are on disk together. This is the commit point.
+   *    A crash between COMMIT and the end of the sync may keep or lose the batch (as a crash
+   *    just before or after a durable commit would); nobody was answered and nothing was
+   *    published. Only after the sync does the published state move forward.
    */
-  private sequence(pooled: readonly Pending[]): {
+  private async sequence(pooled: readonly Pending[]): Promise<{
     stored: (number | undefined)[];
     appended: { entries: Uint8Array[]; time: number; first: number; edge: RightEdge; latest: Committed } | undefined;
-  } {
+  }> {
     const before = this.tipEdge;
-    const { store } = this.o;
-    // better-sqlite3 rolls back if the function or COMMIT throws.
-    return store.db.transaction(() => {
+    const previous = { size: before.size, note: this.tipLatest.signed };
+    const tx: SequencingBatch = await this.o.backend.begin(previous);
+    try {
       // Step 0. Everything committed but not yet synced is in `inflight`, which submitAll checked
       // first, so a stored identity is durable; if not, this batch must not go on (rolled back).
       const durable = this.edgeState.size;
-      const stored = pooled.map((p) => store.identityIndex(p.identity));
+      const stored = await tx.lookup(pooled.map((p) => p.identity));
       for (const index of stored) {
         if (index !== undefined && index >= durable) throw new Error(`sequencer: identity at ${index} is stored but not in flight (durable size ${durable})`);
       }
       const fresh = pooled.filter((_, i) => stored[i] === undefined);
-      if (fresh.length === 0) return { stored, appended: undefined };
-      // Step 1: one time for the whole batch, never below the latest entry's (docs/specification.md §7: entry
-      // times never decrease, even if the clock goes back).
+      if (fresh.length === 0) {
+        await tx.rollback();
+        return { stored, appended: undefined };
+      }
+      // Step 1: one time for the whole batch, never below the latest entry's (entry times never
+      // decrease, even if the clock goes back).
       const now = Math.floor(this.o.clock());
       if (!Number.isSafeInteger(now)) throw new Error(`sequencer: clock returned ${now}`);
       const time = Math.max(now, before.lastTime);
@@ -405,14 +444,16 @@ export class Sequencer {
       const checkpoint: Checkpoint = { origin: this.o.origin, size: next.size, root: next.root(), extensions: [] };
       const signed = signNote(formatCheckpoint(checkpoint), [this.o.signer]);
       // Step 4.
-      fresh.forEach((p, i) => store.putIdentity(p.identity, before.size + i));
-      for (const w of writes) {
-        if (w.level === 'entries') store.putBundle(w.idx, w.data);
-        else store.putTile(w.level, w.idx, w.data);
-      }
-      store.putCheckpoint(next.size, signed);
+      await tx.commit({ first: before.size, digests: fresh.map((p) => p.identity), blobs: writes, checkpoint: { size: next.size, note: signed } });
       return { stored, appended: { entries, time, first: before.size, edge: next, latest: { signed, checkpoint } } };
-    })();
+    } catch (e) {
+      try {
+        await tx.rollback();
+      } catch {
+        // the batch's own error is the one to report
+      }
+      throw e;
+    }
   }
 
   private answer(identity: Uint8Array, index: number, entry: Uint8Array, duplicate: boolean, checkpoint: string, time?: number): Sequenced {

@@ -44,7 +44,7 @@ export interface WitnessPoolOptions {
   /** Per-request timeout in milliseconds. */
   timeoutMs: number;
   /** Returns the RFC 6962 consistency proof between two sizes of this log (0 < old < new). */
-  consistencyProof: (oldSize: number, newSize: number) => Uint8Array[];
+  consistencyProof: (oldSize: number, newSize: number) => Uint8Array[] | Promise<Uint8Array[]>;
   /** Receives one line per notable event (errors, learnt sizes); default: silent. */
   log?: (msg: string) => void;
 }
@@ -98,7 +98,7 @@ type Outcome = { kind: 'cosigned'; sigs: NoteSignature[] } | { kind: 'size'; siz
 export class WitnessPool {
   private readonly origin: string;
   private readonly timeoutMs: number;
-  private readonly consistencyProof: (oldSize: number, newSize: number) => Uint8Array[];
+  private readonly consistencyProof: (oldSize: number, newSize: number) => Uint8Array[] | Promise<Uint8Array[]>;
   private readonly log: (msg: string) => void;
   private readonly witnesses: Witness[];
   private readonly closing = new AbortController();
@@ -287,7 +287,7 @@ export class WitnessPool {
 
   /** One add-checkpoint request (tlog-witness "add-checkpoint"). */
   private async addCheckpoint(w: Witness, target: Known, old: number): Promise<Outcome> {
-    const proof = old === 0 || old === target.size ? [] : this.consistencyProof(old, target.size);
+    const proof = old === 0 || old === target.size ? [] : await this.consistencyProof(old, target.size);
     const body = formatAddCheckpoint({ oldSize: old, proof, note: target.note });
     const signal = AbortSignal.any([this.closing.signal, AbortSignal.timeout(this.timeoutMs)]);
     const res = await fetch(`${w.endpoint.url}/add-checkpoint`, { method: 'POST', body, signal, headers: { 'content-type': 'text/plain; charset=utf-8' } });

@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKeyFile, readKeyFile } from '../../log-server/keyfile.js';
 import { Log } from '../../log-server/log.js';
+import { sqliteBackend } from '../../log-server/storage/sqlite.js';
 import { verifierKey } from '../../src/note/keys.js';
 import { benchIdentity } from './bodies.js';
 import { BENCH_ORIGIN, readBuilt, schemaKey, type BuiltLog } from './built.js';
@@ -33,7 +34,7 @@ async function build(dir: string, target: number, maxSeconds: number): Promise<B
   const signer = resume ? readKeyFile(keyPath) : createKeyFile(keyPath, BENCH_ORIGIN);
   const started = performance.now();
   const deadline = started + maxSeconds * 1000;
-  const log = Log.open({ dbPath, origin: BENCH_ORIGIN, signer, create: !resume, maxBatch: 4096, batchIntervalMs: 1, maxPending: 100_000 });
+  const log = await Log.open({ backend: sqliteBackend(dbPath), origin: BENCH_ORIGIN, signer, create: !resume, maxBatch: 4096, batchIntervalMs: 1, maxPending: 100_000 });
   const first = log.size;
   const chunk = 4096 * 8;
   let lastReport = started;

@@ -11,6 +11,7 @@ import { serve } from '@hono/node-server';
 import type Database from 'better-sqlite3';
 import { createApp } from '../../log-server/http/app.js';
 import { Log } from '../../log-server/log.js';
+import { sqliteBackend } from '../../log-server/storage/sqlite.js';
 import { newSignerKey, parseSignerKey, verifierKey, type Signer } from '../../src/note/keys.js';
 
 /** The origin of in-process reliability logs. */
@@ -38,14 +39,13 @@ export async function startInProcess(opts: { dir?: string; clock?: () => number;
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'runproof-reliability-'));
   const dbPath = join(dir, 'log.db');
   let db: Database.Database | undefined;
-  const log = Log.open({
-    dbPath,
+  const log = await Log.open({
+    backend: sqliteBackend(dbPath, { onDatabase: (d) => (db = d) }),
     origin: RELIABILITY_ORIGIN,
     signer: RELIABILITY_SIGNER,
     create: true,
     ...(opts.batchIntervalMs !== undefined ? { batchIntervalMs: opts.batchIntervalMs } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
-    onDatabase: (d) => (db = d),
   });
   const app = createApp({ log, logError: () => undefined });
   const server = await new Promise<Server>((resolve) => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { readKeyFile } from '../../log-server/keyfile.js';
 import { Log } from '../../log-server/log.js';
+import { sqliteBackend } from '../../log-server/storage/sqlite.js';
 import { decodeEntry } from '../../src/note/entry.js';
 import { formatIdentity } from '../../src/declaration/identity.js';
 import { parseTlogProof } from '../../src/note/tlog-proof.js';
@@ -44,12 +45,12 @@ export const verify: Scenario = {
     const ro = new Database(dbPath, { readonly: true });
     const rows = ro.prepare<[], { size: number; note: string }>('SELECT size, note FROM checkpoints WHERE size > 0 ORDER BY size').all();
     ro.close();
-    const log = Log.open({ dbPath, origin: BENCH_ORIGIN, signer: readKeyFile(join(dir, 'log.key')) });
+    const log = await Log.open({ backend: sqliteBackend(dbPath), origin: BENCH_ORIGIN, signer: readKeyFile(join(dir, 'log.key')) });
     let shared: Item[];
     let distinct: Item[];
     try {
-      shared = Array.from({ length: 2000 }, (_, i) => withIdentity(log.receipt(Math.floor((i * 7919 * 127) % built.entries))));
-      distinct = rows.slice(-250).map((row, i) => withIdentity(log.receipt(Math.floor(((i * 7919) % row.size)), row.note)));
+      shared = await Promise.all(Array.from({ length: 2000 }, async (_, i) => withIdentity(await log.receipt(Math.floor((i * 7919 * 127) % built.entries)))));
+      distinct = await Promise.all(rows.slice(-250).map(async (row, i) => withIdentity(await log.receipt(Math.floor(((i * 7919) % row.size)), row.note))));
     } finally {
       await log.close();
     }

@@ -3,7 +3,7 @@
  * metrics. Routes read these; they never open databases or keys themselves.
  */
 import { isRunproofError } from '../../src/errors.js';
-import type { Log } from '../log.js';
+import type { Log, MaybePromise } from '../log.js';
 import type { LogMetrics } from '../metrics.js';
 import type { PublishStatus } from '../publish/publisher.js';
 import type { LogDescription } from './routes/explorer.js';
@@ -76,7 +76,7 @@ export type GuardedRead = 'lookups' | 'metrics';
 export interface AppSettings {
   log: Log;
   /** The tlog-proof receipt of entry `index` against a signed checkpoint (`Log.receipt`). */
-  receipt: (index: number, signedCheckpoint: string, entry?: Uint8Array) => string;
+  receipt: (index: number, signedCheckpoint: string, entry?: Uint8Array) => MaybePromise<string>;
   cosign: (signedCheckpoint: string) => string;
   /** The checkpoint with the cosignatures gathered within the witness timeout, and whether they meet the quorum. */
   waitCosigned: (signedCheckpoint: string) => Promise<CosignedWait>;

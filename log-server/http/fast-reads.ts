@@ -5,7 +5,9 @@
  * (measured: a hot hash tile through Hono ≈ 0.5× a bare server returning a fixed 8 KiB buffer;
  * docs/performance.md). The answer comes from the same {@link readResource} the Hono routes use;
  * anything that is not a plain successful GET falls through to Hono, so errors, HEAD, the
- * shutdown answer and every other route keep one implementation.
+ * shutdown answer and every other route keep one implementation. So does a read that has to wait
+ * for storage (a backend that reads asynchronously): the blob is in the log's cache by the time
+ * Hono asks again.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppSettings } from './context.js';
@@ -26,6 +28,10 @@ export function fastReads(s: AppSettings, accepting: () => boolean): (req: Incom
       answer = readResource(s, q < 0 ? url : url.slice(0, q), req.headers['accept-encoding']);
     } catch {
       return false; // Hono answers it again and formats the error in the one place that does
+    }
+    if (answer instanceof Promise) {
+      answer.catch(() => undefined); // Hono reads it again and reports any error
+      return false;
     }
     const body = typeof answer.body === 'string' ? Buffer.from(answer.body, 'utf8') : answer.body;
     res.writeHead(200, { ...answer.headers, 'Content-Length': String(body.length) });

@@ -14,6 +14,7 @@ import { verifierKey } from '../../src/note/keys.js';
 import { ConfigError, DEFAULT_ORIGIN, type ServeConfig } from '../config.js';
 import { createKeyFile, readKeyFile } from '../keyfile.js';
 import { Log } from '../log.js';
+import { sqliteBackend } from '../storage/sqlite.js';
 import { LogMetrics } from '../metrics.js';
 import { makeTargets, openTargets, registerPublishMetrics, startPublishers, type Publisher } from '../publish/index.js';
 import { WitnessPool } from '../witness-client.js';
@@ -79,8 +80,8 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
   let publishers: Publisher[] = [];
   const metrics = new LogMetrics(() => log?.size ?? 0, { defaults: true });
   try {
-    log = Log.open({
-      dbPath: cfg.dbPath,
+    log = await Log.open({
+      backend: sqliteBackend(cfg.dbPath),
       origin,
       signer,
       create: !dbExists,

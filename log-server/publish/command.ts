@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, parseEndpoint, parseS3Url } from '../config.js';
 import { readKeyFile } from '../keyfile.js';
 import { Log } from '../log.js';
+import { sqliteBackend } from '../storage/sqlite.js';
 import { makeTargets, openTargets } from './index.js';
 import { Publisher } from './publisher.js';
 import { explorerFiles } from '../http/routes/explorer.js';
@@ -55,7 +56,7 @@ export async function publishCommand(args: string[], print: (line: string) => vo
   await openTargets(targets);
   let log: Log;
   try {
-    log = Log.open({ dbPath: values.db, origin: signer.name, signer });
+    log = await Log.open({ backend: sqliteBackend(values.db), origin: signer.name, signer });
   } catch (e) {
     targets[0]!.close();
     throw e;

@@ -41,12 +41,12 @@ export interface ExtraFile {
 /** A tile or bundle to publish, before its bytes are read. */
 export type FileRef = { kind: 'hash'; tile: Tile; path: string } | { kind: 'entries'; index: number; width: number; path: string };
 
-/** The reads of the log that publication needs — `Log`'s public read surface. */
+/** The reads of the log that publication needs — `Log`'s public read surface (values or promises). */
 export interface PublishSource {
   latest(): { signed: string; checkpoint: { origin: string; size: number } };
-  checkpointAt(size: number): string | undefined;
-  readTile(tile: Tile): Uint8Array | undefined;
-  readEntries(index: number, width: number): Uint8Array | undefined;
+  checkpointAt(size: number): string | undefined | Promise<string | undefined>;
+  readTile(tile: Tile): Uint8Array | undefined | Promise<Uint8Array | undefined>;
+  readEntries(index: number, width: number): Uint8Array | undefined | Promise<Uint8Array | undefined>;
 }
 
 /**
@@ -64,8 +64,8 @@ export function filesBetween(oldSize: number, newSize: number): FileRef[] {
 }
 
 /** readFile reads a tile or bundle from the log; it must exist (the log's size covers it). */
-export function readFile(source: PublishSource, ref: FileRef): PublishFile {
-  const bytes = ref.kind === 'hash' ? source.readTile(ref.tile) : source.readEntries(ref.index, ref.width);
+export async function readFile(source: PublishSource, ref: FileRef): Promise<PublishFile> {
+  const bytes = await (ref.kind === 'hash' ? source.readTile(ref.tile) : source.readEntries(ref.index, ref.width));
   if (bytes === undefined) throw new Error(`publish: the log has no ${ref.path}`);
   return { path: ref.path, bytes, contentType: TILE_TYPE, cacheControl: IMMUTABLE_CACHE, immutable: true };
 }

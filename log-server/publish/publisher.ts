@@ -159,7 +159,7 @@ export class Publisher {
     for (let i = 0; i < this.extras.length; i += PARALLEL) await this.writeAll(this.extras.slice(i, i + PARALLEL).map(extraFile));
     // Bytes are read chunk by chunk: the first step of a large log lists every file it has.
     const refs = filesBetween(Math.max(this.published, 0), size);
-    for (let i = 0; i < refs.length; i += PARALLEL) await this.writeAll(refs.slice(i, i + PARALLEL).map((r) => readFile(this.source, r)));
+    for (let i = 0; i < refs.length; i += PARALLEL) await this.writeAll(await Promise.all(refs.slice(i, i + PARALLEL).map((r) => readFile(this.source, r))));
     await this.target.flush();
     this.extras = [];
     const cp = checkpointFile(signed);
@@ -201,7 +201,7 @@ export class Publisher {
     } catch {
       size = undefined;
     }
-    if (size === undefined || size > latest.checkpoint.size || this.source.checkpointAt(size) !== text) {
+    if (size === undefined || size > latest.checkpoint.size || (await this.source.checkpointAt(size)) !== text) {
       throw new ConfigError(
         `${this.target.name} holds a checkpoint that is not one of this log's (another log, or a log restored from an older backup); ` +
           'refusing to overwrite it: empty it or publish elsewhere',

@@ -1,7 +1,7 @@
 /**
  * The storage seam: what the log core (log-server/log.ts, the sequencer, the HTTP routes through
  * `Log`) needs from a place to keep the log, and nothing more. The SQLite backend
- * (./sqlite/backend.ts) is one implementation; a PostgreSQL one is the other. Modelled on
+ * (./sqlite.ts) is one implementation; a PostgreSQL one is the other. Modelled on
  * Sunlight's split (a lock backend holding the latest checkpoint with compare-and-swap, and an
  * object backend for immutable tiles) and Tessera's drivers (the whole sequencing step in one
  * database transaction). docs/storage.md "The storage seam" is the prose version.

@@ -2,7 +2,7 @@
  * The log database: opening it (pragmas, migrations, origin check) and every SQL statement the
  * log runs, prepared once. Rows hold the published bytes (migrations/0001_log.sql); this file
  * knows nothing about Merkle trees — the right edge (right-edge.ts) and the sequencer decide
- * what to write, and the sequencer owns the transaction.
+ * what to write, and the SQLite backend (sqlite.ts) owns the transaction.
  */
 import type Database from 'better-sqlite3';
 import { RunproofError } from '../../src/errors.js';
@@ -61,11 +61,9 @@ export function storageError(dbPath: string, cause: unknown): unknown {
 
 /** Store wraps the prepared statements of an open log database. Not safe to share across processes. */
 export class Store {
-  readonly db: Database.Database;
   private readonly s;
 
   constructor(db: Database.Database) {
-    this.db = db;
     this.s = {
       meta: db.prepare<[], { origin: string }>('SELECT origin FROM log_meta WHERE id = 1'),
       putMeta: db.prepare<[string, number]>('INSERT INTO log_meta (id, origin, created_ms) VALUES (1, ?, ?)'),

@@ -63,13 +63,25 @@ export function formatTlogProof(p: TlogProof): string {
   if (!Number.isSafeInteger(p.index) || p.index < 0 || p.index >= MAX_TREE_SIZE) throw malformed(`index ${p.index} is not an integer in [0, ${MAX_TREE_SIZE})`);
   if (p.path.length > MAX_PROOF_PATH) throw malformed(`more than ${MAX_PROOF_PATH} path hashes`);
   for (const h of p.path) if (h.length !== 32) throw malformed('path hashes must be 32 bytes');
-  const lines = [TLOG_PROOF_HEADER];
-  if (p.extra !== undefined) lines.push(`extra ${toBase64(p.extra)}`);
-  lines.push(`index ${p.index}`, ...p.path.map(toBase64), '');
-  const out = lines.join('\n') + '\n' + p.checkpoint;
-  checkCheckpoint(p.checkpoint, lines.length + 1);
+  let pathLines = '';
+  for (const h of p.path) pathLines += toBase64(h) + '\n';
+  const out = writeTlogProof(p.extra === undefined ? undefined : toBase64(p.extra), p.index, pathLines, p.checkpoint);
+  checkCheckpoint(p.checkpoint, (p.extra === undefined ? 4 : 5) + p.path.length); // the line the checkpoint starts on
   if (utf8(out).length > MAX_PROOF_SIZE) throw malformed(`proof larger than ${MAX_PROOF_SIZE} bytes`);
   return out;
+}
+
+/**
+ * writeTlogProof is the one writer of the c2sp.org/tlog-proof text, from parts already encoded
+ * and checked by the caller: `extraBase64` (standard base64, or undefined for no extra line),
+ * a non-negative safe-integer `index`, `pathLines` (each path hash in base64 followed by a
+ * newline) and the signed checkpoint note, verbatim. It checks nothing: {@link formatTlogProof}
+ * is the checked way in; a log that has parsed its checkpoint once and remembers path lines
+ * (log-server/node-hashes.ts) calls this directly on its hot path.
+ */
+export function writeTlogProof(extraBase64: string | undefined, index: number, pathLines: string, checkpoint: string): string {
+  const extra = extraBase64 === undefined ? '' : `extra ${extraBase64}\n`;
+  return `${TLOG_PROOF_HEADER}\n${extra}index ${index}\n${pathLines}\n${checkpoint}`;
 }
 
 /**

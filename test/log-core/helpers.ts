@@ -1,5 +1,6 @@
 /**
- * Shared fixtures for the log-core tests: temp databases, a deterministic log key, identities,
+ * Shared fixtures for the log-core tests: temp stores on this run's backend
+ * (../helpers/backends.ts), a deterministic log key, identities,
  * an independent RFC 6962 Merkle oracle, and a transpiled copy of log-server/ for child
  * processes (plain node, no vitest, no build step).
  */
@@ -10,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import ts from 'typescript';
 import { Log, type LogOptions } from '../../log-server/log.js';
+import type { SqliteBackendOptions } from '../../log-server/storage/sqlite.js';
+import { testBackend } from '../helpers/backends.js';
 import { newSignerKey, parseSignerKey, type Signer } from '../../src/note/keys.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -18,15 +21,35 @@ export const ORIGIN = 'log-core.test.example/log';
 export const SIGNER_KEY = newSignerKey(ORIGIN, new Uint8Array(32).fill(0x42));
 export const signer: Signer = parseSignerKey(SIGNER_KEY);
 
-/** tempDir makes a fresh directory; `cleanup` removes it. */
-export function tempDir(): { dir: string; db: string; cleanup: () => void } {
+/**
+ * tempDir makes a fresh directory and names a fresh store for it on this run's backend (`db`: a
+ * file path, or a database URL); `cleanup` removes both.
+ */
+export function tempDir(): { dir: string; db: string; cleanup: () => Promise<void> } {
   const dir = mkdtempSync(join(tmpdir(), 'runproof-log-core-'));
-  return { dir, db: join(dir, 'log.db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const backend = testBackend();
+  const db = backend.store(dir);
+  return {
+    dir,
+    db,
+    cleanup: async () => {
+      try {
+        await backend.drop?.(db);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
 }
 
-/** openLog opens (creating) a log at `db` with the test key and a fast tick. */
-export function openLog(db: string, extra: Partial<LogOptions> = {}): Log {
-  return Log.open({ dbPath: db, origin: ORIGIN, signer, create: true, batchIntervalMs: 1, ...extra });
+/** Options of {@link openLog}: the log's, and the SQLite backend's own (ignored by other backends). */
+export type OpenLogOptions = Partial<Omit<LogOptions, 'backend'>> & SqliteBackendOptions;
+
+/** openLog opens (creating) the log stored at `db` on this run's backend, with the test key and a fast tick. */
+export function openLog(db: string, extra: OpenLogOptions = {}): Promise<Log> {
+  const { onDatabase, ...rest } = extra;
+  const backend = testBackend().factory(db, onDatabase ? { onDatabase } : {});
+  return Log.open({ backend, origin: ORIGIN, signer, create: true, batchIntervalMs: 1, ...rest });
 }
 
 /** identity returns a deterministic 32-byte digest for `n` (distinct for distinct n). */
@@ -79,7 +102,7 @@ export function oracleTile(leaves: readonly Uint8Array[], level: number, index: 
 // --- Child processes: transpile log-server/log.ts and everything it imports to plain JS. ---
 
 /**
- * buildChildRuntime transpiles log-server/log.ts, src/note/keys.ts and their relative imports
+ * buildChildRuntime transpiles log-server/log.ts, its SQLite backend, src/note/keys.ts and their relative imports
  * into a directory under node_modules/.cache (so bare imports resolve to the repo's
  * node_modules) and copies migrations/. Returns that directory.
  */
@@ -87,7 +110,7 @@ export function buildChildRuntime(): string {
   const cache = join(REPO, 'node_modules', '.cache');
   mkdirSync(cache, { recursive: true });
   const out = mkdtempSync(join(cache, 'runproof-log-core-'));
-  const todo = [join(REPO, 'log-server', 'log.ts'), join(REPO, 'src', 'note', 'keys.ts')];
+  const todo = [join(REPO, 'log-server', 'log.ts'), join(REPO, 'log-server', 'storage', 'sqlite.ts'), join(REPO, 'src', 'note', 'keys.ts')];
   const done = new Set<string>();
   while (todo.length > 0) {
     const file = todo.pop()!;

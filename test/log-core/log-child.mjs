@@ -8,14 +8,15 @@ import { randomBytes } from 'node:crypto';
 
 const [runtime, dbPath, mode] = process.argv.slice(2);
 const { Log } = await import(`${runtime}/log-server/log.js`);
+const { sqliteBackend } = await import(`${runtime}/log-server/storage/sqlite.js`);
 const { parseSignerKey } = await import(`${runtime}/src/note/keys.js`);
 const signer = parseSignerKey(process.env.LOG_CORE_SIGNER_KEY);
 const out = (line) => process.stdout.write(line + '\n');
 
 let log;
 try {
-  log = Log.open({
-    dbPath, origin: signer.name, signer, create: true, batchIntervalMs: 1,
+  log = await Log.open({
+    backend: sqliteBackend(dbPath), origin: signer.name, signer, create: true, batchIntervalMs: 1,
     onCheckpoint: (signed) => out(`cp ${JSON.stringify(signed)}`),
   });
 } catch (e) {

@@ -1,6 +1,6 @@
 /**
  * Old entries — more than RECENT_BLOBS full tiles behind the tree size — are read without the
- * blob cache (log-server/log.ts): a lookup reads 41 bytes of the bundle (SQL substr), and a
+ * blob cache (log-server/blob-cache.ts): a lookup reads 41 bytes of the bundle (SQL substr), and a
  * proof reads the leaf's level-0 tile from storage. Both must give exactly what the bundles and
  * tiles say, and receipts of old entries must verify.
  */
@@ -20,29 +20,29 @@ let log: Log;
 
 beforeAll(async () => {
   t = tempDir();
-  log = openLog(t.db, { maxBatch: 4096 });
+  log = await openLog(t.db, { maxBatch: 4096 });
   for (let n = 0; n < SIZE; n += 4096) {
     await log.submitMany(Array.from({ length: Math.min(4096, SIZE - n) }, (_, i) => identity(n + i, 'old')));
   }
 }, 120_000);
 afterAll(async () => {
   await log.close();
-  t.cleanup();
+  await t.cleanup();
 });
 
 describe('entries far behind the tree size', () => {
-  it('look up to the bundle bytes and prove inclusion, old and recent alike', () => {
+  it('look up to the bundle bytes and prove inclusion, old and recent alike', async () => {
     const verifier = new ReceiptVerifier({ vkey: verifierKey(signer) });
     const latest = log.latest();
     for (const n of [0, 1, 255, 256, 1000, 31 * 256 + 255, 32 * 256, 100 * 256 + 7, SIZE - 1]) {
-      const found = log.lookup(identity(n, 'old'));
+      const found = await log.lookup(identity(n, 'old'));
       expect(found?.index, `entry ${n}`).toBe(n);
-      const bundle = log.readEntries(Math.floor(n / 256), 256) ?? log.readEntries(Math.floor(n / 256), SIZE % 256)!;
+      const bundle = (await log.readEntries(Math.floor(n / 256), 256)) ?? (await log.readEntries(Math.floor(n / 256), SIZE % 256))!;
       const off = (n % 256) * 43;
       expect(found!.entry).toEqual(bundle.slice(off + 2, off + 43));
       // The proof walks the leaf's level-0 tile for levels 0–7: asked for once per level.
-      verifyInclusion(leafHash(found!.entry), n, latest.checkpoint.size, log.inclusionProof(n, latest.checkpoint.size), latest.checkpoint.root);
-      const receipt = log.receipt(n);
+      verifyInclusion(leafHash(found!.entry), n, latest.checkpoint.size, await log.inclusionProof(n, latest.checkpoint.size), latest.checkpoint.root);
+      const receipt = await log.receipt(n);
       expect(verifier.verify({ receipt, identity: formatIdentity(identity(n, 'old')) }).index).toBe(n);
     }
   });

@@ -13,6 +13,7 @@ import { fromHex } from '../../src/encoding/hex.js';
 import { verifyConsistency } from '../../src/merkle/proof.js';
 import { parseCheckpoint } from '../../src/note/checkpoint.js';
 import { parseNote } from '../../src/note/note.js';
+import { onSqlite } from '../helpers/backends.js';
 import { REPO, SIGNER_KEY, buildChildRuntime, openLog, tempDir } from './helpers.js';
 
 const CHILD = join(REPO, 'test', 'log-core', 'log-child.mjs');
@@ -71,7 +72,8 @@ function startChild(db: string, mode: 'hold' | 'load'): Child {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('single writer across processes', () => {
+// The child processes run the SQLite backend: these are its lock and crash tests.
+describe.runIf(onSqlite)('single writer across processes', () => {
   it('refuses a second process with CONFLICT, and a SIGKILLed holder leaves no stale lock', async () => {
     const t = tempDir();
     const first = startChild(t.db, 'hold');
@@ -79,18 +81,18 @@ describe('single writer across processes', () => {
     const second = startChild(t.db, 'hold');
     expect(await second.exited).toEqual({ code: 3, signal: null });
     expect(second.lines[0]).toMatch(/^error CONFLICT .*log\.db/);
-    expect(() => openLog(t.db)).toThrow(expect.objectContaining({ code: 'CONFLICT' }));
+    await expect(openLog(t.db)).rejects.toMatchObject({ code: 'CONFLICT' });
 
     first.proc.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
-    const log = openLog(t.db, { create: false });
+    const log = await openLog(t.db, { create: false });
     expect(log.size).toBe(0);
     await log.close();
-    t.cleanup();
+    await t.cleanup();
   }, 30_000);
 });
 
-describe('crash safety', () => {
+describe.runIf(onSqlite)('crash safety', () => {
   it('a writer SIGKILLed under load loses no acknowledged entry and stays consistent with what it published', async () => {
     const t = tempDir();
     const acked = new Map<string, number>();
@@ -109,18 +111,19 @@ describe('crash safety', () => {
       }
       expect(published.length).toBeGreaterThan(0);
 
-      const log = openLog(t.db, { create: false });
-      const missing = [...acked].filter(([hex, index]) => log.lookup(fromHex(hex, 32))?.index !== index);
+      const log = await openLog(t.db, { create: false });
+      const missing: [string, number][] = [];
+      for (const [hex, index] of acked) if ((await log.lookup(fromHex(hex, 32)))?.index !== index) missing.push([hex, index]);
       expect(missing, `cycle ${cycle}: acknowledged entries lost or moved`).toEqual([]);
       const latest = log.latest().checkpoint;
       for (const signed of published) {
         const cp = parseCheckpoint(parseNote(signed).text);
-        expect(log.checkpointAt(cp.size)).toBe(signed);
-        verifyConsistency(cp.size, latest.size, cp.root, latest.root, log.consistencyProof(cp.size, latest.size));
+        expect(await log.checkpointAt(cp.size)).toBe(signed);
+        verifyConsistency(cp.size, latest.size, cp.root, latest.root, await log.consistencyProof(cp.size, latest.size));
       }
       await log.close();
     }
     expect(acked.size).toBeGreaterThan(0);
-    t.cleanup();
+    await t.cleanup();
   }, 60_000);
 });

@@ -19,7 +19,7 @@ afterEach(async () => {
 
 /** A log with one entry already in it, so "unchanged" is not trivially size 0. */
 async function seeded(opts: Partial<Omit<AppOptions, 'log'>> = {}): Promise<TestLog> {
-  t = openTestLog(opts);
+  t = await openTestLog(opts);
   const res = await postJson(t.app, '/v1/identities', JSON.stringify({ identity: `sha256:${identityHex(999)}` }));
   expect(res.status).toBe(200);
   return t;
@@ -128,7 +128,7 @@ describe('who may submit', () => {
 
   it('401 without a bearer token and 403 with a wrong one, when tokens are configured', async () => {
     const digest = new Uint8Array(createHash('sha256').update('s3cret-token').digest());
-    t = openTestLog({ tokenDigests: [digest] });
+    t = await openTestLog({ tokenDigests: [digest] });
     const log = t;
     const ok = await postJson(log.app, '/v1/identities', JSON.stringify({ identity: `sha256:${identityHex(999)}` }), { authorization: 'Bearer s3cret-token' });
     expect(ok.status).toBe(200);
@@ -174,7 +174,7 @@ describe('reads', () => {
 
 describe('when the log cannot take submissions', () => {
   it('503 UNAVAILABLE with Retry-After once the log is closing, and while the server stops', async () => {
-    t = openTestLog({ accepting: () => false });
+    t = await openTestLog({ accepting: () => false });
     const log = t;
     const stopping = await log.app.request('/checkpoint');
     expect(stopping.status).toBe(503);
@@ -182,7 +182,7 @@ describe('when the log cannot take submissions', () => {
     expect(stopping.headers.get('retry-after')).toBe('1');
     expect(stopping.headers.get('connection')).toBe('close');
 
-    const other = openTestLog();
+    const other = await openTestLog();
     await other.log.close();
     const res = await postJson(other.app, '/v1/identities', ID);
     expect(res.status).toBe(503);

@@ -41,7 +41,7 @@ function get(path: string, headers: Record<string, string> = {}, method = 'GET')
 }
 
 beforeAll(async () => {
-  t = openTestLog({ maxBatchItems: 1000 });
+  t = await openTestLog({ maxBatchItems: 1000 });
   const items = Array.from({ length: 300 }, (_, i) => ({ identity: `sha256:${identityHex(i, 7)}` }));
   expect((await postJson(t.app, '/v1/batch?receipts=false', JSON.stringify({ items }))).status).toBe(200);
   const fast = fastReads(resolveSettings({ log: t.log }), () => accepting);

@@ -21,7 +21,7 @@ const one = (n: number) => JSON.stringify({ identity: `sha256:${identityHex(n)}`
 describe('the rate limit counts entries', () => {
   it('with --rate 5, a batch of 5 empties the bucket; the next batch waits; a batch over the burst is 413', async () => {
     let now = 1_000_000;
-    t = openTestLog({ ratePerSecond: 5, now: () => now });
+    t = await openTestLog({ ratePerSecond: 5, now: () => now });
     expect((await postJson(t.app, '/v1/batch', batch(0, 5))).status).toBe(200);
     expect(t.log.size).toBe(5);
     const again = await postJson(t.app, '/v1/batch', batch(100, 5));
@@ -67,7 +67,7 @@ describe('bearer tokens and guarded reads', () => {
   const digest = new Uint8Array(createHash('sha256').update(token).digest());
 
   it('accepts the Bearer scheme in any case', async () => {
-    t = openTestLog({ tokenDigests: [digest] });
+    t = await openTestLog({ tokenDigests: [digest] });
     for (const [k, scheme] of ['bearer', 'BEARER', 'BeArEr'].entries()) {
       expect((await postJson(t.app, '/v1/identities', one(k), { authorization: `${scheme} ${token}` })).status).toBe(200);
     }
@@ -76,13 +76,13 @@ describe('bearer tokens and guarded reads', () => {
 
   it('by default the lookup and /metrics are open; with guardedReads they need the token and count against the rate', async () => {
     let now = 1_000_000;
-    t = openTestLog({ tokenDigests: [digest] });
+    t = await openTestLog({ tokenDigests: [digest] });
     expect((await postJson(t.app, '/v1/identities', one(1), { authorization: `Bearer ${token}` })).status).toBe(200);
     expect((await t.app.request(`/v1/identities/${identityHex(1)}`)).status).toBe(200);
     expect((await t.app.request('/metrics')).status).toBe(200);
     await t.close();
 
-    t = openTestLog({ tokenDigests: [digest], ratePerSecond: 2, now: () => now, guardedReads: ['lookups', 'metrics'] });
+    t = await openTestLog({ tokenDigests: [digest], ratePerSecond: 2, now: () => now, guardedReads: ['lookups', 'metrics'] });
     const auth = { headers: { authorization: `Bearer ${token}` } };
     expect((await postJson(t.app, '/v1/identities', one(1), auth.headers)).status).toBe(200);
     expect(await errorCode(await t.app.request(`/v1/identities/${identityHex(1)}`))).toBe('UNAUTHORIZED');

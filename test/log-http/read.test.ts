@@ -28,8 +28,8 @@ async function fill(size: number): Promise<void> {
   expect(t.log.size).toBe(size);
 }
 
-beforeAll(() => {
-  t = openTestLog({ maxBatchItems: 1000 });
+beforeAll(async () => {
+  t = await openTestLog({ maxBatchItems: 1000 });
   get = getterFor((p) => t.app.request(p));
 });
 afterAll(() => t.close());

@@ -1,6 +1,7 @@
 /**
- * A real log (temporary SQLite file, fixed test key) behind the real Hono app, for
- * `app.request()` tests. No mocks: the database, sequencer and tiles are the production ones.
+ * A real log (a temporary store on this run's backend, ../helpers/backends.ts; fixed test key)
+ * behind the real Hono app, for `app.request()` tests. No mocks: the database, sequencer and
+ * tiles are the production ones.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { Log } from '../../log-server/log.js';
 import { LogMetrics } from '../../log-server/metrics.js';
 import { createApp, type AppOptions } from '../../log-server/http/app.js';
 import { newSignerKey, parseSignerKey, verifierKey, type Signer } from '../../src/note/keys.js';
+import { testBackend } from '../helpers/backends.js';
 
 /** The test log's origin (= key name). */
 export const ORIGIN = 'test.runproof.local/log';
@@ -31,12 +33,14 @@ export function testSigner(): Signer {
 }
 
 /** openTestLog creates a fresh log in a temp dir and an app over it with `opts`. */
-export function openTestLog(opts: Partial<Omit<AppOptions, 'log'>> = {}): TestLog {
+export async function openTestLog(opts: Partial<Omit<AppOptions, 'log'>> = {}): Promise<TestLog> {
   const dir = mkdtempSync(join(tmpdir(), 'runproof-http-'));
   const signer = testSigner();
+  const backend = testBackend();
+  const db = backend.store(dir);
   let log: Log | undefined;
   const metrics = new LogMetrics(() => log?.size ?? 0);
-  log = Log.open({ dbPath: join(dir, 'log.db'), origin: ORIGIN, signer, create: true, batchIntervalMs: 1, onBatch: (n, ms) => metrics.onBatch(n, ms) });
+  log = await Log.open({ backend: backend.factory(db), origin: ORIGIN, signer, create: true, batchIntervalMs: 1, onBatch: (n, ms) => metrics.onBatch(n, ms) });
   const opened = log;
   const app = createApp({ metrics, logError: () => undefined, ...opts, log: opened });
   return {
@@ -47,8 +51,12 @@ export function openTestLog(opts: Partial<Omit<AppOptions, 'log'>> = {}): TestLo
     vkey: verifierKey(signer),
     dir,
     async close() {
-      await opened.close();
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        await opened.close();
+        await backend.drop?.(db);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }

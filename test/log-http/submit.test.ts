@@ -28,8 +28,8 @@ interface Answer {
 }
 
 let t: TestLog;
-beforeEach(() => {
-  t = openTestLog();
+beforeEach(async () => {
+  t = await openTestLog();
 });
 afterEach(() => t.close());
 

@@ -28,7 +28,7 @@ function sizeParam(c: Context, name: string): number {
 
 /** queryRoutes adds `GET /v1/identities/<hex>` and `GET /v1/proofs/consistency`. */
 export function queryRoutes(app: Hono, s: AppSettings): void {
-  app.get('/v1/identities/:hex', (c) => {
+  app.get('/v1/identities/:hex', async (c) => {
     const hex = rawPath(c.req.url).slice('/v1/identities/'.length); // as sent: no percent-decoding
     let digest: Uint8Array;
     try {
@@ -36,9 +36,9 @@ export function queryRoutes(app: Hono, s: AppSettings): void {
     } catch {
       throw new RunproofError('IDENTITY_MALFORMED', 'want /v1/identities/<64 lowercase hex digits>', { path: 'identity' });
     }
-    const found = s.log.lookup(digest);
+    const found = await s.log.lookup(digest);
     if (found === undefined) throw new RunproofError('NOT_FOUND', `sha256:${hex} is not in this log`);
-    const receipt = s.receipt(found.index, s.cosign(s.log.latest().signed), found.entry);
+    const receipt = await s.receipt(found.index, s.cosign(s.log.latest().signed), found.entry);
     return c.json(
       { identity: formatIdentity(digest), index: found.index, timestamp: decodeEntry(found.entry).timestamp, receipt },
       200,
@@ -47,7 +47,7 @@ export function queryRoutes(app: Hono, s: AppSettings): void {
   });
 
   // RFC 9162 §2.1.4: a proof exists for 0 < old <= new <= size; each line is one base64 hash.
-  app.get('/v1/proofs/consistency', (c) => {
+  app.get('/v1/proofs/consistency', async (c) => {
     const oldSize = sizeParam(c, 'old');
     const newSize = sizeParam(c, 'new');
     if (oldSize < 1 || oldSize > newSize) {
@@ -55,7 +55,7 @@ export function queryRoutes(app: Hono, s: AppSettings): void {
     }
     const size = s.log.size;
     if (newSize > size) throw new RunproofError('NOT_FOUND', `the log has ${size} entries, fewer than new=${newSize}`, { path: 'new' });
-    const proof = oldSize === newSize ? [] : s.log.consistencyProof(oldSize, newSize);
+    const proof = oldSize === newSize ? [] : await s.log.consistencyProof(oldSize, newSize);
     let body = '';
     for (const h of proof) body += toBase64(h) + '\n';
     return c.body(body, 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': IMMUTABLE });

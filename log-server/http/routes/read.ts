@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import type { Hono } from 'hono';
 import { RunproofError } from '../../../src/errors.js';
 import { parseTilePath, TILE_WIDTH } from '../../../src/merkle/tiles.js';
+import type { MaybePromise } from '../../log.js';
 import type { AppSettings } from '../context.js';
 
 /** Cache-Control of full tiles and bundles: their bytes never change (tlog-tiles "immutable"). */
@@ -45,10 +46,11 @@ export interface ReadAnswer {
 }
 
 /**
- * readResource answers `GET <path>` for `/checkpoint` and `/tile/…` (path as sent, no query).
+ * readResource answers `GET <path>` for `/checkpoint` and `/tile/…` (path as sent, no query):
+ * synchronously when the blob is in memory or the storage reads synchronously, else a promise.
  * @throws RunproofError NOT_FOUND (beyond the tree, or not a read path); MALFORMED_REQUEST (bad tile path)
  */
-export function readResource(s: AppSettings, path: string, acceptEncoding: string | undefined): ReadAnswer {
+export function readResource(s: AppSettings, path: string, acceptEncoding: string | undefined): MaybePromise<ReadAnswer> {
   // tlog-tiles "Checkpoints": text/plain; charset=utf-8, "headers SHOULD prevent caching beyond
   // a few seconds"; carries the log signature and the witness cosignatures gathered so far.
   if (path === '/checkpoint') {
@@ -57,12 +59,18 @@ export function readResource(s: AppSettings, path: string, acceptEncoding: strin
   if (!path.startsWith('/tile/')) throw new RunproofError('NOT_FOUND', 'no such endpoint; see /openapi.json');
   // tlog-tiles "Merkle Tree" and "Log entries": application/octet-stream, long-lived caching.
   const info = parseTilePath(path.slice(1));
-  const data = info.kind === 'hash' ? s.log.readTile(info.tile) : s.log.readEntries(info.index, info.width);
-  if (data === undefined) throw new RunproofError('NOT_FOUND', `${path.slice(1)} is beyond the tree (size ${s.log.size})`);
+  const read = info.kind === 'hash' ? s.log.readTile(info.tile) : s.log.readEntries(info.index, info.width);
   const width = info.kind === 'hash' ? info.tile.width : info.width;
-  const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream', 'Cache-Control': width === TILE_WIDTH ? IMMUTABLE : PARTIAL, ...PUBLIC };
+  const answer = (data: Uint8Array | undefined) => tileAnswer(data, path, info.kind === 'entries', width === TILE_WIDTH, acceptEncoding, s.log.size);
+  return read instanceof Promise ? read.then(answer) : answer(read);
+}
+
+/** tileAnswer is the answer carrying a tile or bundle read (undefined: beyond the tree). */
+function tileAnswer(data: Uint8Array | undefined, path: string, bundle: boolean, full: boolean, acceptEncoding: string | undefined, size: number): ReadAnswer {
+  if (data === undefined) throw new RunproofError('NOT_FOUND', `${path.slice(1)} is beyond the tree (size ${size})`);
+  const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream', 'Cache-Control': full ? IMMUTABLE : PARTIAL, ...PUBLIC };
   // tlog-tiles "Log entries": bundles SHOULD be compressed at the HTTP layer; we gzip when asked.
-  if (info.kind === 'entries') {
+  if (bundle) {
     headers['Vary'] = 'Accept-Encoding';
     if (acceptsGzip(acceptEncoding)) {
       headers['Content-Encoding'] = 'gzip';
@@ -74,12 +82,12 @@ export function readResource(s: AppSettings, path: string, acceptEncoding: strin
 
 /** readRoutes adds the tlog-tiles endpoints. */
 export function readRoutes(app: Hono, s: AppSettings): void {
-  app.get('/checkpoint', (c) => {
-    const { body, headers } = readResource(s, '/checkpoint', undefined);
+  app.get('/checkpoint', async (c) => {
+    const { body, headers } = await readResource(s, '/checkpoint', undefined);
     return c.body(body as string, 200, headers);
   });
-  app.get('/tile/*', (c) => {
-    const { body, headers } = readResource(s, rawPath(c.req.url), c.req.header('accept-encoding'));
+  app.get('/tile/*', async (c) => {
+    const { body, headers } = await readResource(s, rawPath(c.req.url), c.req.header('accept-encoding'));
     return c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
   });
 }

@@ -14,7 +14,7 @@ import { RunproofError } from '../../../src/errors.js';
 import { declarationIdentity, declarationIdentityOfValue, formatIdentity, parseIdentity } from '../../../src/declaration/identity.js';
 import { MAX_DECLARATION_DEPTH } from '../../../src/json/limits.js';
 import { parseStrictJson, type JsonValue } from '../../../src/json/strict.js';
-import type { Sequenced } from '../../log.js';
+import type { MaybePromise, Sequenced } from '../../log.js';
 import type { AppSettings } from '../context.js';
 import { errorBody, type ErrorBody } from '../errors.js';
 import { readBody, requireJson } from '../middleware/body.js';
@@ -102,24 +102,29 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
     return { ...answerWith(seq, identity, got.checkpoint, started), quorum: got.quorum };
   }
 
-  /** answerWith is {@link answer} once the checkpoint to prove against is known. */
-  function answerWith(seq: Sequenced, identity: string, checkpoint: string, started: number): SubmitResult {
+  /** answerWith is {@link answer} once the checkpoint to prove against is known; synchronous when the receipt is. */
+  function answerWith(seq: Sequenced, identity: string, checkpoint: string, started: number): MaybePromise<SubmitResult> {
+    const result = (receipt: string): SubmitResult => {
+      s.metrics?.submitted(seq.duplicate, (performance.now() - started) / 1000);
+      return { identity, index: seq.index, timestamp: seq.timestamp, duplicate: seq.duplicate, receipt };
+    };
     const receipt = s.receipt(seq.index, checkpoint, seq.entry);
-    s.metrics?.submitted(seq.duplicate, (performance.now() - started) / 1000);
-    return { identity, index: seq.index, timestamp: seq.timestamp, duplicate: seq.duplicate, receipt };
+    return receipt instanceof Promise ? receipt.then(result) : result(receipt);
   }
 
   /**
    * answerAll answers a batch without `?wait=cosigned` synchronously: the items share a few
    * checkpoints, so each one's cosigned form is gathered once per request, not once per item.
    */
-  function answerAll(sequenced: Sequenced[], identities: string[], started: number): SubmitResult[] {
+  function answerAll(sequenced: Sequenced[], identities: string[], started: number): MaybePromise<SubmitResult[]> {
     const cosigned = new Map<string, string>();
-    return sequenced.map((seq, k) => {
+    const out = sequenced.map((seq, k) => {
       let checkpoint = cosigned.get(seq.checkpoint);
       if (checkpoint === undefined) cosigned.set(seq.checkpoint, (checkpoint = s.cosign(seq.checkpoint)));
       return answerWith(seq, identities[k]!, checkpoint, started);
     });
+    // Awaited only when a receipt had to wait for storage: a promise per item costs time on 1000-item batches.
+    return out.some((a) => a instanceof Promise) ? Promise.all(out) : (out as SubmitResult[]);
   }
 
   /** acknowledge is {@link answer} without the receipt (batch `?receipts=false`); still only after COMMIT. */
@@ -192,7 +197,7 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
       ? sequenced.map((seq, k) => acknowledge(seq, identities[k]!, started))
       : wait
         ? await Promise.all(sequenced.map((seq, k) => answer(seq, identities[k]!, true, started)))
-        : answerAll(sequenced, identities, started);
+        : await answerAll(sequenced, identities, started);
     answers.forEach((a, k) => {
       results[slots[k]!] = a;
     });
