@@ -10,6 +10,7 @@ import { join } from 'node:path';
 const [dataDir, publishDir, killAtText] = process.argv.slice(2);
 const dist = new URL('../../dist/', import.meta.url).href;
 const { Log } = await import(`${dist}log-server/log.js`);
+const { sqliteBackend } = await import(`${dist}log-server/storage/sqlite.js`);
 const { createKeyFile } = await import(`${dist}log-server/keyfile.js`);
 const { DirectoryTarget } = await import(`${dist}log-server/publish/directory.js`);
 const { Publisher } = await import(`${dist}log-server/publish/publisher.js`);
@@ -22,7 +23,7 @@ const step = () => {
 
 const signer = createKeyFile(join(dataDir, 'log.key'), 'crash.test.example/log');
 let publisher;
-const log = Log.open({ dbPath: join(dataDir, 'log.db'), origin: signer.name, signer, create: true, onCheckpoint: () => publisher?.onCheckpoint() });
+const log = await Log.open({ backend: sqliteBackend(join(dataDir, 'log.db')), origin: signer.name, signer, create: true, onCheckpoint: () => publisher?.onCheckpoint() });
 const target = new DirectoryTarget(publishDir, step);
 await target.open();
 publisher = await Publisher.start(log, target, { beforeWrite: step, log: () => {} });
