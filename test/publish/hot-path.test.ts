@@ -15,7 +15,7 @@ describe('publication never delays a receipt', () => {
   it('a stuck target holds back only the mirror', async () => {
     const t = tempDir();
     let publisher: Publisher | undefined;
-    const log = openLog(t.db, { onCheckpoint: () => publisher?.onCheckpoint() });
+    const log = await openLog(t.db, { onCheckpoint: () => publisher?.onCheckpoint() });
     let release!: () => void;
     const stuck = new Promise<void>((r) => (release = r));
     let held = false;
@@ -43,7 +43,7 @@ describe('publication never delays a receipt', () => {
       release();
       await publisher.close();
       await log.close();
-      t.cleanup();
+      await t.cleanup();
     }
   });
 });
