@@ -23,7 +23,7 @@ import { RightEdge } from './storage/right-edge.js';
 export async function initialise(backend: LogBackend, origin: string, signer: Signer, create: boolean, clock: () => number): Promise<void> {
   const stored = await backend.origin();
   if (stored === undefined) {
-    if (!create) throw new RunproofError('NOT_FOUND', `${backend.name} is not initialised; create it first (runproof-log init, or the create option)`);
+    if (!create) throw new RunproofError('NOT_FOUND', `${backend.name} is not initialised; create it first (runproof-log serve --init, or the create option)`);
     const note = signNote(formatCheckpoint({ origin, size: 0, root: RightEdge.empty().root(), extensions: [] }), [signer]);
     await backend.initialise({ origin, createdMs: Math.max(0, Math.floor(clock())), checkpoint: { size: 0, note } });
   } else if (stored !== origin) {

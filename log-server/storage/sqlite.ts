@@ -40,7 +40,7 @@ export function openSqliteBackend(path: string, create: boolean, opts: SqliteBac
   // Lock, database and WAL sync all use the path SQLite really opens (./db-path.ts).
   const dbPath = resolveDbPath(path);
   if (!create && !existsSync(dbPath)) {
-    throw new RunproofError('NOT_FOUND', `log database ${dbPath} does not exist; create it first (runproof-log init, or the create option)`);
+    throw new RunproofError('NOT_FOUND', `log database ${dbPath} does not exist; create it first (runproof-log serve --init, or the create option)`);
   }
   const lock = acquireWriterLock(dbPath);
   let db: Database.Database | undefined;
