@@ -10,7 +10,8 @@
  *   2. storage faults: a full database and a read-only one → clear 503s, nothing written,
  *      recovery once space or access returns;
  *   3. hostile input: every parser and the HTTP app fuzzed with ≥ --fuzz cases in total;
- *   4. hostile clients: --idle idle connections, slowloris clients, an oversized header;
+ *   4. hostile clients: --idle idle connections, slowloris clients, an oversized header; 400
+ *      stalled 1 MiB uploads (the in-flight body budget and the body timeout);
  *   5. the clock jumping backwards.
  *
  * Prints a report and writes bench/results/soak.md and soak.json; exits 1 if anything failed.
@@ -21,12 +22,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp } from '../log-server/http/app.js';
 import { clockBackwards } from './reliability/clock.js';
-import { hostileClients } from './reliability/connections.js';
+import { hostileClients, stalledBodies } from './reliability/connections.js';
 import { crashLoop } from './reliability/crash-loop.js';
 import { BYTE_TARGETS, fuzzHttp, fuzzParsers, TEXT_TARGETS } from './reliability/fuzz.js';
 import { startInProcess } from './reliability/in-process.js';
 import { storageFault } from './reliability/storage.js';
-import { REPO, startLog } from './lib/procs.js';
+import { REPO, rssOf, startLog } from './lib/procs.js';
 import { machine } from './lib/report.js';
 
 function mulberry32(seed: number): () => number {
@@ -104,7 +105,8 @@ async function main(): Promise<number> {
 
   say(`hostile clients: ${idle} idle connections`);
   const hdir = mkdtempSync(join(tmpdir(), 'runproof-soak-hostile-'));
-  const log = await startLog(hdir);
+  // Room for every idle socket: this check is about serving beside them, not the cap (below).
+  const log = await startLog(hdir, ['--max-connections', String(idle + 200)]);
   try {
     const r = await hostileClients(log.url, { idle, slowloris: 20, requests: 50 });
     result['hostileClients'] = r;
@@ -115,6 +117,26 @@ async function main(): Promise<number> {
   } finally {
     await log.stop();
     rmSync(hdir, { recursive: true, force: true });
+  }
+
+  say('stalled bodies: 400 uploads of 1 MiB - 20 bytes that stall');
+  const sdir = mkdtempSync(join(tmpdir(), 'runproof-soak-stalled-'));
+  const slog = await startLog(sdir, ['--body-timeout', '5', '--header-timeout', '5']);
+  try {
+    const before = rssOf(slog.child.pid!);
+    const r = await stalledBodies(slog.url, { count: 400, bytes: 1_048_576, requests: 50 });
+    const after = rssOf(slog.child.pid!);
+    result['stalledBodies'] = { ...r, rssBeforeMB: before / 2 ** 20, rssAfterMB: after / 2 ** 20 };
+    lines.push(
+      `- stalled bodies: ${r.stalled} uploads of 1 MiB stalled 20 bytes short, answered ${JSON.stringify(r.answers)}, the last after ${(r.slowestCutMs / 1000).toFixed(1)} s (--body-timeout 5); ${r.ok}/${r.served} ordinary reads served meanwhile; server RSS ${(before / 2 ** 20).toFixed(0)} → ${(after / 2 ** 20).toFixed(0)} MB`,
+    );
+    if (r.ok !== r.served) fail('stalled bodies: service stopped');
+    if (r.slowestCutMs > 60_000) fail('stalled bodies: uploads held for over a minute');
+  } catch (e) {
+    fail(`stalled bodies: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    await slog.stop();
+    rmSync(sdir, { recursive: true, force: true });
   }
 
   say('clock');

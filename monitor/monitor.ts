@@ -229,10 +229,23 @@ export class Monitor {
     }
   }
 
-  /** Checks the entries up to a newer consistent checkpoint and accepts it, or raises an alert. */
+  /**
+   * Checks the entries up to a newer consistent checkpoint and accepts it, or raises an alert.
+   * The entries stream through (one bundle in memory at a time); their identities go into the
+   * state file in the same transaction that accepts the checkpoint, or are rolled back.
+   */
   private async checkAndAccept(log: Followed, state: LogState, cp: OpenedCheckpoint, emit: (e: MonitorEvent) => void): Promise<void> {
-    const checked = await checkNewEntries(log.client, state, cp.checkpoint, (d) => this.store.indexOfIdentity(log.origin, d));
-    if (checked.violations.length > 0) {
+    const checked = await this.store.catchUp(
+      log.origin,
+      state.size,
+      async (ids) => {
+        const c = await checkNewEntries(log.client, state, cp.checkpoint, ids);
+        if (c.violationCount > 0) return { result: c };
+        return { result: c, accept: { size: cp.checkpoint.size, root: cp.checkpoint.root, checkpoint: cp.note, rightEdge: c.rightEdge, lastEntryTime: c.lastEntryTime } };
+      },
+      this.now,
+    );
+    if (checked.violationCount > 0) {
       const first = checked.violations[0]!;
       this.alarm(
         log,
@@ -241,7 +254,7 @@ export class Monitor {
           origin: log.origin,
           vkey: log.vkey,
           logUrl: log.url,
-          reason: `${checked.violations.length} entries break the log's rules; first: ${first.message}`,
+          reason: `${checked.violationCount} entries break the log's rules; first: ${first.message}`,
           detectedAt: this.now(),
           checkpoint: cp.note,
           violations: checked.violations,
@@ -250,12 +263,6 @@ export class Monitor {
       );
       return;
     }
-    this.store.accept(
-      log.origin,
-      state.size,
-      { size: cp.checkpoint.size, root: cp.checkpoint.root, checkpoint: cp.note, rightEdge: checked.rightEdge, lastEntryTime: checked.lastEntryTime, identities: checked.identities },
-      this.now(),
-    );
     emit({ type: 'accepted', origin: log.origin, from: state.size, size: cp.checkpoint.size });
   }
 

@@ -44,8 +44,6 @@ export interface Accepted {
   checkpoint: string;
   rightEdge: Hash[];
   lastEntryTime: number;
-  /** Newly checked identities with their indexes. */
-  identities: { digest: Uint8Array; index: number }[];
 }
 
 /** MonitorStore reads and updates the monitor's state database. */
@@ -93,18 +91,36 @@ export class MonitorStore {
   }
 
   /**
-   * accept records a verified checkpoint and its new identities in one transaction, provided the
-   * stored size is still `fromSize` (two monitor processes on one file cannot interleave).
+   * catchUp runs `work` inside one write transaction that the checked identities go into as
+   * they stream in (`record`), and commits it with the accepted checkpoint only if `work`
+   * returns one; if `work` returns undefined or throws, nothing of it stays. The transaction
+   * spans the downloads (awaits): the monitor is this file's only writer, and SQLite keeps the
+   * uncommitted rows on disk, not in memory.
    */
-  accept(origin: string, fromSize: number, a: Accepted, nowMs: number): void {
-    this.db.transaction(() => {
-      const info = this.db
-        .prepare('UPDATE log SET size = ?, root = ?, checkpoint = ?, right_edge = ?, last_entry_time = ?, accepted_at = ? WHERE origin = ? AND size = ? AND untrusted_at IS NULL')
-        .run(a.size, a.root, a.checkpoint, concatBytes(...a.rightEdge), a.lastEntryTime, nowMs, origin, fromSize);
-      if (info.changes !== 1) throw new Error(`monitor: state of ${origin} changed underneath (another monitor on the same file?)`);
-      const ins = this.db.prepare('INSERT INTO identity (origin, digest, idx) VALUES (?, ?, ?)');
-      for (const id of a.identities) ins.run(origin, id.digest, id.index);
-    })();
+  async catchUp<T>(
+    origin: string,
+    fromSize: number,
+    work: (ids: { seenAt(d: Uint8Array): number | undefined; record(d: Uint8Array, index: number): void }) => Promise<{ accept?: Accepted; result: T }>,
+    nowMs: () => number,
+  ): Promise<T> {
+    const ins = this.db.prepare('INSERT INTO identity (origin, digest, idx) VALUES (?, ?, ?)');
+    this.db.exec('BEGIN IMMEDIATE');
+    let committed = false;
+    try {
+      const out = await work({ seenAt: (d) => this.indexOfIdentity(origin, d), record: (d, index) => ins.run(origin, d, index) });
+      if (out.accept !== undefined) {
+        const a = out.accept;
+        const info = this.db
+          .prepare('UPDATE log SET size = ?, root = ?, checkpoint = ?, right_edge = ?, last_entry_time = ?, accepted_at = ? WHERE origin = ? AND size = ? AND untrusted_at IS NULL')
+          .run(a.size, a.root, a.checkpoint, concatBytes(...a.rightEdge), a.lastEntryTime, nowMs(), origin, fromSize);
+        if (info.changes !== 1) throw new Error(`monitor: state of ${origin} changed underneath (another monitor on the same file?)`);
+        this.db.exec('COMMIT');
+        committed = true;
+      }
+      return out.result;
+    } finally {
+      if (!committed && this.db.inTransaction) this.db.exec('ROLLBACK');
+    }
   }
 
   /** markUntrusted records that a log is not to be trusted any more, with the evidence location. */

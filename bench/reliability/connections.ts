@@ -88,3 +88,62 @@ export async function hostileClients(url: string, opts: { idle: number; slowlori
     for (const s of sockets) s.destroy();
   }
 }
+
+/** What the stalled-bodies check saw. */
+export interface StalledBodiesReport {
+  stalled: number;
+  /** Answers to the stalled uploads: status line → count ('closed' when the socket closed silently). */
+  answers: Record<string, number>;
+  /** Ordinary requests made while they stalled, and how many succeeded. */
+  served: number;
+  ok: number;
+  /** Longest time until a stalled upload got its answer or was closed, ms. */
+  slowestCutMs: number;
+}
+
+/**
+ * stalledBodies (issue #11, finding 6) opens `count` uploads that announce `bytes` of body, send
+ * all but 20 bytes and stall. The server must refuse what does not fit its in-flight body budget
+ * at once (503), cut the rest after its body timeout (408), and keep serving ordinary requests.
+ */
+export async function stalledBodies(url: string, opts: { count: number; bytes: number; requests: number }): Promise<StalledBodiesReport> {
+  const { hostname: host, port: portText } = new URL(url);
+  if (host !== '127.0.0.1') throw new Error('stalled bodies only against 127.0.0.1');
+  const port = Number(portText);
+  const sockets: Socket[] = [];
+  const answers: Record<string, number> = {};
+  let slowestCutMs = 0;
+  const done: Promise<void>[] = [];
+  try {
+    for (let i = 0; i < opts.count; i++) {
+      const s = await open(host, port);
+      s.on('error', () => undefined);
+      sockets.push(s);
+      const t = performance.now();
+      let got = '';
+      s.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      done.push(
+        new Promise((resolve) =>
+          s.on('close', () => {
+            const line = got.split('\r\n')[0] || 'closed';
+            answers[line] = (answers[line] ?? 0) + 1;
+            slowestCutMs = Math.max(slowestCutMs, performance.now() - t);
+            resolve();
+          }),
+        ),
+      );
+      s.write(`POST /v1/identities HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${opts.bytes}\r\n\r\n`);
+      s.write(' '.repeat(opts.bytes - 20));
+    }
+    let ok = 0;
+    for (let i = 0; i < opts.requests; i++) {
+      const res = await fetch(`${url}/checkpoint`);
+      await res.arrayBuffer();
+      if (res.status === 200) ok++;
+    }
+    await Promise.race([Promise.all(done), new Promise((r) => setTimeout(r, 120_000).unref())]);
+    return { stalled: opts.count, answers, served: opts.requests, ok, slowestCutMs };
+  } finally {
+    for (const s of sockets) s.destroy();
+  }
+}

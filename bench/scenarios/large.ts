@@ -2,15 +2,19 @@
  * A large log: start-up time of `runproof-log serve` (spawn to `listening:`, including Node's own
  * start-up), the server's resident memory after start-up, after a burst of lookups and after a
  * burst of tile and bundle reads (and its peak, VmHWM), and bytes on disk per entry (database +
- * WAL). For reference, the same start-up on an empty log.
+ * WAL). For reference, the same start-up on an empty log. Then the peak memory of a fresh
+ * `runproof monitor --once` catching up with the whole log, against `runproof audit` of the
+ * same log (issue #11: a monitor's catch-up must stay bounded at any size).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { entriesPath, tilePath } from '../../src/merkle/tiles.js';
 import type { BenchContext, Scenario } from '../lib/context.js';
 import { runLoad } from '../lib/load.js';
 import { builtLog, freshDir } from '../lib/logs.js';
-import { startLog } from '../lib/procs.js';
+import { runNodePeak } from '../lib/peak.js';
+import { BIN, startLog } from '../lib/procs.js';
 
 const MB = 1024 * 1024;
 
@@ -70,6 +74,22 @@ export const large: Scenario = {
         await log.stop();
       }
     }
+    // A fresh monitor catching up with the whole log, and the audit of the same log as baseline.
+    let monitorPeak = NaN;
+    let auditPeak = NaN;
+    const monitorLog = await startLog(dir);
+    const stateDir = mkdtempSync(join(tmpdir(), 'runproof-bench-monitor-'));
+    try {
+      const m = await runNodePeak([BIN.runproof, 'monitor', '--once', '--log', monitorLog.url, '--vkey', monitorLog.vkey, '--state', join(stateDir, 'm.db'), '--evidence-dir', join(stateDir, 'ev')], 60 * 60_000);
+      if (m.code !== 0) throw new Error(`runproof monitor --once failed (${m.code}): ${m.out}`);
+      monitorPeak = m.peakBytes;
+      const a = await runNodePeak([BIN.runproof, 'audit', '--log', monitorLog.url, '--vkey', monitorLog.vkey, '--json'], 60 * 60_000);
+      if (a.code !== 0) throw new Error(`runproof audit failed (${a.code}): ${a.out}`);
+      auditPeak = a.peakBytes;
+    } finally {
+      await monitorLog.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
     const perEntry = diskBytes(dir) / built.entries;
     const n = built.entries.toLocaleString('en-US');
     const rss = Math.max(rssStart, rssAfter, rssTiles);
@@ -94,6 +114,18 @@ export const large: Scenario = {
       target: '≤ 150 MB',
       met: rss <= 150 * MB,
       note: `${(rssStart / MB).toFixed(0)} MB after start-up, ${(rssAfter / MB).toFixed(0)} MB after ${burst} s of lookups with fresh receipts, ${(rssTiles / MB).toFixed(0)} MB after ${burst} s more of tile and bundle reads; peak (VmHWM) ${(rssPeak / MB).toFixed(0)} MB`,
+    });
+    ctx.say(`large: monitor catch-up peak RSS ${(monitorPeak / MB).toFixed(0)} MB, audit ${(auditPeak / MB).toFixed(0)} MB`);
+    ctx.record({
+      scenario,
+      figure: 'monitor catch-up peak RSS (fresh runproof monitor --once)',
+      value: monitorPeak / MB,
+      unit: 'MB',
+      baseline: { name: 'runproof audit of the same log, peak RSS', value: auditPeak / MB, unit: 'MB' },
+      target: '≤ 250 MB at any size',
+      absolute: true,
+      met: monitorPeak <= 250 * MB,
+      note: 'VmHWM polled every 50 ms; the monitor streams one bundle at a time and keeps identities in its SQLite state (issue #11)',
     });
     ctx.record({
       scenario,
