@@ -6,7 +6,7 @@
  *
  *   node dist/bench/run.js [--quick] [--only NAME[,NAME…]] [--out DIR] [--large N] [--large-budget S]
  *
- * Scenarios: calibrate (the machine factor), single, batch, reads, lookup, audit, verify, explorer, large, publish, client. `--quick` shortens every load
+ * Scenarios: calibrate (the machine factor), single, postgres, batch, reads, lookup, audit, verify, explorer, large, publish, client. `--quick` shortens every load
  * run and uses smaller logs (for a smoke run; its figures are noisier). Logs of N entries are
  * built once and cached under data/bench/ (git ignores data/); the large log (10M entries) is
  * built for at most --large-budget seconds per run (default 120) and resumed by the next run, so
@@ -27,9 +27,10 @@ import { large } from './scenarios/large.js';
 import { publish } from './scenarios/publish.js';
 import { lookup, reads } from './scenarios/reads.js';
 import { single } from './scenarios/single.js';
+import { postgres } from './scenarios/postgres.js';
 import { verify } from './scenarios/verify.js';
 
-const SCENARIOS: Scenario[] = [calibrate, single, batch, reads, lookup, audit, verify, explorer, large, publish, client];
+const SCENARIOS: Scenario[] = [calibrate, single, postgres, batch, reads, lookup, audit, verify, explorer, large, publish, client];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

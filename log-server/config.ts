@@ -33,8 +33,16 @@ export interface WitnessConfig {
 
 /** The settings of a running log server. */
 export interface ServeConfig {
-  /** SQLite database file. */
+  /** SQLite database file, or a `postgres://` / `postgresql://` URL (storage/postgres/url.ts). */
   dbPath: string;
+  /** Sequencer lease of the PostgreSQL backend, ms: how long a dead or stalled sequencer blocks the others. */
+  leaseMs: number;
+  /**
+   * Test only (`RUNPROOF_TEST_FENCE`, no flag): `db` trusts the lease until the database says
+   * otherwise, so only the database fence protects the log; `none` removes that fence too, to
+   * show the fork it prevents (test/storage-postgres/failover.test.ts). Unset in production.
+   */
+  testFence: 'db' | 'none' | undefined;
   /** Private key file (Go note signer format, mode 0600). */
   keyPath: string;
   /** Checkpoint origin (= key name); undefined means "the existing key's name, else the default". */
@@ -92,10 +100,11 @@ interface OptionSpec {
 /** Every option of `runproof-log serve`, in `--help` order. */
 export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { flag: 'data', env: 'RUNPROOF_DATA', arg: 'DIR', help: 'data directory for the default --db and --key (default ./data)' },
-  { flag: 'db', env: 'RUNPROOF_DB', arg: 'FILE', help: 'SQLite database (default DIR/log.db)' },
+  { flag: 'db', env: 'RUNPROOF_DB', arg: 'FILE|URL', help: 'SQLite database file (default DIR/log.db), or postgres://USER@HOST:PORT/DB for PostgreSQL, shared by several instances' },
   { flag: 'key', env: 'RUNPROOF_KEY', arg: 'FILE', help: 'private key, Go note signer format, mode 0600 (default DIR/log.key)' },
   { flag: 'origin', env: 'RUNPROOF_ORIGIN', arg: 'NAME', help: `checkpoint origin = key name (default: the key's name, else ${DEFAULT_ORIGIN})` },
-  { flag: 'init', env: 'RUNPROOF_INIT', arg: '', boolean: true, help: 'allow creating a new database for an existing key' },
+  { flag: 'init', env: 'RUNPROOF_INIT', arg: '', boolean: true, help: 'allow creating a new database for an existing key (PostgreSQL: create the schema; never resets a log)' },
+  { flag: 'lease-ms', env: 'RUNPROOF_LEASE_MS', arg: 'MS', help: 'PostgreSQL: sequencer lease; another instance takes over this long after the sequencer dies or stalls (default 3000)' },
   { flag: 'listen', env: 'RUNPROOF_LISTEN', arg: 'HOST:PORT', help: 'address to listen on (default 127.0.0.1:8080; port 0 = any free port)' },
   { flag: 'max-body', env: 'RUNPROOF_MAX_BODY', arg: 'BYTES', help: 'largest request body (default 1048576)' },
   { flag: 'max-batch-items', env: 'RUNPROOF_MAX_BATCH_ITEMS', arg: 'N', help: 'most items in one batch request (default 1000)' },
@@ -121,6 +130,11 @@ export const SERVE_HELP = [
   'Runs the log: sequences submissions into a C2SP tlog-tiles Merkle log stored in SQLite and',
   'serves it over HTTP. On first start (no key, no database) it creates both and prints the',
   'verifier key. Each option can also be set with the environment variable shown; a flag wins.',
+  '',
+  'With --db postgres://…, any number of instances started with the same URL and key file form',
+  'one log: one of them sequences (a lease in the database), the others forward submissions',
+  'through the database and answer once they are committed; all of them serve reads. The first',
+  'start needs --init (creates the schema). docs/storage.md, "PostgreSQL".',
   '',
   'options:',
   ...SERVE_OPTIONS.map((o) => {
@@ -268,6 +282,8 @@ export function parseServeConfig(args: string[], env: Record<string, string | un
     keyPath: one('key') ?? join(data, 'log.key'),
     origin,
     init: flagOn('init'),
+    leaseMs: num(one('lease-ms') ?? '3000', '--lease-ms', 300, 600_000),
+    testFence: testFence(env['RUNPROOF_TEST_FENCE']),
     host: listen.host,
     port: listen.port,
     maxBodyBytes,
@@ -325,6 +341,12 @@ export function parseEndpoint(text: string): URL {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('--publish-s3-endpoint: URL must be http(s)');
   return url;
+}
+
+function testFence(v: string | undefined): 'db' | 'none' | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (v === 'db' || v === 'none') return v;
+  throw new ConfigError(`RUNPROOF_TEST_FENCE: want db or none (test only), got ${JSON.stringify(v)}`);
 }
 
 /** MIGRATE_HELP is the `runproof-log migrate --help` text. */

@@ -15,13 +15,16 @@ import { HASH_SIZE, type Hash } from '../src/merkle/hash.js';
 import { proveConsistency } from '../src/merkle/proof.js';
 import { TILE_WIDTH, tileWidthAt, type Tile } from '../src/merkle/tiles.js';
 import type { Checkpoint } from '../src/note/checkpoint.js';
-import { SIG_ED25519, type Signer } from '../src/note/keys.js';
+import { SIG_ED25519, verifierKey, type Signer } from '../src/note/keys.js';
 import { BlobCache, settle } from './blob-cache.js';
 import { initialise, restore } from './log-open.js';
 import { NodeHashes } from './node-hashes.js';
 import { Receipts } from './receipts.js';
+import { Roles } from './log-roles.js';
 import { Sequencer, type Sequenced } from './sequencer.js';
-import type { BackendFactory, LogBackend, MaybePromise } from './storage/backend.js';
+import type { BackendFactory, Coordination, LogBackend, MaybePromise } from './storage/backend.js';
+import type { RightEdge } from './storage/right-edge.js';
+import type { Committed } from './sequencer.js';
 import { BUNDLE_RECORD } from './storage/right-edge.js';
 
 export type { Sequenced } from './sequencer.js';
@@ -66,11 +69,14 @@ export class Log {
   private readonly nodes: NodeHashes;
   private readonly receipts: Receipts;
   private closed = false;
+  /** Present when the store is shared by several instances: who sequences, forwarding (./log-roles.ts). */
+  private roles: Roles | undefined;
 
   private constructor(
     private readonly backend: LogBackend,
     private readonly origin: string,
-    private readonly seq: Sequencer,
+    /** Replaced when this instance starts sequencing or follows a grown head (./log-roles.ts). */
+    private seq: Sequencer,
   ) {
     this.blobs = new BlobCache(backend, () => this.seq.edge);
     this.nodes = new NodeHashes((level, index) => this.blobs.blob(level, index));
@@ -100,13 +106,13 @@ export class Log {
     if (!(batchIntervalMs >= 0) || !Number.isSafeInteger(maxBatch) || maxBatch < 1 || !Number.isSafeInteger(maxPending) || maxPending < 1) {
       throw new Error(`log: bad sequencer options (batchIntervalMs ${batchIntervalMs}, maxBatch ${maxBatch}, maxPending ${maxPending})`);
     }
-    const backend = await opts.backend({ create });
+    const backend = await opts.backend({ create, vkey: verifierKey(signer) });
     try {
       await initialise(backend, origin, signer, create, clock);
       const { latest, edge } = await restore(backend, origin, signer);
       const onSync = opts.onSync;
       let log: Log | undefined;
-      const seq = new Sequencer({
+      const makeSeq = (edge: RightEdge, latest: Committed) => new Sequencer({
         backend,
         origin,
         signer,
@@ -121,8 +127,21 @@ export class Log {
         onCheckpoint: opts.onCheckpoint,
         onBatch: opts.onBatch,
       });
-      log = new Log(backend, origin, seq);
-      return log;
+      const opened = new Log(backend, origin, makeSeq(edge, latest));
+      log = opened;
+      if (backend.coordination !== undefined) {
+        opened.roles = new Roles(backend.coordination, backend, {
+          seq: () => opened.seq,
+          setSeq: (s) => {
+            opened.seq = s;
+          },
+          restore: () => restore(backend, origin, signer),
+          makeSeq,
+          entryAt: (index) => opened.blobs.entryAt(index),
+        });
+        await opened.roles.start();
+      }
+      return opened;
     } catch (e) {
       await backend.close();
       throw e;
@@ -135,7 +154,7 @@ export class Log {
    * @throws RunproofError MALFORMED_REQUEST (not 32 bytes); UNAVAILABLE (closing, pool full, storage fault)
    */
   async submit(identity: Uint8Array): Promise<Sequenced> {
-    return this.seq.submitAll([checkIdentity(identity, 'identity')])[0]!;
+    return (this.roles ?? this.seq).submitAll([checkIdentity(identity, 'identity')])[0]!;
   }
 
   /**
@@ -145,7 +164,12 @@ export class Log {
    */
   async submitMany(identities: readonly Uint8Array[]): Promise<Sequenced[]> {
     const checked = identities.map((d, i) => checkIdentity(d, `identities[${i}]`));
-    return Promise.all(this.seq.submitAll(checked));
+    return Promise.all((this.roles ?? this.seq).submitAll(checked));
+  }
+
+  /** coordination is the store's multi-instance side (lease, forwarding), if it is shared (PostgreSQL). */
+  get coordination(): Coordination | undefined {
+    return this.backend.coordination;
   }
 
   /** size is the published (durable) tree size. */
@@ -240,6 +264,7 @@ export class Log {
     if (this.closed) return;
     this.closed = true;
     try {
+      this.roles?.close();
       await this.seq.close();
     } finally {
       await this.backend.close();

@@ -15,6 +15,8 @@ import { ConfigError, DEFAULT_ORIGIN, type ServeConfig } from '../config.js';
 import { createKeyFile, readKeyFile } from '../keyfile.js';
 import { Log } from '../log.js';
 import { sqliteBackend } from '../storage/sqlite.js';
+import { postgresBackend } from '../storage/postgres/backend.js';
+import { describeUrl, isPostgresUrl } from '../storage/postgres/url.js';
 import { LogMetrics } from '../metrics.js';
 import { makeTargets, openTargets, registerPublishMetrics, startPublishers, type Publisher } from '../publish/index.js';
 import { WitnessPool } from '../witness-client.js';
@@ -47,11 +49,17 @@ const DRAIN_MS = 10_000;
  */
 export async function startLogServer(cfg: ServeConfig, say: (line: string) => void = () => undefined): Promise<RunningServer> {
   const keyExists = existsSync(cfg.keyPath);
-  const dbExists = existsSync(cfg.dbPath);
-  if (!keyExists && dbExists) {
+  const postgres = isPostgresUrl(cfg.dbPath);
+  // A PostgreSQL log is created only with --init (the schema's absence is checked there), and
+  // every instance needs the one key: it is created only on that first, --init start.
+  if (postgres && !existsSync(cfg.keyPath) && !cfg.init) {
+    throw new ConfigError(`key file ${cfg.keyPath} does not exist; every instance of a PostgreSQL log needs the log's key (pass --init on the very first start to create key and log)`);
+  }
+  const dbExists = !postgres && existsSync(cfg.dbPath);
+  if (!postgres && !keyExists && dbExists) {
     throw new ConfigError(`database ${cfg.dbPath} exists but key file ${cfg.keyPath} does not; the log cannot sign without its key`);
   }
-  if (keyExists && !dbExists && !cfg.init) {
+  if (!postgres && keyExists && !dbExists && !cfg.init) {
     throw new ConfigError(
       `key ${cfg.keyPath} exists but database ${cfg.dbPath} does not. Starting a new tree with an existing key would fork the log ` +
         'if its old database is merely misplaced; restore the database, or pass --init to start a new log with this key',
@@ -81,10 +89,16 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
   const metrics = new LogMetrics(() => log?.size ?? 0, { defaults: true });
   try {
     log = await Log.open({
-      backend: sqliteBackend(cfg.dbPath),
+      backend: postgres
+        ? postgresBackend({
+            url: cfg.dbPath,
+            fenced: cfg.testFence !== 'none',
+            coordination: { leaseMs: cfg.leaseMs, trusting: cfg.testFence !== undefined },
+          })
+        : sqliteBackend(cfg.dbPath),
       origin,
       signer,
-      create: !dbExists,
+      create: postgres ? cfg.init : !dbExists,
       onCheckpoint: (signed) => {
         pool?.onCheckpoint(signed);
         // Static publication runs after the commit and never delays the receipts (../publish/).
@@ -97,7 +111,12 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
     throw e;
   }
   const opened = log;
-  if (!dbExists) say(`created database ${cfg.dbPath}`);
+  const coordination = opened.coordination;
+  if (coordination !== undefined) {
+    metrics.coordinate(coordination);
+    say(`database: ${describeUrl(cfg.dbPath)} (${coordination.leading ? 'sequencing here' : 'following; another instance sequences'})`);
+  }
+  if (!postgres && !dbExists) say(`created database ${cfg.dbPath}`);
   try {
     publishers = await startPublishers(opened, targets, explorerFiles(about));
   } catch (e) {
@@ -218,5 +237,5 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
     return closing;
   }
 
-  return { url: `http://${host}:${addr.port}`, origin, vkey: verifierKey(signer), created: { key: !keyExists, db: !dbExists }, log: opened, close };
+  return { url: `http://${host}:${addr.port}`, origin, vkey: verifierKey(signer), created: { key: !keyExists, db: !postgres && !dbExists }, log: opened, close };
 }

@@ -188,4 +188,8 @@ export interface LogBackend {
  * RunproofError, when the store is absent and `create` is not set (NOT_FOUND), unreachable
  * (UNAVAILABLE), held by another single-writer process (CONFLICT) or of a newer schema (CONFLICT).
  */
-export type BackendFactory = (opts: { create: boolean }) => Promise<LogBackend>;
+export type BackendFactory = (opts: {
+  create: boolean;
+  /** The log's verifier key: a shared store records it and refuses another log's key (PostgreSQL). */
+  vkey: string;
+}) => Promise<LogBackend>;

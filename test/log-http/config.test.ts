@@ -21,6 +21,8 @@ describe('parseServeConfig', () => {
       keyPath: join('./data', 'log.key'),
       origin: undefined,
       init: false,
+      leaseMs: 3000,
+      testFence: undefined,
       host: '127.0.0.1',
       port: 8080,
       maxBodyBytes: 1048576,

@@ -32,8 +32,8 @@ export interface PostgresBackendOptions {
 }
 
 /** postgresBackend returns the factory of the PostgreSQL log at `opts.url` (the seam's BackendFactory). */
-export function postgresBackend(opts: Omit<PostgresBackendOptions, 'create'>): BackendFactory {
-  return async ({ create }) => openPostgresBackend({ ...opts, create });
+export function postgresBackend(opts: Omit<PostgresBackendOptions, 'create' | 'vkey'>): BackendFactory {
+  return async ({ create, vkey }) => openPostgresBackend({ ...opts, create, vkey });
 }
 
 /** A stored-identity lookup answer. */
@@ -185,6 +185,7 @@ export class PostgresBackend implements LogBackend {
       ]);
     } catch (e) {
       const code = (e as { code?: unknown }).code;
+      if (code === 'RP001') this.lease?.lost(epoch);
       if (code === 'RP001' || code === 'RP002') throw new FencedError(previous, await this.latestCheckpoint().catch(() => undefined));
       throw e;
     }
@@ -274,8 +275,8 @@ export class PostgresBackend implements LogBackend {
    * startLease starts competing for the sequencer lease as `holder`; `changed` hears when this
    * instance becomes the sequencer or stops being it.
    */
-  async startLease(holder: string, ttlMs: number, changed: (epoch: number | undefined) => void, warn?: (m: string) => void, now?: () => number): Promise<SequencerLease> {
-    this.lease = new SequencerLease(this.pool, holder, ttlMs, { changed, ...(warn ? { warn } : {}) }, now);
+  async startLease(holder: string, ttlMs: number, changed: (epoch: number | undefined) => void, warn?: (m: string) => void, trusting = false): Promise<SequencerLease> {
+    this.lease = new SequencerLease(this.pool, holder, ttlMs, { changed, ...(warn ? { warn } : {}) }, trusting ? () => 0 : undefined, trusting);
     await this.lease.start();
     return this.lease;
   }

@@ -19,11 +19,11 @@ export interface CoordinationOptions {
   /** Where lease warnings go (default: stderr). */
   warn?: (message: string) => void;
   /**
-   * Test only: false makes the instance trust its lease until the database says otherwise, as
-   * if it were paused between its last check and its commit, so that only the database fence
-   * protects the log. Default true: the lease is given up locally once it has run out.
+   * Test only: true makes the instance trust its lease until the database refuses a commit (no
+   * local expiry, a failed renewal ignored), as if it were paused between its last check and its
+   * commit, so that only the database fence protects the log. Default false.
    */
-  localExpiry?: boolean;
+  trusting?: boolean;
 }
 
 /** PostgresCoordination is the multi-instance side of a {@link PostgresBackend}; see the module comment. */
@@ -33,7 +33,7 @@ export class PostgresCoordination implements Coordination {
   private readonly forwarder: Forwarder;
   private readonly leaseMs: number;
   private readonly warn: (message: string) => void;
-  private readonly localExpiry: boolean;
+  private readonly trusting: boolean;
 
   constructor(
     private readonly backend: PostgresBackend,
@@ -41,7 +41,7 @@ export class PostgresCoordination implements Coordination {
   ) {
     this.leaseMs = opts.leaseMs ?? 3000;
     this.warn = opts.warn ?? ((m) => process.stderr.write(`runproof-log: ${m}\n`));
-    this.localExpiry = opts.localExpiry ?? true;
+    this.trusting = opts.trusting ?? false;
     this.forwarder = new Forwarder(backend, opts.forwardTimeoutMs ?? 30_000);
   }
 
@@ -54,7 +54,7 @@ export class PostgresCoordination implements Coordination {
   }
 
   async start(changed: (leading: boolean) => void): Promise<void> {
-    await this.backend.startLease(this.holder, this.leaseMs, (epoch) => changed(epoch !== undefined), this.warn, this.localExpiry ? undefined : () => 0);
+    await this.backend.startLease(this.holder, this.leaseMs, (epoch) => changed(epoch !== undefined), this.warn, this.trusting);
   }
 
   forward(digests: readonly Uint8Array[]): Promise<{ index: number; head: StoredCheckpoint }>[] {

@@ -39,7 +39,17 @@ export class SequencerLease {
     readonly ttlMs: number,
     private readonly events: LeaseEvents,
     private readonly now: () => number = () => performance.now(),
+    /**
+     * Test only: true keeps believing in the lease until a commit is refused ({@link lost}), as
+     * a sequencer paused between its last check and its commit would.
+     */
+    private readonly trusting = false,
   ) {}
+
+  /** lost is called when the database refused a batch of this epoch: the lease is gone. */
+  lost(epoch: number): void {
+    if (this.current === epoch) this.set(undefined);
+  }
 
   /** epoch is this instance's lease epoch while it is the sequencer, else undefined. */
   get epoch(): number | undefined {
@@ -64,7 +74,7 @@ export class SequencerLease {
         // Count the lease from when we asked, not from when the answer came: the database's
         // expiry started no earlier than that.
         if (epoch !== undefined) this.validUntil = asked + this.ttlMs;
-        this.set(epoch);
+        if (epoch !== undefined || !this.trusting) this.set(epoch);
       } catch (e) {
         this.events.warn?.(`sequencer lease: ${e instanceof Error ? e.message : String(e)}`);
         void this.epoch; // gives the lease up locally once it has run out

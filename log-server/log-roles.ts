@@ -1,0 +1,166 @@
+/**
+ * Roles of a log instance whose store is shared by several instances (storage/backend.ts
+ * `Coordination`; PostgreSQL): the instance holding the lease sequences — its own submissions
+ * and those the others queued — and every other instance follows. A follower forwards
+ * submissions through the store and answers once they are committed under a stored checkpoint;
+ * its published state (what `/checkpoint`, tiles and proofs serve) moves forward as the stored
+ * head grows, never back. docs/storage.md, "Several instances".
+ *
+ * Sequencers come and go: each time this instance becomes the sequencer, or finds its sequencer
+ * fenced (another instance moved the log, or a batch whose outcome was unknown did commit), it
+ * restores the stored state and starts a fresh {@link Sequencer} on it. Submissions a fenced
+ * sequencer could not log are forwarded instead of failed.
+ */
+import { RunproofError } from '../src/errors.js';
+import { decodeEntry } from '../src/note/entry.js';
+import type { Committed, Sequenced, Sequencer } from './sequencer.js';
+import { FencedError, type Coordination, type LogBackend, type MaybePromise, type StoredCheckpoint } from './storage/backend.js';
+import type { RightEdge } from './storage/right-edge.js';
+
+/** What {@link Roles} needs from the log it runs in. */
+export interface RoleHost {
+  /** The current sequencer (its `edge` and `latest` are the published state). */
+  seq(): Sequencer;
+  /** Replaces the sequencer (the old one is left to finish or fail on its own). */
+  setSeq(s: Sequencer): void;
+  /** Reads and checks the stored state (log-open.ts `restore`). */
+  restore(): Promise<{ latest: Committed; edge: RightEdge }>;
+  /** A new sequencer starting from a restored state. */
+  makeSeq(edge: RightEdge, latest: Committed): Sequencer;
+  /** A published entry by index. */
+  entryAt(index: number): MaybePromise<Uint8Array>;
+}
+
+/** fenced tells whether a sequencer's error means "another sequencer moved the log". */
+function fenced(e: unknown): boolean {
+  return e instanceof FencedError || (e instanceof RunproofError && e.cause instanceof FencedError);
+}
+
+/** Roles switches a log between sequencing and following; see the module comment. */
+export class Roles {
+  private stopDrain: (() => void) | undefined;
+  /** Set while this instance takes over sequencing (until its new sequencer is in place). */
+  private switching: Promise<void> | undefined;
+  private refreshing: Promise<void> | undefined;
+  private unwatch: (() => void) | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly c: Coordination,
+    private readonly backend: LogBackend,
+    private readonly host: RoleHost,
+  ) {}
+
+  /** leading is true while this instance sequences. */
+  get leading(): boolean {
+    return this.c.leading;
+  }
+
+  /** start follows the stored head and competes for the lease (the first attempt is awaited). */
+  async start(): Promise<void> {
+    this.unwatch = this.backend.watch?.(() => {
+      if (!this.c.leading) void this.refresh(false);
+    });
+    await this.c.start((leading) => this.changed(leading));
+    await this.switching;
+  }
+
+  /** submitAll logs identities here if this instance sequences, else forwards them; same promise either way. */
+  submitAll(identities: readonly Uint8Array[]): Promise<Sequenced>[] {
+    // While this instance is becoming the sequencer, its sequencer is about to be replaced by
+    // one on the stored head: nothing may reach the old one (it would commit beside the new).
+    const switching = this.switching;
+    if (switching !== undefined) return identities.map((id) => switching.then(() => this.submitAll([id])[0]!));
+    if (!this.c.leading) return this.forward(identities);
+    let local: Promise<Sequenced>[];
+    try {
+      local = this.host.seq().submitAll(identities);
+    } catch (e) {
+      if (!fenced(e)) throw e;
+      void this.recover();
+      return this.forward(identities);
+    }
+    return local.map((p, i) =>
+      p.catch((e: unknown) => {
+        if (!fenced(e)) throw e;
+        void this.recover();
+        return this.forward([identities[i]!])[0]!;
+      }),
+    );
+  }
+
+  /** close stops draining and following (the log closes the sequencer and the store). */
+  close(): void {
+    this.closed = true;
+    this.stopDrain?.();
+    this.unwatch?.();
+  }
+
+  private changed(leading: boolean): void {
+    if (this.closed) return;
+    if (!leading) {
+      this.stopDrain?.();
+      this.stopDrain = undefined;
+      return;
+    }
+    // A new sequencer on the stored head, read after the lease was taken: every batch of the
+    // previous holder is in it (its commits hold a share lock the takeover waited for).
+    const switching = this.refresh(true).then(() => {
+      if (this.switching === switching) this.switching = undefined;
+      if (this.closed || !this.c.leading || this.stopDrain !== undefined) return;
+      this.stopDrain = this.c.drain((digests) => this.sequenceHere(digests));
+    });
+    this.switching = switching;
+  }
+
+  /** sequenceHere logs identities queued by other instances with this instance's sequencer. */
+  private async sequenceHere(digests: Uint8Array[]): Promise<void> {
+    try {
+      await Promise.all(this.host.seq().submitAll(digests));
+    } catch (e) {
+      if (fenced(e)) void this.recover();
+      throw e;
+    }
+  }
+
+  /** recover replaces a fenced sequencer with one on the stored state, if this instance still leads. */
+  private recover(): Promise<void> {
+    return this.c.leading ? this.refresh(true) : Promise.resolve();
+  }
+
+  /**
+   * refresh restores the stored state and, if it is ahead of the published one (or `fresh` asks
+   * for a new sequencer and it is not behind), starts a sequencer on it. Never moves back.
+   */
+  private refresh(fresh: boolean): Promise<void> {
+    if (this.refreshing !== undefined) return this.refreshing.then(() => (fresh ? this.refresh(true) : undefined));
+    this.refreshing = (async () => {
+      try {
+        const { edge, latest } = await this.host.restore();
+        const published = this.host.seq().edge.size;
+        if (edge.size > published || (fresh && edge.size >= published)) this.host.setSeq(this.host.makeSeq(edge, latest));
+      } catch {
+        /* unreachable store: the next head notification, poll or lease change tries again */
+      }
+    })().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  /** forward hands identities to the sequencing instance and answers like the sequencer would. */
+  private forward(identities: readonly Uint8Array[]): Promise<Sequenced>[] {
+    return this.c.forward(identities).map((p, i) => p.then((f) => this.answer(identities[i]!, f.index, f.head)));
+  }
+
+  private async answer(identity: Uint8Array, index: number, head: StoredCheckpoint): Promise<Sequenced> {
+    // Publish at least `head` before answering, so the receipt and later reads here agree.
+    for (let i = 0; this.host.seq().edge.size < head.size; i++) {
+      if (i >= 8) throw new RunproofError('UNAVAILABLE', `the log instance could not catch up with checkpoint ${head.size}; retry`);
+      // While sequencing, our own sequencer publishes it in a moment; if it does not, it was
+      // fenced and is replaced.
+      if (this.c.leading && i < 4) await new Promise((r) => setTimeout(r, 20));
+      else await this.refresh(this.c.leading);
+    }
+    const entry = await this.host.entryAt(index);
+    return { identity, index, timestamp: decodeEntry(entry).timestamp, entry, duplicate: false, checkpoint: head.note };
+  }
+}
