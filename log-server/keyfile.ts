@@ -3,6 +3,8 @@
  * the origin, read and written by the shared key-file code (node-shared/key-file.ts) with the
  * log's native signer; its faults are configuration errors of `runproof-log serve`.
  */
+import { closeSync, fsyncSync, linkSync, openSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { isRunproofError } from '../src/errors.js';
 import { parseSignerKey, SIG_ED25519, type Signer } from '../src/note/keys.js';
 import { newKeyText, readSignerKeyFile, writeKeyFile } from '../node-shared/key-file.js';
@@ -36,4 +38,28 @@ export function createKeyFile(path: string, name: string): Signer {
   }
   writeKeyFile(path, text, { makeDir: true });
   return parseSignerKey(text, nativeEd25519Signer);
+}
+
+/** pendingKeyPath is where a first start keeps the new key until the database exists. */
+export function pendingKeyPath(keyPath: string): string {
+  return `${keyPath}.init`;
+}
+
+/**
+ * commitKeyFile gives a pending key file its real name, never replacing an existing file (a
+ * hard link, then the pending name is removed), and makes the directory entry durable. A crash
+ * in between leaves the key under both names, which the next start reads as the real one.
+ * @throws the file system's error (EEXIST if a key already has the real name)
+ */
+export function commitKeyFile(pending: string, keyPath: string): void {
+  linkSync(pending, keyPath);
+  unlinkSync(pending);
+  const dir = openSync(dirname(keyPath), 'r');
+  try {
+    fsyncSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+  } finally {
+    closeSync(dir);
+  }
 }

@@ -12,7 +12,7 @@ import { createServer, type RequestListener, type Server, type ServerOptions } f
 import { serve } from '@hono/node-server';
 import { verifierKey } from '../../src/note/keys.js';
 import { ConfigError, DEFAULT_ORIGIN, type ServeConfig } from '../config.js';
-import { createKeyFile, readKeyFile } from '../keyfile.js';
+import { commitKeyFile, createKeyFile, pendingKeyPath, readKeyFile } from '../keyfile.js';
 import { Log } from '../log.js';
 import { sqliteBackend } from '../storage/sqlite.js';
 import { postgresBackend } from '../storage/postgres/backend.js';
@@ -56,7 +56,12 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
     throw new ConfigError(`key file ${cfg.keyPath} does not exist; every instance of a PostgreSQL log needs the log's key (pass --init on the very first start to create key and log)`);
   }
   const dbExists = !postgres && existsSync(cfg.dbPath);
-  if (!postgres && !keyExists && dbExists) {
+  // A first start writes the key under a temporary name and gives it its real name only once the
+  // database is created: a crash in between leaves no key at its real name, and the next start
+  // finishes the job with the same key (keyfile.ts, pendingKeyPath).
+  const pendingKey = pendingKeyPath(cfg.keyPath);
+  const resuming = !keyExists && existsSync(pendingKey);
+  if (!postgres && !keyExists && dbExists && !resuming) {
     throw new ConfigError(`database ${cfg.dbPath} exists but key file ${cfg.keyPath} does not; the log cannot sign without its key`);
   }
   if (!postgres && keyExists && !dbExists && !cfg.init) {
@@ -71,12 +76,11 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
   const closeTargets = () => targets.forEach((t) => t.close());
   let signer;
   try {
-    signer = keyExists ? readKeyFile(cfg.keyPath) : createKeyFile(cfg.keyPath, cfg.origin ?? DEFAULT_ORIGIN);
+    signer = keyExists ? readKeyFile(cfg.keyPath) : resuming ? readKeyFile(pendingKey) : createKeyFile(pendingKey, cfg.origin ?? DEFAULT_ORIGIN);
   } catch (e) {
     closeTargets();
     throw e;
   }
-  if (!keyExists) say(`created key ${cfg.keyPath} (mode 0600; keep it secret and backed up)`);
   const origin = cfg.origin ?? signer.name;
   if (origin !== signer.name) {
     closeTargets();
@@ -98,7 +102,7 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
         : sqliteBackend(cfg.dbPath),
       origin,
       signer,
-      create: postgres ? cfg.init : !dbExists,
+      create: postgres ? cfg.init : !dbExists || resuming,
       onCheckpoint: (signed) => {
         pool?.onCheckpoint(signed);
         // Static publication runs after the commit and never delays the receipts (../publish/).
@@ -115,6 +119,16 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
   if (coordination !== undefined) {
     metrics.coordinate(coordination);
     say(`database: ${describeUrl(cfg.dbPath)} (${coordination.leading ? 'sequencing here' : 'following; another instance sequences'})`);
+  }
+  if (!keyExists) {
+    try {
+      commitKeyFile(pendingKey, cfg.keyPath);
+    } catch (e) {
+      await opened.close();
+      closeTargets();
+      throw e;
+    }
+    say(`created key ${cfg.keyPath} (mode 0600; keep it secret and backed up)`);
   }
   if (!postgres && !dbExists) say(`created database ${cfg.dbPath}`);
   try {
