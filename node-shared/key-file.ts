@@ -41,6 +41,10 @@ export function readSignerKeyFile(path: string, opts: ReadKeyFileOptions = {}): 
     const mode = (st.mode % 0o1000).toString(8).padStart(4, '0');
     throw new RunproofError('FORBIDDEN', `key file ${path} is accessible by group or others (mode ${mode}); run: chmod 600 ${path}`);
   }
+  // A key another user owns could have been planted (e.g. in a shared directory before --init).
+  if (process.getuid !== undefined && st.uid !== process.getuid()) {
+    throw new RunproofError('FORBIDDEN', `key file ${path} is owned by user ${st.uid}, not by this user (${process.getuid()}); refusing a key someone else could have planted`);
+  }
   if (st.size > MAX_KEY_FILE) throw new RunproofError('MALFORMED_KEY', `key file ${path} is too large to be a signer key`);
   let text = readFileSync(path, 'utf8');
   if (text.endsWith('\n')) text = text.slice(0, -1);

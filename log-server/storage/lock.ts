@@ -8,6 +8,7 @@
  * by SIGKILL, so a crash never leaves a stale lock behind. The log database itself stays
  * readable by other processes (backups, `sqlite3` inspection).
  */
+import { lstatSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { RunproofError } from '../../src/errors.js';
 import { storageError } from './store.js';
@@ -24,6 +25,9 @@ export interface WriterLock {
  */
 export function acquireWriterLock(dbPath: string): WriterLock {
   const path = `${dbPath}.lock`;
+  // SQLite follows symlinks: a planted `<db>.lock` link would make the server create or
+  // overwrite the link's target. The lock file is only ever a regular file this user owns.
+  refuseForeignLock(path);
   let db: Database.Database;
   try {
     db = new Database(path, { timeout: 0 });
@@ -58,4 +62,19 @@ export function acquireWriterLock(dbPath: string): WriterLock {
 function isBusy(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+/** refuseForeignLock throws unless `path` is absent or a regular file (not a symlink) owned by this user. */
+function refuseForeignLock(path: string): void {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  const own = process.getuid === undefined || st.uid === process.getuid();
+  if (!st.isFile() || !own) {
+    throw new RunproofError('FORBIDDEN', `lock file ${path} is ${st.isSymbolicLink() ? 'a symbolic link' : !st.isFile() ? 'not a regular file' : `owned by user ${st.uid}`}; refusing to use it (remove it if it is not yours)`);
+  }
 }
