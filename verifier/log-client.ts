@@ -181,6 +181,9 @@ export class LogClient {
         res = await this.fetchFn(url, {
           headers: { 'Accept-Encoding': this.acceptEncoding },
           signal: AbortSignal.timeout(this.timeoutMs),
+          // One policy for every command (the audit's reader never follows them either): a
+          // redirect is an answer other than 200, so a log cannot send a client to another host.
+          redirect: 'manual',
         });
       } catch (cause) {
         if (attempt < FETCH_ATTEMPTS && !(cause instanceof Error && cause.name === 'TimeoutError')) continue;
@@ -193,8 +196,7 @@ export class LogClient {
     }
     if (res.status !== 200) {
       await res.body?.cancel();
-      const code = res.status === 429 || res.status >= 500 ? 'UNAVAILABLE' : 'UNREACHABLE';
-      throw new RunproofError(code, `GET ${url}: HTTP ${res.status}`, { evidence: { url, status: res.status } });
+      checkStatus(res.status, url);
     }
     try {
       return await readLimited(res, maxBytes, `GET ${url}`, url);
@@ -227,7 +229,7 @@ function checkStatus(status: number, url: string): void {
   if (status === 404) throw new RunproofError('NOT_FOUND', `GET ${url}: 404 Not Found`, { evidence: { url } });
   if (status !== 200) {
     const code = status === 429 || status >= 500 ? 'UNAVAILABLE' : 'UNREACHABLE';
-    throw new RunproofError(code, `GET ${url}: HTTP ${status}`, { evidence: { url, status } });
+    throw new RunproofError(code, `GET ${url}: HTTP ${status}${status >= 300 && status < 400 ? ' (redirects are not followed)' : ''}`, { evidence: { url, status } });
   }
 }
 
