@@ -58,7 +58,7 @@ describe('receipts from a lying log', () => {
     expect(verify(receiptFor(4, { index: 5 }), ids[4]!)).toBe('PROOF_FAILED');
     // Well-formed indexes at or beyond the size: the largest one the specification allows
     // (below the 2^52 tree size cap) fails the proof; 2^53 − 1 is over the cap, so the receipt
-    // is malformed before any proof is tried (docs/specification.md §11, §14).
+    // is malformed before any proof is tried (docs/specification.md §9.1, §11).
     expect(verify(receiptFor(4, { index: 2 ** 52 - 1 }), ids[4]!)).toBe('PROOF_FAILED');
     expect(verify(receiptFor(4).replace('index 4\n', `index ${2 ** 53 - 1}\n`), ids[4]!)).toBe('MALFORMED_PROOF');
   });
