@@ -7,11 +7,13 @@
  * database: a second tree signed by one key, or a tree without its key, is a fork or a dead log.
  */
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import { serve } from '@hono/node-server';
 import { verifierKey } from '../../src/note/keys.js';
 import { ConfigError, DEFAULT_ORIGIN, type ServeConfig } from '../config.js';
+import { checkDataDir } from '../data-dir.js';
 import { commitKeyFile, createKeyFile, pendingKeyPath, readKeyFile } from '../keyfile.js';
 import { Log } from '../log.js';
 import { sqliteBackend } from '../storage/sqlite.js';
@@ -48,8 +50,11 @@ const DRAIN_MS = 10_000;
  * @throws ConfigError for unusable settings; RunproofError CONFLICT if another server holds the database
  */
 export async function startLogServer(cfg: ServeConfig, say: (line: string) => void = () => undefined): Promise<RunningServer> {
-  const keyExists = existsSync(cfg.keyPath);
   const postgres = isPostgresUrl(cfg.dbPath);
+  // Before anything is read or created: a directory others can write to could hold planted files.
+  checkDataDir(dirname(cfg.keyPath), 'key');
+  if (!postgres) checkDataDir(dirname(cfg.dbPath), 'database');
+  const keyExists = existsSync(cfg.keyPath);
   // A PostgreSQL log is created only with --init (the schema's absence is checked there), and
   // every instance needs the one key: it is created only on that first, --init start.
   if (postgres && !existsSync(cfg.keyPath) && !cfg.init) {
