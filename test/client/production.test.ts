@@ -236,7 +236,7 @@ describe('batches', () => {
 describe('refusals are typed API errors, never retried, never sent', () => {
   it('Anthropic: a body that cannot be declared raises BadRequestError with the code and path', async () => {
     const s = setup();
-    const e = await s.anthropic.messages.create({ model: 'claude-haiku-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'x' }], temperature: 2 ** 53 + 2 }).catch((err: unknown) => err);
+    const e = await s.anthropic.messages.create({ model: 'claude-haiku-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'x' }], temperature: 2 ** 53 + 2 } as unknown as Anthropic.MessageCreateParamsNonStreaming).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(Anthropic.BadRequestError);
     const err = e as InstanceType<typeof Anthropic.BadRequestError>;
     expect(err.error).toMatchObject({ type: 'error', error: { type: 'runproof_refused', code: 'MAPPING_INVALID', path: '$.temperature' } });

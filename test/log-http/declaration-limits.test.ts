@@ -24,7 +24,7 @@ const declarationOfDepth = (depth: number) => ({
 
 describe('declaration depth on the log', () => {
   it('/v1/declarations: depth 64 is accepted, 65 is JSON_TOO_DEEP', async () => {
-    t = openTestLog();
+    t = await openTestLog();
     expect((await postJson(t.app, '/v1/declarations', JSON.stringify(declarationOfDepth(64)))).status).toBe(200);
     const res = await postJson(t.app, '/v1/declarations', JSON.stringify(declarationOfDepth(65)));
     expect(res.status).toBe(400);
@@ -32,7 +32,7 @@ describe('declaration depth on the log', () => {
   });
 
   it('/v1/batch: a depth-64 declaration is logged; a depth-65 one refuses the batch with its path', async () => {
-    t = openTestLog();
+    t = await openTestLog();
     const ok = await postJson(t.app, '/v1/batch', JSON.stringify({ items: [{ declaration: declarationOfDepth(64) }] }));
     expect(ok.status).toBe(200);
     const { results } = (await ok.json()) as { results: { identity?: string }[] };

@@ -119,7 +119,7 @@ describe('PostgreSQL backend: fenced batches and the sequencer lease', () => {
     await expect(commit(b, g, batch(RightEdge.empty(), [digest(3, 'b')]).write)).rejects.toBeInstanceOf(FencedError);
     expect(await b.latestCheckpoint()).toEqual(good.write.checkpoint);
     expect(await b.indexesOf([digest(1, 'a'), digest(3, 'b')])).toEqual([undefined, undefined]);
-    const [{ n }] = await server.query<{ n: string }>('SELECT count(*)::text AS n FROM checkpoints', [], url.split('/').pop());
+    const n = (await server.query<{ n: string }>('SELECT count(*)::text AS n FROM checkpoints', [], url.split('/').pop()))[0]!.n;
     expect(n).toBe('2');
   });
 

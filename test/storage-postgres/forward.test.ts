@@ -80,7 +80,7 @@ describe('forwarding submissions through PostgreSQL', () => {
     answers.forEach((p) => void p.then(() => answered++));
     await new Promise((r) => setTimeout(r, 700));
     expect(answered).toBe(0);
-    const [{ n }] = await server.query<{ n: string }>('SELECT count(*)::text AS n FROM pending', [], dbName(url));
+    const n = (await server.query<{ n: string }>('SELECT count(*)::text AS n FROM pending', [], dbName(url)))[0]!.n;
     expect(n).toBe('3');
     // The sequencer starts draining: all three are logged and answered, and the rows are gone.
     const drainer = new Drainer(leader.pool, (fn) => leader.listen('runproof_pending', fn), (d) => seq.sequence(d));

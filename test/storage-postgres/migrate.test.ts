@@ -37,7 +37,7 @@ describe('runproof-log migrate (SQLite → PostgreSQL)', () => {
       expect(/^root \(PostgreSQL, recomputed\): (.+)$/m.exec(r.stdout)![1]).toBe(root);
       expect(checkpoint).toContain(`\n${root}\n`);
       expect(r.stdout).toMatch(/^tree size: 300$/m);
-      const [{ n }] = await pg.query<{ n: string }>('SELECT count(*)::text AS n FROM identities', [], dbName(url));
+      const n = (await pg.query<{ n: string }>('SELECT count(*)::text AS n FROM identities', [], dbName(url)))[0]!.n;
       expect(n).toBe('300');
       // Into the same database again: refused, nothing changed.
       const again = await runLogCli(['migrate', '--from', log.dbPath, '--to', url]);
