@@ -65,8 +65,14 @@ export class Roles {
     await this.switching;
   }
 
-  /** submitAll logs identities here if this instance sequences, else forwards them; same promise either way. */
+  /**
+   * submitAll logs identities here if this instance sequences, else forwards them; same promise either way.
+   * @throws RunproofError UNAVAILABLE once closed
+   */
   submitAll(identities: readonly Uint8Array[]): Promise<Sequenced>[] {
+    // Closed, this instance no longer holds the lease nor drains the forwarding queue: a
+    // forwarded submission would wait for ever. Refuse, as the sequencer does once closed.
+    if (this.closed) throw new RunproofError('UNAVAILABLE', 'the log is shutting down');
     // While this instance is becoming the sequencer, its sequencer is about to be replaced by
     // one on the stored head: nothing may reach the old one (it would commit beside the new).
     const switching = this.switching;

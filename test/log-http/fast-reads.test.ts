@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../log-server/http/context.js';
 import { fastReads } from '../../log-server/http/fast-reads.js';
 import { identityHex, openTestLog, postJson, type TestLog } from './setup.js';
+import { onSqlite } from '../helpers/backends.js';
 
 let t: TestLog;
 let server: Server;
@@ -69,8 +70,11 @@ describe('tlog-tiles fast path', () => {
   for (const path of paths) {
     for (const enc of [undefined, 'gzip']) {
       it(`answers GET ${path}${enc ? ' (gzip accepted)' : ''} exactly as the Hono route does`, async () => {
-        const before = answered.fast;
         const headers: Record<string, string> = enc ? { 'accept-encoding': enc } : {};
+        // A backend that reads asynchronously (PostgreSQL) sends a blob not yet in the log's
+        // cache to Hono once (fast-reads.ts); from then on the fast path answers it.
+        if (!onSqlite) await get(path, headers);
+        const before = answered.fast;
         const got = await get(path, headers);
         expect(answered.fast).toBe(before + 1);
         const want = await t.app.request(path, { headers });

@@ -44,7 +44,8 @@ type IndexRow = { digest: Buffer; idx: string };
  * the database is this log's.
  * @throws RunproofError UNAVAILABLE (unreachable, authentication, synchronous_commit off);
  *   NOT_FOUND (no such database, or no runproof schema and not `create`); CONFLICT (newer schema);
- *   UNKNOWN_KEY (the database belongs to a log with another key)
+ *   ORIGIN_MISMATCH (the database belongs to another log); UNKNOWN_KEY (to this origin's log
+ *   with another key)
  */
 export async function openPostgresBackend(opts: PostgresBackendOptions): Promise<PostgresBackend> {
   const name = `PostgreSQL database ${describeUrl(opts.url)}`;
@@ -68,6 +69,12 @@ export async function openPostgresBackend(opts: PostgresBackendOptions): Promise
       }
       await migratePostgres(client, name, opts.create);
       const meta = (await client.query<{ origin: string; vkey: string }>('SELECT origin, vkey FROM log_meta WHERE id = 1')).rows[0];
+      // A verifier key starts with its name, which is the log's origin (a note key name has no '+').
+      const origin = opts.vkey.slice(0, opts.vkey.indexOf('+'));
+      if (meta !== undefined && meta.origin !== origin) {
+        // Another log's database: named as such (as the SQLite backend does), not as a wrong key.
+        throw new RunproofError('ORIGIN_MISMATCH', `${name} belongs to origin ${JSON.stringify(meta.origin)}, not ${JSON.stringify(origin)}`);
+      }
       if (meta !== undefined && meta.vkey !== opts.vkey) {
         throw new RunproofError('UNKNOWN_KEY', `${name} belongs to the log with verifier key ${meta.vkey}, not ${opts.vkey}; wrong database or wrong key file?`);
       }
