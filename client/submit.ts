@@ -11,7 +11,7 @@
  * `UNAVAILABLE` (HTTP 429 or 5xx) mean "the log cannot take this now"; any other 4xx carries
  * the log's own code when it is a known one (e.g. `DECLARATION_INVALID`, `UNAUTHORIZED`).
  */
-import { ERROR_CODES, RunproofError, type ErrorCode } from '../src/errors.js';
+import { ERROR_CODES, readFromLog, RunproofError, type ErrorCode } from '../src/errors.js';
 import { concatBytes, utf8 } from '../src/encoding/utf8.js';
 import { parseStrictJson, type JsonValue } from '../src/json/strict.js';
 import { readLimited } from '../node-shared/read-limited.js';
@@ -107,12 +107,12 @@ export async function submitBatch(items: readonly BatchItem[], opts: SubmitOptio
   });
   parts.push(utf8(']}'));
   const body = await exchange(url, concatBytes(...parts), opts, MAX_BATCH_ANSWER_BYTES);
-  const bad = (why: string) => new RunproofError('MALFORMED_REQUEST', `POST ${url}: the log's answer ${why}`, { evidence: { url } });
+  const bad = (why: string) => new RunproofError('MALFORMED_REQUEST', `POST ${url}: the log's answer ${why}`, { evidence: { url }, source: 'log' });
   let v: JsonValue;
   try {
     v = parseStrictJson(body, { maxBytes: MAX_BATCH_ANSWER_BYTES, maxDepth: 8 });
   } catch (cause) {
-    throw new RunproofError('MALFORMED_REQUEST', `POST ${url}: the log's answer is not strict JSON`, { cause, evidence: { url } });
+    throw new RunproofError('MALFORMED_REQUEST', `POST ${url}: the log's answer is not strict JSON`, { cause, evidence: { url }, source: 'log' });
   }
   const results = v !== null && typeof v === 'object' && !Array.isArray(v) ? v.results : undefined;
   if (!Array.isArray(results) || results.length !== items.length) throw bad(`does not hold ${items.length} results`);
@@ -154,7 +154,8 @@ async function exchange(url: string, payload: Uint8Array, opts: SubmitOptions, m
       if (signal.aborted || first instanceof RunproofError) throw first;
       res = await send();
     }
-    body = await readLimited(res, maxAnswerBytes, `POST ${url}`, url);
+    // An answer too large to read is the log's fault, not the submitter's (verifier/exit.ts).
+    body = await readFromLog(() => readLimited(res, maxAnswerBytes, `POST ${url}`, url));
   } catch (cause) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? cause;
     if (cause instanceof RunproofError) throw cause;
@@ -215,14 +216,14 @@ function parseAnswer(url: string, body: Uint8Array): SubmitAnswer {
   try {
     v = parseStrictJson(body);
   } catch (cause) {
-    throw new RunproofError('MALFORMED_REQUEST', `POST ${url}: the log's answer is not strict JSON`, { cause, evidence: { url } });
+    throw new RunproofError('MALFORMED_REQUEST', `POST ${url}: the log's answer is not strict JSON`, { cause, evidence: { url }, source: 'log' });
   }
   return checkAnswer(url, v, 'answer');
 }
 
 /** checkAnswer checks the shape of one `{identity, index, timestamp, duplicate, receipt}`. */
 function checkAnswer(url: string, v: JsonValue, what: string): SubmitAnswer {
-  const bad = (why: string) => new RunproofError('MALFORMED_REQUEST', `POST ${url}: the log's ${what} ${why}`, { evidence: { url } });
+  const bad = (why: string) => new RunproofError('MALFORMED_REQUEST', `POST ${url}: the log's ${what} ${why}`, { evidence: { url }, source: 'log' });
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw bad('is not a JSON object');
   const { identity, index, timestamp, duplicate, receipt } = v;
   if (typeof identity !== 'string') throw bad('has no identity string');

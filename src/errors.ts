@@ -83,6 +83,11 @@ export interface RunproofErrorOptions {
   evidence?: Record<string, unknown>;
   /** The underlying error, if any. */
   cause?: unknown;
+  /**
+   * `'log'` when the fault is in what a log answered (not in the user's own input): the CLI
+   * exits 1 or 3 for it, never 2 (verifier/exit.ts).
+   */
+  source?: 'log';
 }
 
 /**
@@ -95,6 +100,7 @@ export class RunproofError extends Error {
   readonly code: ErrorCode;
   readonly path: string | undefined;
   readonly evidence: Record<string, unknown> | undefined;
+  readonly source: 'log' | undefined;
 
   constructor(code: ErrorCode, message: string, options: RunproofErrorOptions = {}) {
     super(options.path !== undefined ? `${message} (at ${options.path})` : message, { cause: options.cause });
@@ -102,6 +108,25 @@ export class RunproofError extends Error {
     this.code = code;
     this.path = options.path;
     this.evidence = options.evidence;
+    this.source = options.source;
+  }
+}
+
+/**
+ * fromLog marks a fault as lying in a log's answer: a {@link RunproofError} is returned as one
+ * with `source: 'log'` (same code, message and evidence); anything else is returned unchanged.
+ */
+export function fromLog(e: unknown): unknown {
+  if (!(e instanceof RunproofError) || e.source === 'log') return e;
+  return new RunproofError(e.code, e.message, { evidence: e.evidence, cause: e, source: 'log' });
+}
+
+/** readFromLog runs `read` (which reads or parses a log's answer), marking its faults {@link fromLog}. */
+export async function readFromLog<T>(read: () => T | Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    throw fromLog(e);
   }
 }
 

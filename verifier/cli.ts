@@ -30,7 +30,8 @@ function usage(): string {
     ...lines,
     '',
     "Run 'runproof <command> --help' for a command's options.",
-    'Exit codes: 0 ok/verified, 1 verification failed, 2 bad usage or input, 3 log unreachable.',
+    'Exit codes: 0 ok/verified, 1 verification failed (including an answer from the log that fails',
+    "a check), 2 bad usage or the user's own input, 3 log unreachable or no usable answer.",
   ].join('\n');
 }
 

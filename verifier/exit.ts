@@ -13,12 +13,19 @@ export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, UNREACHABLE: 3 } as const;
 
 const VERDICTS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(VERDICT_CODES);
 
-/** exitCodeFor maps any thrown value to the CLI exit code for it. */
+/**
+ * exitCodeFor maps any thrown value to the CLI exit code for it. The one rule: 2 is only for the
+ * user's own input (flags, files, declarations the log rejects). What a log sends (`source:
+ * 'log'`) never gives 2: no usable answer (unreachable, 429/5xx, 404) is 3; an answer that arrived
+ * but fails a check — too large, a compression bomb, malformed, a short tile, not JSON — is 1,
+ * verification failed (unproven, which is not evidence that the log lied).
+ */
 export function exitCodeFor(e: unknown): number {
   if (e instanceof UsageError) return EXIT.USAGE;
   if (e instanceof RunproofError) {
-    if (VERDICTS.has(e.code)) return EXIT.FAILED;
     if (e.code === 'UNREACHABLE' || e.code === 'UNAVAILABLE') return EXIT.UNREACHABLE;
+    if (e.source === 'log') return e.code === 'NOT_FOUND' ? EXIT.UNREACHABLE : EXIT.FAILED;
+    if (VERDICTS.has(e.code)) return EXIT.FAILED;
     return EXIT.USAGE;
   }
   return EXIT.FAILED;

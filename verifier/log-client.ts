@@ -6,7 +6,7 @@
  * computed from tiles must be checked against a signed root. The client only enforces the shape
  * the spec promises (a tile of width W is exactly W·32 bytes; a bundle parses to W entries).
  */
-import { RunproofError } from '../src/errors.js';
+import { readFromLog, RunproofError } from '../src/errors.js';
 import { decodeUtf8 } from '../src/encoding/utf8.js';
 import { type Hash, HASH_SIZE } from '../src/merkle/hash.js';
 import type { AsyncHashReader } from '../src/merkle/tree.js';
@@ -89,8 +89,7 @@ export class LogClient {
   /** checkpoint fetches the latest signed checkpoint note, as text (not yet verified). */
   async checkpoint(): Promise<string> {
     const url = this.url('checkpoint');
-    const bytes = await this.get(url, MAX_CHECKPOINT_BYTES);
-    return decodeUtf8(bytes, `checkpoint from ${url}`);
+    return readFromLog(async () => decodeUtf8(await this.get(url, MAX_CHECKPOINT_BYTES), `checkpoint from ${url}`));
   }
 
   /**
@@ -98,7 +97,11 @@ export class LogClient {
    * tile is fetched and its prefix used (c2sp.org/tlog-tiles "Partial Tiles": logs MAY delete a
    * partial tile once the full one exists; its first W hashes are the same).
    */
-  async tile(tile: Tile): Promise<Uint8Array> {
+  tile(tile: Tile): Promise<Uint8Array> {
+    return readFromLog(() => this.readTile(tile));
+  }
+
+  private async readTile(tile: Tile): Promise<Uint8Array> {
     const want = tile.width * HASH_SIZE;
     const path = tilePath(tile);
     let url = this.url(path);
@@ -121,7 +124,11 @@ export class LogClient {
    * compressed. A partial bundle that is gone (404) is replaced by the prefix of the full one.
    * The bytes are not parsed here beyond what the fallback needs.
    */
-  async entries(index: number, width: number): Promise<Uint8Array> {
+  entries(index: number, width: number): Promise<Uint8Array> {
+    return readFromLog(() => this.readEntries(index, width));
+  }
+
+  private async readEntries(index: number, width: number): Promise<Uint8Array> {
     const url = this.url(entriesPath(index, width));
     try {
       return await this.bundle(url);

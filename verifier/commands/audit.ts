@@ -37,7 +37,8 @@ gzip-compressed bundles are accepted.
                      thread hashes full bundles while the main thread downloads and checks
   --json             print the report (or the failure) as JSON; no progress bar
 Exit codes: 0 the log checks out, 1 a fault was found (reason on the last line of standard
-error), 2 bad usage or input, 3 log unreachable.`;
+error, including an answer from the log that fails a check), 2 bad usage or the user's own
+input, 3 log unreachable or no usable answer.`;
 
 function printReport(r: AuditReport, seconds: number): void {
   process.stdout.write(`OK: audited all ${r.size} entries of ${r.origin}\n`);

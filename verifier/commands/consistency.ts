@@ -5,7 +5,7 @@
  * make the check fail, never pass. Both checkpoints must be signed by the log; the current one
  * fetched from --log must also meet a policy's witness quorum.
  */
-import { RunproofError } from '../../src/errors.js';
+import { readFromLog, RunproofError } from '../../src/errors.js';
 import { fromBase64 } from '../../src/encoding/base64.js';
 import type { Hash } from '../../src/merkle/hash.js';
 import { verifyCheckpoint } from '../../src/receipt/verify.js';
@@ -29,8 +29,9 @@ Proves that the old checkpoint's tree is a prefix of the newer one: the log only
   --json          print the result (or the evidence) as JSON
 Two checkpoints of the same size with different roots are inconsistent. On failure both
 signed checkpoints and the proof are printed as evidence anyone can re-check.
-Exit codes: 0 consistent, 1 inconsistent or a signature fails (reason on the last line of
-standard error), 2 bad usage or input, 3 log unreachable.`;
+Exit codes: 0 consistent, 1 inconsistent, a signature or proof fails, or the log's answer fails
+a check (reason on the last line of standard error), 2 bad usage or the user's own input (flags,
+files), 3 log unreachable or no usable answer.`;
 
 /** parseProofFile reads one canonical base64 SHA-256 hash per line. */
 function parseProofFile(text: string): Hash[] {
@@ -68,8 +69,12 @@ export async function run(args: string[]): Promise<number> {
     const oldCp = verifyCheckpoint(readTextArg(values.old, 'old checkpoint'), trust, { quorum: false }).opened;
     const client = values.log !== undefined ? new LogClient(values.log) : undefined;
     step = 'the new checkpoint';
-    const newNote = values.new !== undefined ? readTextArg(values.new, 'new checkpoint') : await client!.checkpoint();
-    const newCp = verifyCheckpoint(newNote, trust, { quorum: values.new === undefined }).opened;
+    // A checkpoint the log sent that does not verify is a failed verification (exit 1), one the
+    // user passed is bad input (exit 2): verifier/exit.ts.
+    const newCp =
+      values.new !== undefined
+        ? verifyCheckpoint(readTextArg(values.new, 'new checkpoint'), trust, { quorum: false }).opened
+        : await readFromLog(async () => verifyCheckpoint(await client!.checkpoint(), trust, { quorum: true }).opened);
     step = 'consistency';
     const proof = client !== undefined ? await proveConsistencyFromLog(client, oldCp, newCp) : parseProofFile(readTextArg(values.proof!, 'proof'));
     checkConsistency(oldCp, newCp, proof);

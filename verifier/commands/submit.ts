@@ -42,7 +42,8 @@ the declaration cannot be rebuilt from the request.
   --salt auto|none|S   a fresh random salt (default), no salt, or this base64url salt
   --header 'NAME: V'   a request header that the mapping reads (anthropic-version,
                        anthropic-beta); repeatable
-Exit codes: 0 ok, 1 the receipt does not verify, 2 bad usage or input, 3 log unreachable.`;
+Exit codes: 0 ok, 1 the receipt does not verify or the log's answer fails a check (not JSON,
+too large), 2 bad usage or input (including the log refusing it), 3 log unreachable.`;
 
 /** What is being submitted. */
 interface Input {
