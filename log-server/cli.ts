@@ -22,9 +22,10 @@ import { RunproofError } from '../src/errors.js';
 
 const USAGE = [
   'usage: runproof-log serve [options]',
+  '       runproof-log migrate --from FILE --to URL [--key FILE]',
   '       runproof-log publish --db FILE (--to DIR | --s3 s3://BUCKET/PREFIX)',
   '',
-  "Run 'runproof-log serve --help' or 'runproof-log publish --help' for the options.",
+  "Run 'runproof-log <command> --help' (serve, migrate, publish) for the options.",
 ].join('\n');
 
 function print(line: string): void {
