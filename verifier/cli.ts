@@ -15,7 +15,7 @@ const COMMANDS: Record<string, string> = {
   verify: 'verify a receipt offline against a declaration or identity',
   consistency: 'prove that an old checkpoint is a prefix of the log now',
   audit: 'download the whole log and re-derive everything',
-  inspect: 'print a receipt, checkpoint or key in readable form',
+  inspect: 'print a receipt, checkpoint, key or trust policy in readable form',
   monitor: 'follow logs, gossip checkpoints with peers, catch split views',
   witness: 'run a C2SP tlog-witness that cosigns consistent checkpoints',
 };
