@@ -33,8 +33,8 @@ is written, the log is marked untrusted for good, an ALERT line is printed.
   --peer URL          another monitor to compare checkpoints with (repeatable)
   --witness-url URL   a witness's monitoring prefix to compare checkpoints with (repeatable)
   --interval D        time between rounds, e.g. 500ms, 30s, 5m (default 60s)
-  --once              do one round and exit: 0 all good, 1 split view or bad log,
-                      3 a log unreachable
+  --once              do one round and exit: 0 all good, 1 split view, broken entries,
+                      a bad or untrusted log, 3 a log unreachable or a check unproven
   --evidence-dir DIR  where evidence goes (default: evidence/ next to the state file)
   --webhook URL       POST each alert's evidence there as JSON
   --timeout D         per-request timeout (default 20s)
