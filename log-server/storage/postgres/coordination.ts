@@ -1,7 +1,7 @@
 /**
  * Several instances, one PostgreSQL log: the {@link Coordination} the log core uses when its
  * backend is shared (../backend.ts). It combines the sequencer lease (./lease.ts) with the
- * database queue between instances (./forward.ts). docs/storage.md, "Several instances", has the
+ * database queue between instances (./forward.ts). docs/storage.md, "PostgreSQL: one log, several instances", has the
  * whole picture and what a failover looks like.
  */
 import { randomBytes } from 'node:crypto';

@@ -1,6 +1,6 @@
 /**
  * How submissions reach the sequencer when several instances share one PostgreSQL log
- * (docs/storage.md, "Several instances"): through the database, not over HTTP between
+ * (docs/storage.md, "Submissions on the other instances"): through the database, not over HTTP between
  * instances. An instance that does not sequence inserts the identities into `pending` and
  * sends NOTIFY runproof_pending ({@link Forwarder}); the sequencing instance reads them, logs
  * them through its ordinary sequencer and deletes the rows once that batch is committed

@@ -1,6 +1,6 @@
 /**
  * The sequencer lease: which of several `runproof-log serve` instances on one PostgreSQL
- * database sequences (docs/storage.md, "Several instances"). One row, `sequencer_lease`, holds
+ * database sequences (docs/storage.md, "Lease and fencing"). One row, `sequencer_lease`, holds
  * the holder, an epoch that grows by one at each change of holder, and an expiry on the
  * database's clock. The holder renews it every `ttlMs / 3`; any other instance takes it once
  * it has expired (a dead, stopped or cut-off holder), which bumps the epoch.
