@@ -1,7 +1,7 @@
 /**
  * Exit codes and error reporting shared by every `runproof` command (docs/verifier.md):
- * 0 verified/ok, 1 verification failed (reason on the last line), 2 bad usage or input,
- * 3 could not reach or read a log.
+ * 0 verified/ok, 1 verification failed (reason on the last line), including a log answer that
+ * fails a check, 2 bad usage or the user's own input, 3 log unreachable or no usable answer.
  */
 import { RunproofError, VERDICT_CODES, type ErrorCode } from '../src/errors.js';
 import { UsageError } from '../node-shared/usage-error.js';
