@@ -160,13 +160,24 @@ export class Roles {
   private async answer(identity: Uint8Array, index: number, head: StoredCheckpoint): Promise<Sequenced> {
     // Publish at least `head` before answering, so the receipt and later reads here agree.
     for (let i = 0; this.host.seq().edge.size < head.size; i++) {
-      if (i >= 8) throw new RunproofError('UNAVAILABLE', `the log instance could not catch up with checkpoint ${head.size}; retry`);
+      if (i >= CATCH_UP_TRIES) throw new RunproofError('UNAVAILABLE', `the log instance could not catch up with checkpoint ${head.size}; retry`);
       // While sequencing, our own sequencer publishes it in a moment; if it does not, it was
       // fenced and is replaced.
-      if (this.c.leading && i < 4) await new Promise((r) => setTimeout(r, 20));
-      else await this.refresh(this.c.leading);
+      if (this.c.leading && i < 4) await sleep(20);
+      else {
+        await this.refresh(this.c.leading);
+        // refresh swallows a failed store read (a connection cut by a failover or a PostgreSQL
+        // restart), so without a pause the tries ran out within milliseconds and a logged entry
+        // was answered 503. Back off instead: about 8 s in all before giving up.
+        if (this.host.seq().edge.size < head.size) await sleep(Math.min(1000, 25 * 2 ** i));
+      }
     }
     const entry = await this.host.entryAt(index);
     return { identity, index, timestamp: decodeEntry(entry).timestamp, entry, duplicate: false, checkpoint: head.note };
   }
 }
+
+/** How many times an answer waits for this instance to publish the head its entry is under. */
+const CATCH_UP_TRIES = 12;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
