@@ -4,7 +4,7 @@
  * and those the others queued — and every other instance follows. A follower forwards
  * submissions through the store and answers once they are committed under a stored checkpoint;
  * its published state (what `/checkpoint`, tiles and proofs serve) moves forward as the stored
- * head grows, never back. docs/storage.md, "Several instances".
+ * head grows, never back. docs/storage.md, "PostgreSQL: one log, several instances".
  *
  * Sequencers come and go: each time this instance becomes the sequencer, or finds its sequencer
  * fenced (another instance moved the log, or a batch whose outcome was unknown did commit), it
