@@ -105,12 +105,14 @@ async function main(argv: string[]): Promise<number> {
   return serveCommand(rest);
 }
 
+/** exitSoon sets the exit code and, if some library still holds the event loop once everything is closed, exits anyway. */
+function exitSoon(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 1000).unref();
+}
+
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-    // Everything is closed by now; if some library still holds the event loop, do not hang.
-    setTimeout(() => process.exit(code), 1000).unref();
-  },
+  (code) => exitSoon(code),
   (e: unknown) => {
     if (e instanceof ConfigError) {
       process.stderr.write(`runproof-log: ${e.message}\n`);
@@ -122,5 +124,8 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`runproof-log: ${e instanceof Error ? e.message : String(e)}\n`);
       process.exitCode = 1;
     }
+    // A refused command (e.g. migrate into a database that holds a log) may leave a client
+    // library's timers behind: it must exit with its code, not hang.
+    exitSoon(process.exitCode);
   },
 );
