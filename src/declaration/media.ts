@@ -17,6 +17,7 @@
  * A payload is replaced only when it is canonical padded base64 (RFC 4648 §4; anything else is
  * left verbatim, as the provider received it) and decodes to at least `minBytes` bytes.
  */
+import { fromBase64 } from '../encoding/base64.js';
 import { toHex } from '../encoding/hex.js';
 import type { JsonObject, JsonValue } from '../json/strict.js';
 import { sha256 } from '../merkle/hash.js';
@@ -30,9 +31,6 @@ export interface MediaReferenceOptions {
 
 const DATA_URL = /^data:([A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126})((?:;[^;,]*)*);base64,/;
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
-const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const BASE64_VALUE = new Int16Array(128).fill(-1);
-for (let i = 0; i < 64; i++) BASE64_VALUE[BASE64_ALPHABET.charCodeAt(i)] = i;
 const AUDIO_TYPES: Readonly<Record<string, string>> = { wav: 'audio/wav', mp3: 'audio/mpeg' };
 
 /** Sets a member as own data, also for the name `__proto__`. */
@@ -49,44 +47,13 @@ function contentRef(base64: string, mediaType: string, opts: MediaReferenceOptio
   return { digest: `sha256:${toHex(sha256(bytes))}`, media_type: mediaType, size: bytes.length };
 }
 
-/**
- * decodeCanonicalBase64 decodes padded standard base64 (RFC 4648 §4) and returns undefined for
- * any text that is not the one canonical encoding of its bytes: a length not a multiple of 4, a
- * character outside the alphabet, padding other than one or two final `=`, or non-zero bits
- * under the padding. (src/encoding/base64.ts checks the same by re-encoding, which is too slow
- * for megabytes of media.)
- */
+/** decodeCanonicalBase64 decodes the one canonical padded base64 text of some bytes, or gives undefined (it stays verbatim). */
 function decodeCanonicalBase64(text: string): Uint8Array | undefined {
-  if (text.length % 4 !== 0) return undefined;
-  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const out = new Uint8Array((text.length / 4) * 3 - pad);
-  const full = text.length - (pad === 0 ? 0 : 4); // the groups without padding
-  let o = 0;
-  for (let i = 0; i < full; i += 4) {
-    const n = sextet(text, i) * 262144 + sextet(text, i + 1) * 4096 + sextet(text, i + 2) * 64 + sextet(text, i + 3);
-    if (n < 0) return undefined;
-    // Byte values (below 2^24), not sizes or indexes: bitwise is exact here.
-    out[o++] = n >> 16;
-    out[o++] = (n >> 8) & 255;
-    out[o++] = n & 255;
+  try {
+    return fromBase64(text);
+  } catch {
+    return undefined;
   }
-  if (pad === 0) return out;
-  const a = sextet(text, full), b = sextet(text, full + 1);
-  const c = pad === 1 ? sextet(text, full + 2) : 0;
-  if (a < 0 || b < 0 || c < 0) return undefined;
-  const n = a * 262144 + b * 4096 + c * 64;
-  // Non-zero bits under the padding would make a second text for the same bytes.
-  if ((pad === 2 ? n & 0xffff : n & 0xff) !== 0) return undefined;
-  out[o++] = n >> 16;
-  if (pad === 1) out[o] = (n >> 8) & 255;
-  return out;
-}
-
-/** sextet is the value of the base64 character at `i`, or a large negative number if it is not one. */
-function sextet(text: string, i: number): number {
-  const c = text.charCodeAt(i);
-  const v = c < 128 ? BASE64_VALUE[c]! : -1;
-  return v < 0 ? -1e9 : v;
 }
 
 /** dataUrlRef returns the reference to a base64 data URL, or undefined for any other string. */
