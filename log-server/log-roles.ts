@@ -98,6 +98,7 @@ export class Roles {
   /** close stops draining and following (the log closes the sequencer and the store). */
   close(): void {
     this.closed = true;
+    if (this.retry !== undefined) clearTimeout(this.retry);
     this.stopDrain?.();
     this.unwatch?.();
   }
@@ -107,6 +108,9 @@ export class Roles {
     if (!leading) {
       this.stopDrain?.();
       this.stopDrain = undefined;
+      // Follow from here: the head notifications this instance ignored while it led (and
+      // whatever its successor has logged since) are only seen by reading the store.
+      void this.refresh(false);
       return;
     }
     // A new sequencer on the stored head, read after the lease was taken: every batch of the
@@ -137,19 +141,51 @@ export class Roles {
   /**
    * refresh restores the stored state and, if it is ahead of the published one (or `fresh` asks
    * for a new sequencer and it is not behind), starts a sequencer on it. Never moves back.
+   *
+   * A call that arrives while a refresh runs is not merged into it: that refresh may have read
+   * the store before the head that prompted the call was committed, and the watch never reports
+   * the same head twice, so merging would leave a follower behind until the next batch (a lost
+   * wakeup). Such calls share one more refresh, run after the current one.
    */
   private refresh(fresh: boolean): Promise<void> {
-    if (this.refreshing !== undefined) return this.refreshing.then(() => (fresh ? this.refresh(true) : undefined));
+    if (this.refreshing !== undefined) {
+      this.againFresh ||= fresh;
+      this.again ??= this.refreshing.then(() => {
+        const f = this.againFresh;
+        this.again = undefined;
+        this.againFresh = false;
+        return this.refresh(f);
+      });
+      return this.again;
+    }
     this.refreshing = (async () => {
       try {
         const { edge, latest } = await this.host.restore();
         const published = this.host.seq().edge.size;
         if (edge.size > published || (fresh && edge.size >= published)) this.host.setSeq(this.host.makeSeq(edge, latest));
+        this.retryMs = RETRY_MIN_MS;
       } catch {
-        /* unreachable store: the next head notification, poll or lease change tries again */
+        // Unreachable store (a connection cut by a failover or a PostgreSQL restart): a
+        // follower retries on its own, backing off, as the watch will not report this head again.
+        this.retryLater();
       }
     })().finally(() => (this.refreshing = undefined));
     return this.refreshing;
+  }
+
+  private again: Promise<void> | undefined;
+  private againFresh = false;
+  private retryMs = RETRY_MIN_MS;
+  private retry: ReturnType<typeof setTimeout> | undefined;
+
+  private retryLater(): void {
+    if (this.closed || this.retry !== undefined) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      if (!this.closed) void this.refresh(this.c.leading);
+    }, this.retryMs);
+    this.retry.unref?.();
+    this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
   }
 
   /** forward hands identities to the sequencing instance and answers like the sequencer would. */
@@ -176,6 +212,10 @@ export class Roles {
     return { identity, index, timestamp: decodeEntry(entry).timestamp, entry, duplicate: false, checkpoint: head.note };
   }
 }
+
+/** Back-off of a refresh that could not read the store: from 100 ms, doubling, to 2 s. */
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 2000;
 
 /** How many times an answer waits for this instance to publish the head its entry is under. */
 const CATCH_UP_TRIES = 12;

@@ -10,6 +10,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { checkLog, Cluster, Load, sleep, TEST_LEASE_MS } from './cluster.js';
 
+/** How long an instance may take to publish the final head once the load has stopped. */
+const CATCH_UP_MS = 3000;
+
 describe('several instances on one PostgreSQL: failover without loss or fork', () => {
   let pg: TestPostgres;
   let cluster: Cluster | undefined;
@@ -32,10 +35,6 @@ describe('several instances on one PostgreSQL: failover without loss or fork', (
 
   const expectClean = async (c: Cluster, load: Load, label: string) => {
     // Judged through the sequencing instance: its published tree is what PostgreSQL committed.
-    // (Under the whole suite's load, a resumed and fenced old sequencer was twice seen still
-    // serving a checkpoint a few entries old 15 s after the fault — a follower catch-up bug
-    // that did not reproduce alone; it is tracked, not hidden: see the resumed-instance check
-    // below, which only asks that it serves a tree at all.)
     const via = await c.leader();
     const check = await checkLog(via, c.vkey, load.acks);
     console.log(`${label}: ${JSON.stringify({ ...check, failures: load.failures })}`);
@@ -44,7 +43,27 @@ describe('several instances on one PostgreSQL: failover without loss or fork', (
     expect(check.lost).toBe(0);
     expect(check.forks).toBe(0);
     expect(check.badReceipts).toBe(0);
+    await expectAllCaughtUp(c, check.size);
     return check;
+  };
+
+  /**
+   * With the load stopped, every instance — followers and a resumed, fenced old sequencer — must
+   * publish the final head within a few seconds. A refresh that coalesced a head notification
+   * into a store read that predated it once left a follower a few entries behind for good.
+   */
+  const expectAllCaughtUp = async (c: Cluster, size: number) => {
+    const deadline = Date.now() + CATCH_UP_MS;
+    for (const p of c.live()) {
+      let seen = -1;
+      while (Date.now() < deadline) {
+        const res = await fetch(`${p.url}/checkpoint`).catch(() => undefined);
+        if (res?.ok) seen = Number((await res.text()).split('\n')[1]);
+        if (seen >= size) break;
+        await sleep(100);
+      }
+      expect(seen, `${p.url} publishes the final head ${size} within ${CATCH_UP_MS} ms`).toBe(size);
+    }
   };
 
   it('SIGKILL of the sequencer: another instance takes over, submissions on the others complete', async () => {
@@ -82,10 +101,7 @@ describe('several instances on one PostgreSQL: failover without loss or fork', (
     await sleep(2500);
     await load.stop();
     console.log(`SIGSTOP failover: lease moved in ${failoverMs} ms (lease ${TEST_LEASE_MS} ms)`);
-    await expectClean(c, load, 'SIGSTOP');
-    // The resumed instance serves the same tree (it may trail by a batch, never goes back).
-    const a = (await (await fetch(`${leader.url}/checkpoint`)).text()).split('\n')[1];
-    expect(Number(a)).toBeGreaterThan(0);
+    await expectClean(c, load, 'SIGSTOP'); // includes the resumed instance catching up
   });
 
   it('pg_terminate_backend of every connection, then a PostgreSQL restart: the log goes on', async () => {

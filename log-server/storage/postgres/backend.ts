@@ -210,8 +210,15 @@ export class PostgresBackend implements LogBackend {
     let last = -1;
     let stopped = false;
     let checking = false;
-    const check = async () => {
-      if (checking || stopped) return;
+    let again = false;
+    const check = async (): Promise<void> => {
+      if (stopped) return;
+      // A notification during a read may announce a head committed after that read: read
+      // once more afterwards rather than drop it (else a follower waits for the next poll).
+      if (checking) {
+        again = true;
+        return;
+      }
       checking = true;
       try {
         const head = await this.latestCheckpoint();
@@ -223,6 +230,10 @@ export class PostgresBackend implements LogBackend {
         /* unreachable for now: the next poll tries again */
       } finally {
         checking = false;
+      }
+      if (again) {
+        again = false;
+        return check();
       }
     };
     const timer = setInterval(() => void check(), pollMs);
