@@ -4,9 +4,10 @@
  * runs the scenarios, and writes bench/results/results.md and results.json: every figure beside
  * a baseline measured in the same run, as a ratio, with the target it is held to.
  *
- *   node dist/bench/run.js [--quick] [--only NAME[,NAME…]] [--out DIR] [--large N] [--large-budget S]
+ *   node dist/bench/run.js [--quick] [--only NAME[,NAME…]] [--out DIR] [--large N] [--large-budget S] [--against DIR]
  *
- * Scenarios: calibrate (the machine factor), single, postgres, batch, reads, lookup, audit, verify, explorer, large, publish, client. `--quick` shortens every load
+ * Scenarios: calibrate (the machine factor), single, postgres, batch, reads, lookup, audit, verify, explorer, large, publish, client;
+ * and `against` (this build against the built checkout DIR of another revision), only with --against. `--quick` shortens every load
  * run and uses smaller logs (for a smoke run; its figures are noisier). Logs of N entries are
  * built once and cached under data/bench/ (git ignores data/); the large log (10M entries) is
  * built for at most --large-budget seconds per run (default 120) and resumed by the next run, so
@@ -18,6 +19,7 @@ import { parseArgs } from 'node:util';
 import type { BenchContext, Scenario } from './lib/context.js';
 import { REPO } from './lib/procs.js';
 import { withRatio, writeResults, type Figure } from './lib/report.js';
+import { against } from './scenarios/against.js';
 import { audit } from './scenarios/audit.js';
 import { calibrate } from './scenarios/calibrate.js';
 import { client } from './scenarios/client.js';
@@ -30,7 +32,7 @@ import { single } from './scenarios/single.js';
 import { postgres } from './scenarios/postgres.js';
 import { verify } from './scenarios/verify.js';
 
-const SCENARIOS: Scenario[] = [calibrate, single, postgres, batch, reads, lookup, audit, verify, explorer, large, publish, client];
+const SCENARIOS: Scenario[] = [calibrate, single, postgres, batch, reads, lookup, audit, verify, explorer, large, publish, client, against];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -40,11 +42,12 @@ async function main(): Promise<number> {
       out: { type: 'string' },
       large: { type: 'string' },
       'large-budget': { type: 'string' },
+      against: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
-    process.stdout.write(`usage: npm run bench -- [--quick] [--only ${SCENARIOS.map((s) => s.name).join(',')}] [--out DIR] [--large N] [--large-budget SECONDS]\n`);
+    process.stdout.write(`usage: npm run bench -- [--quick] [--only ${SCENARIOS.map((s) => s.name).join(',')}] [--out DIR] [--large N] [--large-budget SECONDS] [--against DIR]\n`);
     return 0;
   }
   const quick = values.quick === true;
@@ -70,6 +73,7 @@ async function main(): Promise<number> {
     auditEntries: quick ? 100_000 : 1_000_000,
     largeEntries: values.large !== undefined ? Number(values.large) : quick ? 100_000 : 10_000_000,
     largeBudgetSeconds: values['large-budget'] !== undefined ? Number(values['large-budget']) : quick ? 60 : 120,
+    ...(values.against !== undefined ? { against: values.against } : {}),
     say: (line) => process.stderr.write(`bench: ${line}\n`),
     record: (f) => figures.push(withRatio(f)),
   };
@@ -77,6 +81,8 @@ async function main(): Promise<number> {
   const t0 = performance.now();
   for (const s of SCENARIOS) {
     if (only !== undefined && !only.includes(s.name)) continue;
+    // Comparing with another build needs one: without --against, a full run leaves it out.
+    if (s === against && ctx.against === undefined && only === undefined) continue;
     ctx.say(`— ${s.name}`);
     const t = performance.now();
     try {

@@ -20,6 +20,8 @@ export interface BenchContext {
   largeEntries: number;
   /** Longest the large log's build may take in this run (it resumes in the next). */
   largeBudgetSeconds: number;
+  /** Another build's checkout to compare this one against (`--against DIR`), if given. */
+  against?: string;
   /** Print a progress line. */
   say(line: string): void;
   /** Record a figure. */
