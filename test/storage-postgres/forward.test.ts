@@ -35,7 +35,14 @@ class MiniSequencer {
   ) {
     this.head = genesis;
   }
-  async sequence(digests: Uint8Array[]): Promise<void> {
+  private tail: Promise<void> = Promise.resolve();
+  /** sequence logs `digests` after every earlier call (the drainer may hand over two sets at once). */
+  sequence(digests: Uint8Array[]): Promise<void> {
+    const run = this.tail.then(() => this.once(digests));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+  private async once(digests: Uint8Array[]): Promise<void> {
     const stored = await this.b.indexesOf(digests);
     const fresh = digests.filter((_, i) => stored[i] === undefined);
     if (fresh.length === 0) return;
@@ -98,6 +105,45 @@ describe('forwarding submissions through PostgreSQL', () => {
     expect(await server.query('SELECT 1 FROM pending', [], dbName(url))).toEqual([]);
     drainer.stop();
     forwarder.close();
+  });
+
+  it('the drainer reads again while a hand-over commits, never hands the same rows twice, and holds at most two', async () => {
+    const url = await server.createDatabase();
+    const b = await backend(url);
+    const note = signNote(formatCheckpoint({ origin: ORIGIN, size: 0, root: RightEdge.empty().root(), extensions: [] }), [signer]);
+    await b.initialise({ origin: ORIGIN, createdMs: 1, checkpoint: { size: 0, note } });
+    const queue = (ns: number[]) =>
+      b.pool.query("WITH q AS (INSERT INTO pending (digest) SELECT unnest($1::bytea[])) SELECT pg_notify('runproof_pending', '')", [ns.map((n) => Buffer.from(digest(n)))]);
+    const calls: number[][] = [];
+    const gates: (() => void)[] = [];
+    const names = new Map(Array.from({ length: 10 }, (_, n) => [Buffer.from(digest(n)).toString('hex'), n]));
+    // A sequencer that "commits" only when the test opens its gate.
+    const drainer = new Drainer(b.pool, (fn) => b.listen('runproof_pending', fn), (d) => {
+      calls.push(d.map((x) => names.get(Buffer.from(x).toString('hex'))!).sort());
+      return new Promise<void>((r) => gates.push(r));
+    });
+    const until = async (what: string, ok: () => boolean) => {
+      for (const end = Date.now() + 10_000; !ok(); await new Promise((r) => setTimeout(r, 20))) if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    };
+    await queue([1, 2, 3]);
+    await until('the first hand-over', () => calls.length === 1);
+    await queue([4, 5]);
+    await until('a second hand-over while the first commits', () => calls.length === 2);
+    expect(calls).toEqual([[1, 2, 3], [4, 5]]);
+    await queue([6]);
+    await new Promise((r) => setTimeout(r, 1300)); // a notification and a poll: still two out
+    expect(calls.length).toBe(2);
+    gates[0]!(); // the first commits: its rows are deleted, and the queued one goes out
+    await until('the third hand-over', () => calls.length === 3);
+    expect(calls[2]).toEqual([6]);
+    gates[1]!();
+    gates[2]!();
+    for (const end = Date.now() + 5000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+      if ((await server.query('SELECT 1 FROM pending', [], dbName(url))).length === 0) break;
+    }
+    expect(await server.query('SELECT 1 FROM pending', [], dbName(url))).toEqual([]);
+    expect(calls.length).toBe(3); // nothing was handed over twice
+    drainer.stop();
   });
 
   it('a queued identity outlives the death of the sequencer that should have logged it', async () => {

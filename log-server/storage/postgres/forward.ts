@@ -164,11 +164,22 @@ export class Forwarder {
  * `sequence` (the log's own submission path, which resolves after the durable commit), and
  * then deletes their rows. A crash in between leaves the rows; the next sequencer finds the
  * identities already logged and only deletes them.
+ *
+ * Reading does not wait for the previous hand-over's commit and DELETE: up to
+ * {@link MAX_HANDOVERS} sets are with the sequencer at once (the next read skips their rows), so
+ * identities queued during a commit join the very next batch instead of waiting a whole
+ * read–commit–delete cycle (with two instances that cycle was most of a forwarded
+ * submission's latency).
  */
 export class Drainer {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** Rows handed to the sequencer and not yet deleted (latin1 keys), skipped by the next read. */
+  private readonly handedOver = new Map<string, Buffer>();
+  private handovers = 0;
+  /** Set when a read stopped because MAX_HANDOVERS were out; the next completion reads again. */
+  private full = false;
   private readonly timer: NodeJS.Timeout;
   private readonly unlisten: () => void;
 
@@ -200,15 +211,20 @@ export class Drainer {
     this.running = (async () => {
       try {
         for (;;) {
-          const r = await this.pool.query<{ digest: Buffer }>('SELECT digest FROM pending ORDER BY queued_at LIMIT $1', [this.maxBatch]);
+          if (this.handovers >= MAX_HANDOVERS) {
+            this.full = true;
+            return;
+          }
+          const r = await this.pool.query<{ digest: Buffer }>('SELECT digest FROM pending WHERE NOT (digest = ANY($2::bytea[])) ORDER BY queued_at LIMIT $1', [
+            this.maxBatch,
+            [...this.handedOver.values()],
+          ]);
           if (r.rows.length === 0 || this.stopped) return;
-          const digests = r.rows.map((row) => new Uint8Array(row.digest.buffer, row.digest.byteOffset, row.digest.length));
-          await this.sequence(digests);
-          await this.pool.query('DELETE FROM pending WHERE digest = ANY($1::bytea[])', [r.rows.map((row) => row.digest)]);
+          this.handOver(r.rows.map((row) => row.digest));
           if (r.rows.length < this.maxBatch) return;
         }
       } catch {
-        /* a failed batch or an unreachable database: the rows stay, the next wake-up retries */
+        /* an unreachable database: the rows stay, the next wake-up retries */
       }
     })().finally(() => {
       this.running = undefined;
@@ -218,4 +234,27 @@ export class Drainer {
       }
     });
   }
+
+  /** handOver sequences `rows` and deletes them once committed; a failure leaves them queued. */
+  private handOver(rows: Buffer[]): void {
+    const keys = rows.map((d) => d.toString('latin1'));
+    rows.forEach((d, i) => this.handedOver.set(keys[i]!, d));
+    this.handovers++;
+    void this.sequence(rows.map((d) => new Uint8Array(d.buffer, d.byteOffset, d.length)))
+      .then(() => this.pool.query('DELETE FROM pending WHERE digest = ANY($1::bytea[])', [rows]))
+      .catch(() => {
+        /* a failed batch (or DELETE): the rows stay and are read again by the next wake-up */
+      })
+      .finally(() => {
+        for (const k of keys) this.handedOver.delete(k);
+        this.handovers--;
+        if (this.full) {
+          this.full = false;
+          this.drain();
+        }
+      });
+  }
 }
+
+/** How many sets of queued identities may be with the sequencer at once (see {@link Drainer}). */
+const MAX_HANDOVERS = 2;
