@@ -188,6 +188,24 @@ describe.concurrent('runproof audit', () => {
     });
   });
 
+  it('the hash workers give the single-threaded report with more bundles in flight than their slots', async () => {
+    // 20,000 entries: 78 full bundles, more than the workers' 2 × 32 slots at --concurrency 100.
+    await served({ size: 20_000 }, async (url, log) => {
+      const r = await runproof(['audit', '--log', url, '--vkey', log.vkey, '--json', '--concurrency', '100']);
+      const single = await runproof(['audit', '--log', url, '--vkey', log.vkey, '--json', '--single-thread']);
+      expect(r.code).toBe(0);
+      const strip = (s: string) => ({ ...(JSON.parse(s) as object), seconds: 0, entriesPerSecond: 0 });
+      expect(strip(r.stdout)).toEqual(strip(single.stdout));
+    });
+    await served({ size: 20_000, faults: { leafHashChanged: 17_000 } }, async (url, log) => {
+      const r = await runproof(['audit', '--log', url, '--vkey', log.vkey, '--json', '--concurrency', '100']);
+      expect(r.code).toBe(1);
+      const single = await runproof(['audit', '--log', url, '--vkey', log.vkey, '--json', '--single-thread']);
+      expect(JSON.parse(r.stdout)).toEqual(JSON.parse(single.stdout));
+      expect(JSON.parse(r.stdout)).toMatchObject({ code: 'AUDIT_FAILED', evidence: { index: 17_000 } });
+    });
+  });
+
   it('an unreachable log exits 3; bad usage exits 2', async () => {
     const log = buildFixtureLog({ size: 1 });
     expect((await runproof(['audit', '--log', 'http://127.0.0.1:9', '--vkey', log.vkey])).code).toBe(3);
