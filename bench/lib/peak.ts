@@ -6,15 +6,19 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-/** runNodePeak runs `node <args>` and returns its exit code, output tail and peak RSS in bytes. */
-export function runNodePeak(args: string[], timeoutMs: number): Promise<{ code: number | null; out: string; peakBytes: number; ms: number }> {
+/** runNodePeak runs `node <args>` and returns its exit code, output tail (stdout and stderr), whole stdout and peak RSS in bytes. */
+export function runNodePeak(args: string[], timeoutMs: number): Promise<{ code: number | null; out: string; stdout: string; peakBytes: number; ms: number }> {
   const started = performance.now();
   return new Promise((ok, fail) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let stdout = '';
     let peak = 0;
     const keep = (d: Buffer) => (out = (out + d.toString()).slice(-4000));
-    child.stdout.on('data', keep);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      keep(d);
+    });
     child.stderr.on('data', keep);
     const poll = setInterval(() => {
       try {
@@ -29,7 +33,7 @@ export function runNodePeak(args: string[], timeoutMs: number): Promise<{ code: 
     child.on('close', (code) => {
       clearInterval(poll);
       clearTimeout(timer);
-      ok({ code, out, peakBytes: peak, ms: performance.now() - started });
+      ok({ code, out, stdout, peakBytes: peak, ms: performance.now() - started });
     });
   });
 }
