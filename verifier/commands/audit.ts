@@ -41,9 +41,11 @@ error, including an answer from the log that fails a check), 2 bad usage or the 
 input, 3 log unreachable or no usable answer.`;
 
 /**
- * Worker threads hashing full bundles (each an aligned subtree of 256 leaves). Two: with the
- * hashing split, neither worker holds up the main thread's checks on a two-core machine; more
- * would wait on the one main thread that downloads and checks in log order.
+ * Worker threads hashing full bundles (each an aligned subtree of 256 leaves). Two, so that the
+ * hashing (≈ 1.2 s of CPU per 1M entries at the one-core rate) is never the thread the others
+ * wait for on a machine with a core to spare; on the shared 2-core bench machine one and two
+ * measured the same within the noise (docs/performance.md). More would wait on the one main
+ * thread that downloads and checks in log order.
  */
 const HASH_WORKERS = 2;
 
