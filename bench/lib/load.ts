@@ -3,6 +3,7 @@
  * The generator never shares a process with the server it measures.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from './procs.js';
 
@@ -42,17 +43,44 @@ export interface LoadResult {
   latencyMs: { p50: number; p99: number; max: number; mean: number };
   statusCodes: Record<string, number>;
   samples: string[];
+  /**
+   * CPU seconds (user + system, from /proc/<pid>/stat) the process `cpuOf` spent from the start
+   * of the measured run until the generator exited, when runLoad was given one.
+   */
+  serverCpuSec?: number;
+}
+
+/** The line the generator prints when the warm-up is over and the measured run begins. */
+export const MEASURING = 'measuring';
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on Linux). */
+const USER_HZ = 100;
+
+/** cpuSeconds reads a process's user + system CPU time from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may itself hold spaces and parentheses): state is
+  // field 3, utime field 14, stime field 15.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / USER_HZ;
 }
 
 const WORKER = join(REPO, 'dist', 'bench', 'load', 'worker.js');
 
-/** runLoad starts the generator, waits for it (killed after the bounds plus 60 s) and returns its figures. */
-export function runLoad(cfg: LoadConfig): Promise<LoadResult> {
+/**
+ * runLoad starts the generator, waits for it (killed after the bounds plus 60 s) and returns its
+ * figures; with `cpuOf` (the server's pid) also the server's CPU time over the measured run.
+ */
+export function runLoad(cfg: LoadConfig, opts: { cpuOf?: number } = {}): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WORKER, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    let cpuAtStart: number | undefined;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (opts.cpuOf !== undefined && cpuAtStart === undefined && out.includes(`${MEASURING}\n`)) cpuAtStart = cpuSeconds(opts.cpuOf);
+    });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const limit = (cfg.durationSec + (cfg.warmupSec ?? 0) + 60) * 1000;
     const timer = setTimeout(() => child.kill('SIGKILL'), limit);
@@ -61,7 +89,9 @@ export function runLoad(cfg: LoadConfig): Promise<LoadResult> {
       clearTimeout(timer);
       const line = out.trim().split('\n').pop() ?? '';
       if (code !== 0 || !line.startsWith('{')) return reject(new Error(`load generator exited ${code}: ${err.slice(-2000)}`));
-      resolve(JSON.parse(line) as LoadResult);
+      const result = JSON.parse(line) as LoadResult;
+      if (opts.cpuOf !== undefined && cpuAtStart !== undefined) result.serverCpuSec = cpuSeconds(opts.cpuOf) - cpuAtStart;
+      resolve(result);
     });
   });
 }

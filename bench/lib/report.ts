@@ -81,7 +81,7 @@ export function machineFactor(figures: Figure[]): number | undefined {
 /** adjusted is what an absolute figure would be on the quiet reference machine (÷ factor, × for times). */
 function adjusted(f: Figure, factor: number | undefined): string {
   if (!f.absolute || factor === undefined) return '—';
-  const v = f.unit === 'ms' ? f.value * factor : f.value / factor;
+  const v = f.unit === 'ms' || f.unit === 'µs' ? f.value * factor : f.value / factor;
   return fmt(v, f.unit);
 }
 

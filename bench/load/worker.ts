@@ -15,7 +15,7 @@
  */
 import { Pool } from 'undici';
 import { benchIdentity, declarationBatchBody, declarationText, identityBatchBody, saltFactory } from '../lib/bodies.js';
-import type { LoadConfig, LoadResult } from '../lib/load.js';
+import { MEASURING, type LoadConfig, type LoadResult } from '../lib/load.js';
 
 /** One request to send: method, path, and a body for POSTs. */
 interface Shot {
@@ -107,6 +107,8 @@ async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2]!) as LoadConfig;
   if (!/^http:\/\/127\.0\.0\.1:[0-9]+$/.test(cfg.url)) throw new Error(`load: only http://127.0.0.1:<port> targets, got ${cfg.url}`);
   if ((cfg.warmupSec ?? 0) > 0) await run(cfg, cfg.warmupSec!, cfg.maxRequests, 0);
+  // Marks the start of the measured window (runLoad samples the server's CPU time here).
+  process.stdout.write(`${MEASURING}\n`);
   const r = await run(cfg, cfg.durationSec, cfg.maxRequests, cfg.sampleBodies ?? 0);
   const sorted = Float64Array.from(r.latencies).sort();
   const lat = Array.from(sorted);
