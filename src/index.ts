@@ -15,6 +15,7 @@ export * from './json/value.js';
 export * from './json/strict.js';
 export * from './json/limits.js';
 export * from './json/canonical.js';
+export * from './json/canonical-parsed.js';
 export * from './declaration/schema.js';
 export * from './declaration/identity.js';
 export * from './declaration/mappers.js';

@@ -10,8 +10,10 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { RunproofError } from '../errors.js';
 import { fromHex, toHex } from '../encoding/hex.js';
 import { parseStrictJson, type JsonValue } from '../json/strict.js';
-import { checkCanonicalSize, checkNesting } from '../json/limits.js';
+import { checkCanonicalSize, checkCanonicalTextSize, checkNesting } from '../json/limits.js';
 import { canonicalBytes } from '../json/canonical.js';
+import { canonicalJsonOfParsed } from '../json/canonical-parsed.js';
+import { utf8 } from '../encoding/utf8.js';
 import { validateDeclaration, type Declaration } from './schema.js';
 
 /** The prefix of every identity. */
@@ -73,7 +75,31 @@ export function identityOfValue(value: JsonValue): ValueIdentity {
 export function declarationIdentity(input: Uint8Array | string): DeclarationIdentity {
   const value = parseStrictJson(input);
   const declaration = validateDeclaration(value);
-  return { ...identityOfValue(value), declaration };
+  // The value is the parser's own, so its canonical text needs none of canonicalJson's checks.
+  const canonical = utf8(canonicalJsonOfParsed(value));
+  checkCanonicalSize(canonical);
+  const digest = sha256(canonical);
+  return { identity: formatIdentity(digest), digest, canonical, declaration };
+}
+
+/** SHA-256 of the UTF-8 bytes of a string (without lone surrogates). */
+export type Sha256OfText = (text: string) => Uint8Array;
+
+/**
+ * declarationDigest is {@link declarationIdentity} reduced to what a log needs — the identity
+ * and its digest, same checks and errors in the same order — with the hash supplied by the
+ * caller over the canonical text. The log server passes node:crypto's, which hashes a string's
+ * UTF-8 bytes natively (measured: 4–5 µs for a 1.3 KB declaration against 25–30 µs for encoding
+ * it and hashing with noble); the core itself stays free of Node.
+ * @throws RunproofError as {@link declarationIdentity}
+ */
+export function declarationDigest(input: Uint8Array | string, sha256OfText: Sha256OfText): { identity: string; digest: Uint8Array } {
+  const value = parseStrictJson(input);
+  validateDeclaration(value);
+  const canonical = canonicalJsonOfParsed(value);
+  checkCanonicalTextSize(canonical);
+  const digest = sha256OfText(canonical);
+  return { identity: formatIdentity(digest), digest };
 }
 
 /**

@@ -15,6 +15,7 @@
 import { RunproofError } from '../errors.js';
 import { utf8 } from '../encoding/utf8.js';
 import { hasLoneSurrogate, isUnsafeCanonicalNumber, jsonPath, type JsonValue } from './strict.js';
+import { quoted } from './canonical-parsed.js';
 
 function notPlain(why: string, segs: (string | number)[]): never {
   throw new RunproofError('JSON_NOT_PLAIN', `not a plain JSON value: ${why}`, { path: jsonPath(segs) });
@@ -96,7 +97,7 @@ function write(v: unknown, ancestors: Set<object>): string {
   switch (typeof v) {
     case 'string':
       if (hasLoneSurrogate(v)) notPlain('string with a lone surrogate', []);
-      return JSON.stringify(v); // §3.2.2.2: the ECMAScript JSON.stringify escaping
+      return quoted(v); // §3.2.2.2: the ECMAScript JSON.stringify escaping
     case 'number':
       if (!Number.isFinite(v) || isUnsafeCanonicalNumber(v)) notPlain('number', []);
       return String(v); // §3.2.2.3: Number::toString; -0 is "0"
@@ -127,7 +128,7 @@ function write(v: unknown, ancestors: Set<object>): string {
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       if (hasLoneSurrogate(k)) notPlain('member name with a lone surrogate', []);
-      out += (i === 0 ? '' : ',') + JSON.stringify(k) + ':' + write(obj[k], ancestors);
+      out += (i === 0 ? '' : ',') + quoted(k) + ':' + write(obj[k], ancestors);
     }
     out += '}';
   }

@@ -9,6 +9,7 @@
  * itself accepted. These are not the log's HTTP body limit (`runproof-log serve --max-body`).
  */
 import { RunproofError } from '../errors.js';
+import { utf8Length } from '../encoding/utf8.js';
 import { jsonPath, type JsonValue } from './value.js';
 
 /** Largest declaration, in UTF-8 bytes of its text and of its canonical form: 32 MiB. */
@@ -26,6 +27,20 @@ export const MAX_DECLARATION_DEPTH = 64;
 export function checkCanonicalSize(canonical: Uint8Array): void {
   if (canonical.length > MAX_DECLARATION_BYTES) {
     throw new RunproofError('JSON_TOO_LARGE', `canonical form is ${canonical.length} bytes, more than ${MAX_DECLARATION_BYTES}`, { path: '$' });
+  }
+}
+
+/**
+ * checkCanonicalTextSize is {@link checkCanonicalSize} for the canonical text before it is
+ * encoded (a text with no lone surrogates, as canonical texts are); it counts the UTF-8 bytes
+ * only when the text could exceed the limit (each UTF-16 code unit is at most 3 bytes).
+ * @throws RunproofError JSON_TOO_LARGE
+ */
+export function checkCanonicalTextSize(canonical: string): void {
+  if (canonical.length * 3 <= MAX_DECLARATION_BYTES) return;
+  const bytes = utf8Length(canonical);
+  if (bytes > MAX_DECLARATION_BYTES) {
+    throw new RunproofError('JSON_TOO_LARGE', `canonical form is ${bytes} bytes, more than ${MAX_DECLARATION_BYTES}`, { path: '$' });
   }
 }
 

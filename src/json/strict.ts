@@ -28,7 +28,7 @@
  * property; the prototype of a parsed object is never touched.
  */
 import { RunproofError, type ErrorCode } from '../errors.js';
-import { decodeUtf8 } from '../encoding/utf8.js';
+import { decodeUtf8, utf8Length } from '../encoding/utf8.js';
 import { MAX_DECLARATION_BYTES, MAX_DECLARATION_DEPTH } from './limits.js';
 import { jsonPath, type JsonObject, type JsonValue } from './value.js';
 
@@ -48,24 +48,6 @@ export interface StrictJsonOptions {
  */
 export function hasLoneSurrogate(s: string): boolean {
   return !(s as unknown as { isWellFormed(): boolean }).isWellFormed();
-}
-
-/** utf8Length is the number of bytes of the UTF-8 encoding of `s` (lone surrogates count as 3, as U+FFFD). */
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 4;
-        i++;
-      } else n += 3;
-    } else n += 3;
-  }
-  return n;
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { declarationIdentity, formatIdentity, identityOfValue, parseIdentity } from '../../src/declaration/identity.js';
+import { createHash } from 'node:crypto';
+import { declarationDigest, declarationIdentity, formatIdentity, identityOfValue, parseIdentity } from '../../src/declaration/identity.js';
 import { expectCode } from '../json/expect-code.js';
 
 const MINIMAL = '{"schema":"run-declaration/v1","api":"generic","model":{"provider":"example","name":"m"},"parameters":{},"context":{}}';
@@ -72,5 +73,32 @@ describe('declarationIdentity', () => {
 
   it('passes schema errors through', () => {
     expectCode(() => declarationIdentity(MINIMAL.replace('"generic"', '"other"')), 'DECLARATION_INVALID', '$.api');
+  });
+});
+
+describe('declarationDigest', () => {
+  const nodeSha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+
+  it('gives the identity and digest declarationIdentity gives, hashing the canonical text with the given function', () => {
+    const texts = [
+      MINIMAL,
+      MINIMAL.replace('"parameters":{}', '"parameters":{"z":[1,2.5,-0,1e300],"a":"\\u00e9\\n\\"x\\"","é":{"__proto__":1}}'),
+      MINIMAL.replace('"name":"m"', '"name":"😀 m\\u2028"'),
+    ];
+    for (const text of texts) {
+      const want = declarationIdentity(text);
+      const got = declarationDigest(new TextEncoder().encode(text), nodeSha256);
+      expect(got.identity).toBe(want.identity);
+      expect(Array.from(got.digest)).toEqual(Array.from(want.digest));
+      let hashed = '';
+      declarationDigest(text, (t) => ((hashed = t), nodeSha256(t)));
+      expect(hashed).toBe(new TextDecoder().decode(want.canonical));
+    }
+  });
+
+  it('passes the same errors through, in the same order', () => {
+    expectCode(() => declarationDigest(MINIMAL.replace('"parameters":{}', '"parameters":{"a":1,"a":1}'), nodeSha256), 'JSON_DUPLICATE_KEY', '$.parameters.a');
+    expectCode(() => declarationDigest(MINIMAL.replace('"parameters":{}', '"parameters":{"a":"\\ud800"}'), nodeSha256), 'JSON_LONE_SURROGATE', '$.parameters.a');
+    expectCode(() => declarationDigest(MINIMAL.replace('"generic"', '"other"'), nodeSha256), 'DECLARATION_INVALID', '$.api');
   });
 });

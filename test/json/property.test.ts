@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/json/canonical.js';
+import { canonicalJsonOfParsed } from '../../src/json/canonical-parsed.js';
 import { parseStrictJson, type JsonValue } from '../../src/json/strict.js';
 import { identityOfValue } from '../../src/declaration/identity.js';
 
@@ -98,6 +99,20 @@ describe('properties', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("the unchecked writer for the parser's values writes what canonicalJson writes", () => {
+    fc.assert(
+      fc.property(jsonValue, fc.integer(), (v, seed) => {
+        const parsed = parseStrictJson(reformat(v, seeded(seed)));
+        expect(canonicalJsonOfParsed(parsed)).toBe(canonicalJson(parsed));
+      }),
+      { numRuns: 500 },
+    );
+    // Escapes, member names that look like array indexes, an own __proto__ member, -0, exponents.
+    const text = '{"b":"a\\"q\\\\\\u0001\\u001f\\u007f\\u2028é😀","10":1,"9":2,"-1":3,"":[-0,1e-7,1E21,0.5],"__proto__":{"x":null},"a\\nb":true}';
+    const parsed = parseStrictJson(text);
+    expect(canonicalJsonOfParsed(parsed)).toBe(canonicalJson(parsed));
   });
 
   it('canonical text is valid JSON that JSON.parse reads to an equal value', () => {

@@ -9,9 +9,10 @@
  * With `?wait=cosigned` the answer also waits (bounded) for the witness quorum; a quorum not met
  * in time still answers 200 with the receipt (the entry is logged) and `"quorum":{"met":false}`.
  */
+import { createHash } from 'node:crypto';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { RunproofError } from '../../../src/errors.js';
-import { declarationIdentity, declarationIdentityOfValue, formatIdentity, parseIdentity } from '../../../src/declaration/identity.js';
+import { declarationDigest, declarationIdentityOfValue, formatIdentity, parseIdentity } from '../../../src/declaration/identity.js';
 import { MAX_DECLARATION_DEPTH } from '../../../src/json/limits.js';
 import { parseStrictJson, type JsonValue } from '../../../src/json/strict.js';
 import type { MaybePromise, Sequenced } from '../../log.js';
@@ -36,6 +37,11 @@ export interface SubmitResult {
    * carries it. `met: false` is still a success: the entry is logged, the witnesses were slow.
    */
   quorum?: { required: number; met: boolean };
+}
+
+/** sha256OfText hashes a canonical text's UTF-8 bytes with node:crypto (no encoded copy in JS). */
+function sha256OfText(text: string): Uint8Array {
+  return createHash('sha256').update(text, 'utf8').digest();
 }
 
 /** The submission endpoints, for the guards in `app.ts`. */
@@ -136,7 +142,7 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
   app.post('/v1/declarations', async (c) => {
     const started = performance.now();
     const wait = wantsCosigned(c);
-    const { identity, digest } = declarationIdentity(await readBody(c, s.maxBodyBytes));
+    const { identity, digest } = declarationDigest(await readBody(c, s.maxBodyBytes), sha256OfText);
     return c.json(await answer(await s.log.submit(digest), identity, wait, started));
   });
 
