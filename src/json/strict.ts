@@ -67,6 +67,13 @@ const QUOTE = 0x22, BACKSLASH = 0x5c, COMMA = 0x2c, COLON = 0x3a;
 const LBRACE = 0x7b, RBRACE = 0x7d, LBRACKET = 0x5b, RBRACKET = 0x5d;
 const MINUS = 0x2d, PLUS = 0x2b, DOT = 0x2e, ZERO = 0x30, NINE = 0x39;
 
+/**
+ * A run of string characters the scanner has nothing to do for: anything but the quote, the
+ * backslash, C0 controls and UTF-16 surrogates (no `u` flag: the class is over code units). The
+ * per-character loop it replaces was the parser's largest cost on declarations (≈ 35 %).
+ */
+const PLAIN_RUN = /[^"\\\u0000-\u001f\ud800-\udfff]*/y;
+
 function isDigit(c: number): boolean {
   return c >= ZERO && c <= NINE;
 }
@@ -219,6 +226,10 @@ class Parser {
     let out = '';
     let surrogates = false;
     for (;;) {
+      // Skip natively over the run of characters that need no attention here.
+      PLAIN_RUN.lastIndex = p;
+      PLAIN_RUN.test(t);
+      p = PLAIN_RUN.lastIndex;
       const c = t.charCodeAt(p);
       if (c === QUOTE) break;
       if (c === BACKSLASH) {
