@@ -67,6 +67,18 @@ describe('NodeHashes', () => {
     }
   });
 
+  for (const perLevel of [undefined, 2]) {
+    it(`proves a run of the newest entries (hashed from remembered children) like src/merkle (${perLevel ?? 'default'} per level)`, () => {
+      const nh = new NodeHashes(read, perLevel);
+      const ref = tileReader(SIZE, (t) => read(t.level, t.index).subarray(0, t.width * 32));
+      // The receipts of a batch: every entry of the last 1,500 in order, then an old one between.
+      for (let index = SIZE - 1_500; index < SIZE; index++) {
+        expect(nh.inclusion(index, SIZE)).toEqual(proveInclusion(index, SIZE, ref));
+        if (index % 100 === 0) expect(nh.inclusion(index % 40_000, SIZE)).toEqual(proveInclusion(index % 40_000, SIZE, ref));
+      }
+    });
+  }
+
   it('hands out hashes that later calls do not change', () => {
     const nh = new NodeHashes(read, 2);
     const kept = sample(SIZE).map((index) => ({ index, proof: nh.inclusion(index, SIZE) }));
