@@ -3,6 +3,7 @@
  * environment variable; a flag wins over the variable, the variable over the default. The table
  * {@link SERVE_OPTIONS} drives both the parser and the `--help` text, so they cannot drift apart.
  */
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDecimal } from '../src/encoding/decimal.js';
@@ -57,6 +58,8 @@ export interface ServeConfig {
   maxBodyBytes: number;
   /** Most items in one batch request. */
   maxBatchItems: number;
+  /** Worker threads that read large batch bodies (0 = read them on the main thread). */
+  batchWorkers: number;
   /** Entries per second per client address (0 = unlimited); a batch of n items counts n. */
   ratePerSecond: number;
   /** Reads that also need the token and count against the rate (default none). */
@@ -97,6 +100,9 @@ interface OptionSpec {
   boolean?: boolean;
 }
 
+/** Default batch worker threads: one per core beyond the main thread's, at most 4. */
+const DEFAULT_BATCH_WORKERS = Math.min(4, Math.max(0, availableParallelism() - 1));
+
 /** Every option of `runproof-log serve`, in `--help` order. */
 export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { flag: 'data', env: 'RUNPROOF_DATA', arg: 'DIR', help: 'data directory for the default --db and --key (default ./data)' },
@@ -108,6 +114,7 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { flag: 'listen', env: 'RUNPROOF_LISTEN', arg: 'HOST:PORT', help: 'address to listen on (default 127.0.0.1:8080; port 0 = any free port)' },
   { flag: 'max-body', env: 'RUNPROOF_MAX_BODY', arg: 'BYTES', help: 'largest request body (default 1048576)' },
   { flag: 'max-batch-items', env: 'RUNPROOF_MAX_BATCH_ITEMS', arg: 'N', help: 'most items in one batch request (default 1000)' },
+  { flag: 'batch-workers', env: 'RUNPROOF_BATCH_WORKERS', arg: 'N', help: 'threads that parse and hash large batch bodies (default: cores − 1, at most 4; 0 = main thread)' },
   { flag: 'rate', env: 'RUNPROOF_RATE', arg: 'N[/s]', help: 'entries per second per client address, a batch of n counts n (default 0 = unlimited)' },
   { flag: 'guard', env: 'RUNPROOF_GUARD', arg: 'lookups,metrics', help: 'reads that also need the token and count against --rate (default none: open)' },
   { flag: 'header-timeout', env: 'RUNPROOF_HEADER_TIMEOUT', arg: 'SECONDS', help: 'longest wait for request headers (default 10)' },
@@ -288,6 +295,7 @@ export function parseServeConfig(args: string[], env: Record<string, string | un
     port: listen.port,
     maxBodyBytes,
     maxBatchItems: num(one('max-batch-items') ?? '1000', '--max-batch-items', 1, 1_000_000),
+    batchWorkers: num(one('batch-workers') ?? String(DEFAULT_BATCH_WORKERS), '--batch-workers', 0, 64),
     ratePerSecond: num(rateText.endsWith('/s') ? rateText.slice(0, -2) : rateText, '--rate', 0, 1_000_000),
     tokenDigests: many('token-hash').map(parseTokenHash),
     guardedReads: parseGuard(one('guard') ?? ''),

@@ -8,6 +8,7 @@ import type { LogMetrics } from '../metrics.js';
 import type { PublishStatus } from '../publish/publisher.js';
 import type { LogDescription } from './routes/explorer.js';
 import { BodyBudget } from './middleware/body-budget.js';
+import type { BatchWorkers } from './batch-workers.js';
 
 /** Default cap on request-body bytes held across all requests in flight. */
 export const DEFAULT_INFLIGHT_BODY_BYTES = 64 * 1024 * 1024;
@@ -55,6 +56,8 @@ export interface AppOptions {
   about?: LogDescription;
   /** The built explorer's directory (default: `dist/explorer`). */
   explorerDir?: string;
+  /** Worker threads that read large batch bodies (./batch-workers.ts); absent: batches are read inline. */
+  batchWorkers?: BatchWorkers;
   /** Where unexpected errors (bugs) are reported (default: stderr). */
   logError?: (e: unknown) => void;
 }
@@ -82,6 +85,8 @@ export interface AppSettings {
   waitCosigned: (signedCheckpoint: string) => Promise<CosignedWait>;
   maxBodyBytes: number;
   maxBatchItems: number;
+  /** Worker threads for large batch bodies, if any. */
+  batchWorkers: BatchWorkers | undefined;
   /** The shared budget of request-body bytes in flight. */
   bodyBudget: BodyBudget;
   metrics: LogMetrics | undefined;
@@ -109,6 +114,7 @@ export function resolveSettings(o: AppOptions): AppSettings {
     },
     maxBodyBytes: o.maxBodyBytes ?? 1048576,
     maxBatchItems: o.maxBatchItems ?? 1000,
+    batchWorkers: o.batchWorkers,
     bodyBudget: new BodyBudget(o.maxInflightBodyBytes ?? DEFAULT_INFLIGHT_BODY_BYTES),
     metrics: o.metrics,
     publishStatus: o.publishStatus,

@@ -24,6 +24,7 @@ import { makeTargets, openTargets, registerPublishMetrics, startPublishers, type
 import { WitnessPool } from '../witness-client.js';
 import { createApp, type AppOptions } from './app.js';
 import { resolveSettings } from './context.js';
+import { BatchWorkers } from './batch-workers.js';
 import { capConnections } from './connection-cap.js';
 import { fastReads } from './fast-reads.js';
 import { explorerFiles } from './routes/explorer.js';
@@ -163,6 +164,8 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
     pool.onCheckpoint(opened.latest().signed);
   }
 
+  // Large batch bodies are parsed and hashed on other cores (./batch-workers.ts).
+  const batchWorkers = cfg.batchWorkers > 0 ? new BatchWorkers({ threads: cfg.batchWorkers }) : undefined;
   let accepting = true;
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -173,6 +176,7 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
     witnessTimeoutMs: cfg.witnessTimeoutMs,
     maxBodyBytes: cfg.maxBodyBytes,
     maxBatchItems: cfg.maxBatchItems,
+    ...(batchWorkers ? { batchWorkers } : {}),
     ratePerSecond: cfg.ratePerSecond,
     tokenDigests: cfg.tokenDigests,
     guardedReads: cfg.guardedReads,
@@ -226,6 +230,7 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
     });
   } catch (e) {
     pool?.close();
+    await batchWorkers?.close();
     await closePublishers();
     await opened.close();
     throw e;
@@ -247,6 +252,7 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
         await Promise.race([new Promise<void>((resolve) => (drained = resolve)), new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]);
       }
       pool?.close();
+      await batchWorkers?.close();
       // The last batches reach the static targets before the log closes (bounded wait).
       await closePublishers();
       await opened.close();

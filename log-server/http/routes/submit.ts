@@ -12,12 +12,12 @@
 import { hash } from 'node:crypto';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { RunproofError } from '../../../src/errors.js';
-import { declarationDigest, declarationIdentityOfValue, formatIdentity, parseIdentity } from '../../../src/declaration/identity.js';
-import { MAX_DECLARATION_DEPTH } from '../../../src/json/limits.js';
-import { parseStrictJson, type JsonValue } from '../../../src/json/strict.js';
+import { declarationDigest, formatIdentity } from '../../../src/declaration/identity.js';
+import { parseStrictJson } from '../../../src/json/strict.js';
 import type { MaybePromise, Sequenced } from '../../log.js';
 import type { AppSettings } from '../context.js';
 import { encodeBatchAnswer, type BatchResult } from '../batch-answer.js';
+import { batchItemsOf, identityMember, readItems, type BatchItems } from '../batch-items.js';
 import { errorBody } from '../errors.js';
 import { readBody, requireJson } from '../middleware/body.js';
 import { bodyBudget } from '../middleware/body-budget.js';
@@ -65,39 +65,6 @@ function wantsCosigned(c: Context): boolean {
   if (wait === undefined) return false;
   if (wait === 'cosigned') return true;
   throw new RunproofError('MALFORMED_REQUEST', 'query parameter wait: the only value is "cosigned"', { path: 'wait' });
-}
-
-function isObject(v: JsonValue): v is { [k: string]: JsonValue } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** onlyMember returns the value of the single member `name` of an object, else throws. */
-function onlyMember(v: JsonValue, name: string, where: string): JsonValue {
-  if (!isObject(v)) throw new RunproofError('MALFORMED_REQUEST', `want a JSON object {"${name}": …}`, { path: where });
-  const keys = Object.keys(v);
-  if (keys.length !== 1 || keys[0] !== name) {
-    throw new RunproofError('MALFORMED_REQUEST', `want exactly one member "${name}"`, { path: where });
-  }
-  return v[name]!;
-}
-
-/** identityMember reads `{"identity":"sha256:…"}`. */
-function identityMember(v: JsonValue, where: string): Uint8Array {
-  const id = onlyMember(v, 'identity', where);
-  if (typeof id !== 'string') throw new RunproofError('IDENTITY_MALFORMED', 'identity must be a string "sha256:<hex>"', { path: `${where}.identity` });
-  try {
-    return parseIdentity(id);
-  } catch (e) {
-    if (e instanceof RunproofError) throw new RunproofError(e.code, e.message, { path: `${where}.identity` });
-    throw e;
-  }
-}
-
-/** Re-roots a JSON path reported inside a batch item's declaration. */
-function withinItem(e: unknown, prefix: string): unknown {
-  if (!(e instanceof RunproofError) || e.path === undefined || !e.path.startsWith('$')) return e;
-  const msg = e.message.endsWith(` (at ${e.path})`) ? e.message.slice(0, -` (at ${e.path})`.length) : e.message;
-  return new RunproofError(e.code, msg, { path: prefix + e.path.slice(1) });
 }
 
 /** submitRoutes adds the submission endpoints; `guards` run first on each (auth, rate). */
@@ -166,44 +133,32 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
     const started = performance.now();
     const wait = wantsCosigned(c);
     const withReceipts = wantsReceipts(c);
-    // A declaration sits three containers deep ($.items[i].declaration); it may nest 64 deep itself.
-    const body = parseStrictJson(await readBody(c, s.maxBodyBytes), { maxBytes: s.maxBodyBytes, maxDepth: MAX_DECLARATION_DEPTH + 3 });
-    const items = onlyMember(body, 'items', '$');
-    if (!Array.isArray(items)) throw new RunproofError('MALFORMED_REQUEST', 'items must be an array', { path: '$.items' });
-    if (items.length > s.maxBatchItems) {
-      throw new RunproofError('TOO_LARGE', `a batch holds at most ${s.maxBatchItems} items, got ${items.length}`, { path: '$.items' });
+    const body = await readBody(c, s.maxBodyBytes);
+    const limits = { maxBytes: s.maxBodyBytes, maxItems: s.maxBatchItems };
+    // Large bodies are read on a worker thread (../batch-workers.ts), in one hop; the rate limit
+    // counts entries, and the first item's token was taken before the body was read.
+    const offloaded = s.batchWorkers?.read(body, limits);
+    let read: BatchItems;
+    if (offloaded !== undefined) {
+      read = await offloaded;
+      chargeEntries(c, read.count);
+    } else {
+      const items = batchItemsOf(body, limits);
+      chargeEntries(c, items.length);
+      read = readItems(items);
     }
-    // The rate limit counts entries: the first item's token was taken before the body was read.
-    chargeEntries(c, items.length);
-    const results: BatchResult[] = new Array(items.length);
-    const digests: Uint8Array[] = [];
-    const identities: string[] = [];
-    const slots: number[] = [];
-    items.forEach((item, i) => {
-      const where = `$.items[${i}]`;
-      try {
-        if (isObject(item) && Object.hasOwn(item, 'declaration')) {
-          const value = onlyMember(item, 'declaration', where);
-          let identity: string, digest: Uint8Array;
-          try {
-            ({ identity, digest } = declarationIdentityOfValue(value));
-          } catch (e) {
-            throw withinItem(e, `${where}.declaration`);
-          }
-          digests.push(digest);
-          identities.push(identity);
-        } else {
-          const digest = identityMember(item, where);
-          digests.push(digest);
-          identities.push(formatIdentity(digest));
-        }
-        slots.push(i);
-      } catch (e) {
-        if (!(e instanceof RunproofError)) throw e;
-        s.metrics?.rejected(e.code);
-        results[i] = { error: errorBody(e) };
-      }
-    });
+    const results: BatchResult[] = new Array(read.count);
+    for (const { slot, error } of read.errors) {
+      s.metrics?.rejected(error.code);
+      results[slot] = { error };
+    }
+    const slots = read.slots;
+    const digests: Uint8Array[] = new Array(slots.length);
+    const identities: string[] = new Array(slots.length);
+    for (let k = 0; k < slots.length; k++) {
+      digests[k] = read.digests.subarray(32 * k, 32 * k + 32);
+      identities[k] = formatIdentity(digests[k]!);
+    }
     const sequenced = digests.length > 0 ? await s.log.submitMany(digests) : [];
     const checkpoints: string[] = new Array(sequenced.length);
     const answers = !withReceipts
@@ -211,7 +166,7 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
       : wait
         ? await Promise.all(sequenced.map((seq, k) => answer(seq, identities[k]!, true, started)))
         : await answerAll(sequenced, identities, started, checkpoints);
-    const checkpointOf: (string | undefined)[] = new Array(items.length);
+    const checkpointOf: (string | undefined)[] = new Array(read.count);
     answers.forEach((a, k) => {
       results[slots[k]!] = a;
       checkpointOf[slots[k]!] = checkpoints[k];
