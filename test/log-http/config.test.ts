@@ -4,7 +4,7 @@
  * or others can access it, and created 0600.
  */
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, parseServeConfig, parseWitness, SERVE_HELP, SERVE_OPTIONS, type ServeConfig } from '../../log-server/config.js';
@@ -27,6 +27,8 @@ describe('parseServeConfig', () => {
       port: 8080,
       maxBodyBytes: 1048576,
       maxBatchItems: 1000,
+      // One batch worker per core beyond the main thread's, at most 4.
+      batchWorkers: Math.min(4, Math.max(0, availableParallelism() - 1)),
       ratePerSecond: 0,
       tokenDigests: [],
       guardedReads: [],
@@ -47,6 +49,7 @@ describe('parseServeConfig', () => {
       RUNPROOF_LISTEN: '[::1]:9000',
       RUNPROOF_MAX_BODY: '4096',
       RUNPROOF_MAX_BATCH_ITEMS: '50',
+      RUNPROOF_BATCH_WORKERS: '0',
       RUNPROOF_RATE: '20/s',
       RUNPROOF_TOKEN_HASH: `sha256:${'ab'.repeat(32)} sha256:${'cd'.repeat(32)}`,
       RUNPROOF_WITNESS: `witness.example/w1=${witnessKey}@http://127.0.0.1:7380/`,
@@ -55,7 +58,7 @@ describe('parseServeConfig', () => {
     };
     const c = cfg([], env);
     expect(c).toMatchObject({ dbPath: join('/srv/log', 'log.db'), keyPath: join('/srv/log', 'log.key'), origin: 'log.example.com/a', host: '::1', port: 9000 });
-    expect(c).toMatchObject({ maxBodyBytes: 4096, maxBatchItems: 50, ratePerSecond: 20, witnessQuorum: 1, witnessTimeoutMs: 1500, init: true });
+    expect(c).toMatchObject({ maxBodyBytes: 4096, maxBatchItems: 50, batchWorkers: 0, ratePerSecond: 20, witnessQuorum: 1, witnessTimeoutMs: 1500, init: true });
     expect(c.tokenDigests.length).toBe(2);
     expect(c.witnesses).toEqual([{ name: 'witness.example/w1', vkey: witnessKey, url: 'http://127.0.0.1:7380' }]);
     const f = cfg(['--origin', 'other/b', '--listen', '127.0.0.1:0', '--max-body', '2048', '--db', '/x/y.db', '--token-hash', `sha256:${'ef'.repeat(32)}`, '--witness-quorum', '0'], env);
@@ -71,6 +74,8 @@ describe('parseServeConfig', () => {
       [['--max-body', '1e6'], {}],
       [['--max-body', '10'], {}],
       [['--max-batch-items', '0'], {}],
+      [['--batch-workers', '-1'], {}],
+      [['--batch-workers', '65'], {}],
       [['--rate', '-1'], {}],
       [['--token-hash', 'abc'], {}],
       [['--token-hash', `sha256:${'AB'.repeat(32)}`], {}],
