@@ -19,7 +19,7 @@ import { SIG_ED25519, verifierKey, type Signer } from '../src/note/keys.js';
 import { BlobCache, settle } from './blob-cache.js';
 import { initialise, restore } from './log-open.js';
 import { NodeHashes } from './node-hashes.js';
-import { Receipts } from './receipts.js';
+import { Receipts, type ReceiptParts } from './receipts.js';
 import { Roles } from './log-roles.js';
 import { Sequencer, type Sequenced } from './sequencer.js';
 import type { BackendFactory, Coordination, LogBackend, MaybePromise } from './storage/backend.js';
@@ -29,6 +29,7 @@ import { BUNDLE_RECORD } from './storage/right-edge.js';
 
 export type { Sequenced } from './sequencer.js';
 export type { MaybePromise } from './storage/backend.js';
+export type { ReceiptParts } from './receipts.js';
 
 /** Options of {@link Log.open}. */
 export interface LogOptions {
@@ -257,6 +258,14 @@ export class Log {
       return e instanceof Promise ? e.then((x) => settle(() => this.receipts.receipt(index, signed, x))) : settle(() => this.receipts.receipt(index, signed, e));
     };
     return cp instanceof Promise ? cp.then((c) => withEntry(c.size)) : withEntry(cp.size);
+  }
+
+  /**
+   * receiptParts is {@link receipt} for a known entry, not yet joined into text (for writers of
+   * many receipts at once, log-server/http/batch-answer.ts). Same checks and throws.
+   */
+  receiptParts(index: number, signedCheckpoint: string, entry: Uint8Array): MaybePromise<ReceiptParts> {
+    return settle(() => this.receipts.parts(index, signedCheckpoint, entry));
   }
 
   /** close stops accepting submissions, sequences what is waiting, and closes the store. */

@@ -180,6 +180,18 @@ export class NodeHashes {
    * a third of its time collecting the garbage of per-hash copies and JS base64 strings).
    */
   inclusionLines(index: number, size: number): string {
+    const lines = this.inclusionTexts(index, size);
+    let text = '';
+    for (let i = lines.length - 1; i >= 0; i--) text += lines[i] + '\n';
+    return text;
+  }
+
+  /**
+   * inclusionTexts is {@link inclusionLines} as the base64 texts of the hashes, ROOT end first
+   * (the reverse of the proof's order) and without newlines, for writers that put them into
+   * bytes themselves (log-server/http/batch-answer.ts).
+   */
+  inclusionTexts(index: number, size: number): string[] {
     const lines: string[] = [];
     this.walk(index, size, (h, level, node) => {
       if (level === 0 || node < 0) {
@@ -194,9 +206,7 @@ export class NodeHashes {
       }
       lines.push(line);
     });
-    let text = '';
-    for (let i = lines.length - 1; i >= 0; i--) text += lines[i] + '\n';
-    return text;
+    return lines;
   }
 
   /**

@@ -22,6 +22,14 @@ export interface ReceiptSource {
   latest(): { signed: string; checkpoint: Checkpoint };
 }
 
+/** A receipt's parts: the base64 entry, index, inclusion path (base64, ROOT end first) and the signed checkpoint. */
+export interface ReceiptParts {
+  extra: string;
+  index: number;
+  path: string[];
+  checkpoint: string;
+}
+
 /** Receipts writes receipts and remembers which checkpoint texts are this log's. */
 export class Receipts {
   /** Signed checkpoint texts already parsed and checked against the tree, by text. */
@@ -40,6 +48,17 @@ export class Receipts {
     if (!Number.isSafeInteger(index) || index < 0 || index >= cp.size) throw new RunproofError('MALFORMED_REQUEST', `index ${index} is not below checkpoint size ${cp.size}`);
     const extra = Buffer.from(entry.buffer, entry.byteOffset, entry.length).toString('base64');
     return writeTlogProof(extra, index, this.log.nodes.inclusionLines(index, cp.size), signed);
+  }
+
+  /**
+   * parts is {@link receipt} not yet joined into text: what `writeTlogProof(extra, index,
+   * <path texts in proof order, each + "\n">, checkpoint)` would write. Same checks and throws.
+   */
+  parts(index: number, signed: string, entry: Uint8Array): ReceiptParts {
+    const cp = this.checkedCheckpoint(signed);
+    if (!Number.isSafeInteger(index) || index < 0 || index >= cp.size) throw new RunproofError('MALFORMED_REQUEST', `index ${index} is not below checkpoint size ${cp.size}`);
+    const extra = Buffer.from(entry.buffer, entry.byteOffset, entry.length).toString('base64');
+    return { extra, index, path: this.log.nodes.inclusionTexts(index, cp.size), checkpoint: signed };
   }
 
   /**

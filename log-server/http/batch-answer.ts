@@ -9,38 +9,53 @@
  * identity-batch bench). Here everything but the checkpoint is ASCII and is written with
  * `latin1Write`, and each distinct checkpoint is escaped and encoded once per answer.
  */
+import { TLOG_PROOF_HEADER, writeTlogProof } from '../../src/note/tlog-proof.js';
+import type { ReceiptParts } from '../receipts.js';
 import type { ErrorBody } from './errors.js';
 
 /** One result of a batch: an accepted item (maybe without receipt) or an error. */
 export type BatchResult =
-  | { identity: string; index: number; timestamp: number; duplicate: boolean; receipt?: string; quorum?: { required: number; met: boolean } }
+  | { identity: string; index: number; timestamp: number; duplicate: boolean; receipt?: string | ReceiptParts; quorum?: { required: number; met: boolean } }
   | { error: ErrorBody };
 
-/** The escaped receipt parts of one item, or the item's whole JSON text when it has no fast form. */
-type Piece = { head: string; checkpoint: Buffer } | { json: Buffer };
+/**
+ * receiptText is the c2sp.org/tlog-proof text of receipt parts (the text a `ReceiptParts` stands
+ * for in an answer): the one writer, src/note/tlog-proof.ts.
+ */
+export function receiptText(p: ReceiptParts): string {
+  let lines = '';
+  for (let i = p.path.length - 1; i >= 0; i--) lines += p.path[i] + '\n';
+  return writeTlogProof(p.extra, p.index, lines, p.checkpoint);
+}
+
+/** jsonOf is the JSON text of one result, its receipt parts (if any) as their text. */
+function jsonOf(r: BatchResult): string {
+  if ('error' in r || typeof r.receipt !== 'object') return JSON.stringify(r);
+  return JSON.stringify({ ...r, receipt: receiptText(r.receipt) });
+}
+
+/** An item written directly (ASCII head, then its escaped checkpoint and `"}`), or its JSON text. */
+type Piece = { head: string; checkpoint: Buffer | undefined } | { json: Buffer };
 
 /** Printable ASCII without `"` and `\`: written into JSON strings as they are. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-/** The same plus newlines (escaped as `\n`). */
-const LINES = /^[\n\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /**
- * encodeBatchAnswer returns the UTF-8 bytes of `JSON.stringify({ results })`. `checkpointOf`
- * names, for an item with a receipt, the signed checkpoint text the receipt ends with (the
- * c2sp.org/tlog-proof text ends with its checkpoint note, verbatim); items whose receipt does not
- * end with it, and errors, are encoded by `JSON.stringify`.
+ * encodeBatchAnswer returns the UTF-8 bytes of `JSON.stringify({ results })`, a receipt given
+ * in parts standing for its text ({@link receiptText}). Accepted items with receipt parts or
+ * without a receipt are written directly; errors, quorum answers and receipts given as text go
+ * through `JSON.stringify`.
  */
-export function encodeBatchAnswer(results: readonly BatchResult[], checkpointOf: (k: number) => string | undefined): Buffer<ArrayBuffer> {
+export function encodeBatchAnswer(results: readonly BatchResult[]): Buffer<ArrayBuffer> {
   const escaped = new Map<string, Buffer>();
   const pieces: Piece[] = new Array(results.length);
   let size = '{"results":[]}'.length + Math.max(0, results.length - 1);
   for (let k = 0; k < results.length; k++) {
     const r = results[k]!;
-    const checkpoint = checkpointOf(k);
-    const piece = 'error' in r || r.quorum !== undefined || !PLAIN.test(r.identity) ? undefined : fastPiece(r, checkpoint, escaped);
-    const p: Piece = piece ?? { json: Buffer.from(JSON.stringify(r), 'utf8') };
+    const piece = 'error' in r || r.quorum !== undefined || typeof r.receipt === 'string' || !PLAIN.test(r.identity) ? undefined : fastPiece(r, escaped);
+    const p: Piece = piece ?? { json: Buffer.from(jsonOf(r), 'utf8') };
     pieces[k] = p;
-    size += 'json' in p ? p.json.length : p.head.length + p.checkpoint.length + (p.checkpoint.length > 0 ? 2 : 0);
+    size += 'json' in p ? p.json.length : p.head.length + (p.checkpoint === undefined ? 0 : p.checkpoint.length + 2);
   }
   const out = Buffer.allocUnsafe(size);
   let at = out.write('{"results":[', 0, 'latin1');
@@ -52,7 +67,7 @@ export function encodeBatchAnswer(results: readonly BatchResult[], checkpointOf:
       continue;
     }
     at += out.write(p.head, at, 'latin1');
-    if (p.checkpoint.length > 0) {
+    if (p.checkpoint !== undefined) {
       at += p.checkpoint.copy(out, at);
       out[at++] = 0x22; // "
       out[at++] = 0x7d; // }
@@ -64,24 +79,26 @@ export function encodeBatchAnswer(results: readonly BatchResult[], checkpointOf:
 }
 
 /**
- * fastPiece writes an accepted item as ASCII up to its receipt's checkpoint (escaped in `head`),
- * and the checkpoint's escaped UTF-8 (shared); undefined when the receipt is not of that shape.
+ * fastPiece writes an accepted item as ASCII up to its receipt's checkpoint (`head`, with the
+ * newlines escaped), and the checkpoint's escaped UTF-8, shared by the items that end with it.
  */
-function fastPiece(r: Exclude<BatchResult, { error: ErrorBody }>, checkpoint: string | undefined, escaped: Map<string, Buffer>): Piece | undefined {
+function fastPiece(r: Extract<BatchResult, { identity: string }>, escaped: Map<string, Buffer>): Piece {
   const fields = `{"identity":"${r.identity}","index":${r.index},"timestamp":${r.timestamp},"duplicate":${r.duplicate}`;
-  if (r.receipt === undefined) return { head: `${fields}}`, checkpoint: EMPTY };
-  if (checkpoint === undefined || !r.receipt.endsWith(checkpoint)) return undefined;
-  // The receipt up to its checkpoint: header, extra, index and path lines — ASCII and newlines.
-  const text = r.receipt.slice(0, r.receipt.length - checkpoint.length);
-  if (!LINES.test(text)) return undefined;
+  const parts = r.receipt;
+  if (parts === undefined || typeof parts === 'string') return { head: `${fields}}`, checkpoint: undefined };
+  // Base64 texts and a decimal index: nothing to escape but the newlines written here.
+  let head = `${fields},"receipt":"${TLOG_PROOF_HEADER}\\nextra ${parts.extra}\\nindex ${parts.index}\\n`;
+  for (let i = parts.path.length - 1; i >= 0; i--) head += `${parts.path[i]}\\n`;
+  return { head: `${head}\\n`, checkpoint: escapedCheckpoint(parts.checkpoint, escaped) };
+}
+
+/** escapedCheckpoint is a checkpoint's text as it stands inside a JSON string, in UTF-8, once per answer. */
+function escapedCheckpoint(checkpoint: string, escaped: Map<string, Buffer>): Buffer {
   let cp = escaped.get(checkpoint);
   if (cp === undefined) {
     const json = JSON.stringify(checkpoint);
     escaped.set(checkpoint, (cp = Buffer.from(json.slice(1, -1), 'utf8')));
   }
-  // An empty checkpoint cannot be a signed note; keep the shape check simple by refusing it.
-  if (cp.length === 0) return undefined;
-  return { head: `${fields},"receipt":"${text.replaceAll('\n', '\\n')}`, checkpoint: cp };
+  return cp;
 }
 
-const EMPTY = Buffer.alloc(0);
