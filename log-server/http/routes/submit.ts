@@ -5,7 +5,8 @@
  *
  * Input is checked in this order, and nothing reaches the log unless every check passed:
  * bearer token → rate → media type → in-flight body budget → body size (before or while reading) →
- * strict JSON → shape/schema (→ for a batch, the rate once more, for its further items).
+ * strict JSON → shape/schema (→ for a batch, the rate once more, for its further items; a batch
+ * read on a worker thread has its items checked before that charge, with the same answers).
  * With `?wait=cosigned` the answer also waits (bounded) for the witness quorum; a quorum not met
  * in time still answers 200 with the receipt (the entry is logged) and `"quorum":{"met":false}`.
  */
@@ -18,7 +19,6 @@ import type { MaybePromise, ReceiptParts, Sequenced } from '../../log.js';
 import type { AppSettings } from '../context.js';
 import { encodeBatchAnswer, type BatchResult } from '../batch-answer.js';
 import { batchItemsOf, identityMember, readItems, type BatchItems } from '../batch-items.js';
-import { errorBody } from '../errors.js';
 import { readBody, requireJson } from '../middleware/body.js';
 import { bodyBudget } from '../middleware/body-budget.js';
 import { chargeEntries } from '../middleware/rate-limit.js';
