@@ -83,7 +83,7 @@ export class BlobCache {
       // where they wait for a full GC (measured: a third of the server's RSS after lookups).
       // Recent ones, and every higher tile (few, and on every proof's path), are cached.
       // The last such blob is kept alone: one proof asks for its leaf's tile once per level 0–7.
-      if ((level === 'entries' || level === 0) && index < Math.floor(edge.size / TILE_WIDTH) - RECENT_BLOBS) {
+      if (this.old(level, index, edge.size)) {
         this.lastKey = key;
         this.lastBlob = data;
         return data;
@@ -93,6 +93,28 @@ export class BlobCache {
     }
     this.remember(key, data);
     return data;
+  }
+
+  /**
+   * serve returns a published blob for serving it whole ({@link Log.readTile}, readEntries):
+   * what {@link blob} returns, except that an old level-0 tile or bundle — one {@link blob} does
+   * not cache — is read off the main thread when the backend can
+   * ({@link LogBackend.readBlobOffThread}), and on the main thread if that fails.
+   */
+  serve(level: number | 'entries', index: number): MaybePromise<Uint8Array> {
+    const edge = this.edge();
+    if (this.backend.readBlobOffThread === undefined || !this.old(level, index, edge.size) || this.cache.has(blobKey(level, index)) || blobKey(level, index) === this.lastKey) {
+      return settle(() => this.blob(level, index));
+    }
+    return this.backend.readBlobOffThread(level, index).then(
+      (d) => checkFull(level, index, d),
+      () => settle(() => this.blob(level, index)),
+    );
+  }
+
+  /** old tells whether a blob is an old level-0 tile or bundle: not cached, read at random (see {@link blob}). */
+  private old(level: number | 'entries', index: number, size: number): boolean {
+    return (level === 'entries' || level === 0) && index < Math.floor(size / TILE_WIDTH) - RECENT_BLOBS;
   }
 
   /**

@@ -5,22 +5,33 @@
  * (measured: a hot hash tile through Hono ≈ 0.5× a bare server returning a fixed 8 KiB buffer;
  * docs/performance.md). The answer comes from the same {@link readResource} the Hono routes use;
  * anything that is not a plain successful GET falls through to Hono, so errors, HEAD, the
- * shutdown answer and every other route keep one implementation. So does a read that has to wait
- * for storage (a backend that reads asynchronously): the blob is in the log's cache by the time
- * Hono asks again.
+ * shutdown answer and every other route keep one implementation. A read that waits for storage
+ * (old tiles read off the main thread, PostgreSQL) is answered here when it arrives; if it fails,
+ * Hono answers the request instead.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppSettings } from './context.js';
-import { readResource } from './routes/read.js';
+import { readResource, type ReadAnswer } from './routes/read.js';
+
+/** How {@link fastReads} hands a request on and reports reads that finish later. */
+export interface FastReadsOptions {
+  /** False once the server is closing: every request then goes to Hono (which answers it). */
+  accepting: () => boolean;
+  /** Answers a request the fast path took but could not answer (Hono, which reports the error). */
+  fallback: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Called when an answer has to wait for storage, and again (`settled`) once it is written or handed on. */
+  waiting?: () => void;
+  settled?: () => void;
+}
 
 /**
- * fastReads returns a handler that answers a successful tlog-tiles GET itself and returns true,
- * or returns false (having written nothing) for Hono to answer.
+ * fastReads returns a handler that answers a tlog-tiles GET itself (or, if its read fails, hands
+ * it to `fallback`) and returns true, or returns false (having written nothing) for Hono to answer.
  */
-export function fastReads(s: AppSettings, accepting: () => boolean): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function fastReads(s: AppSettings, o: FastReadsOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     const url = req.url;
-    if (req.method !== 'GET' || url === undefined || !accepting()) return false;
+    if (req.method !== 'GET' || url === undefined || !o.accepting()) return false;
     if (url !== '/checkpoint' && !url.startsWith('/tile/')) return false;
     const q = url.indexOf('?');
     let answer;
@@ -30,12 +41,27 @@ export function fastReads(s: AppSettings, accepting: () => boolean): (req: Incom
       return false; // Hono answers it again and formats the error in the one place that does
     }
     if (answer instanceof Promise) {
-      answer.catch(() => undefined); // Hono reads it again and reports any error
-      return false;
+      // A read from storage that answers later (old tiles off the main thread, PostgreSQL).
+      o.waiting?.();
+      answer.then(
+        (a) => {
+          write(res, a);
+          o.settled?.();
+        },
+        () => {
+          o.settled?.();
+          o.fallback(req, res); // Hono reads it again and reports any error
+        },
+      );
+      return true;
     }
-    const body = typeof answer.body === 'string' ? Buffer.from(answer.body, 'utf8') : answer.body;
-    res.writeHead(200, { ...answer.headers, 'Content-Length': String(body.length) });
-    res.end(body);
+    write(res, answer);
     return true;
   };
+}
+
+function write(res: ServerResponse, answer: ReadAnswer): void {
+  const body = typeof answer.body === 'string' ? Buffer.from(answer.body, 'utf8') : answer.body;
+  res.writeHead(200, { ...answer.headers, 'Content-Length': String(body.length) });
+  res.end(body);
 }

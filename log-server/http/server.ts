@@ -187,11 +187,17 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
     about,
   };
   const app = createApp(appOptions);
-  const fast = fastReads(resolveSettings(appOptions), () => accepting);
   const settle = () => {
     inFlight--;
     if (inFlight === 0) drained?.();
   };
+  let listener: RequestListener | undefined;
+  const fast = fastReads(resolveSettings(appOptions), {
+    accepting: () => accepting,
+    fallback: (req, res) => listener!(req, res),
+    waiting: () => inFlight++,
+    settled: settle,
+  });
 
   let server: Server;
   try {
@@ -207,8 +213,9 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
             }
           },
           // The tlog-tiles reads skip the Request/Response objects (./fast-reads.ts).
-          createServer: ((options: ServerOptions, listener: RequestListener) =>
-            createServer(
+          createServer: ((options: ServerOptions, honoListener: RequestListener) => {
+            listener = honoListener;
+            return createServer(
               {
                 ...options,
                 // Node's defaults (5 min for a request, checked every 30 s) let stalled uploads
@@ -218,9 +225,10 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
                 connectionsCheckingInterval: Math.min(1000, cfg.headerTimeoutMs),
               },
               (req, res) => {
-                if (!fast(req, res)) listener(req, res);
+                if (!fast(req, res)) honoListener(req, res);
               },
-            )) as typeof createServer,
+            );
+          }) as typeof createServer,
           hostname: cfg.host,
           port: cfg.port,
         },

@@ -154,6 +154,13 @@ export interface LogBackend {
    * 41 bytes of an 11 KiB bundle); may return the whole blob's slice. Short if the blob is.
    */
   readBundleSlice(idx: number, offset: number, length: number): MaybePromise<Uint8Array | undefined>;
+  /**
+   * readBlobOffThread, if present, reads a blob as {@link readBlob} does but without using the
+   * main thread's connection (SQLite: a worker thread's read-only connection, ./blob-reader.ts),
+   * for blobs served whole to clients. Asked only for full blobs of the published tree; may
+   * reject (then the caller reads it with readBlob).
+   */
+  readBlobOffThread?(level: number | 'entries', idx: number): Promise<Uint8Array | undefined>;
   /** identityIndex returns the entry index of a stored identity (committed, maybe beyond the published size). */
   identityIndex(digest: Uint8Array): MaybePromise<number | undefined>;
 

@@ -10,6 +10,7 @@ import type Database from 'better-sqlite3';
 import { RunproofError } from '../../src/errors.js';
 import { FencedError, type BackendFactory, type BatchWrite, type LogBackend, type LogGenesis, type SequencingBatch, type StoredCheckpoint } from './backend.js';
 import { resolveDbPath } from './db-path.js';
+import { BlobReader } from './blob-reader.js';
 import { acquireWriterLock } from './lock.js';
 import { Store, openDatabase } from './store.js';
 import { WalSync } from './wal-sync.js';
@@ -64,6 +65,8 @@ class SqliteBackend implements LogBackend {
   private readonly commit_;
   private readonly rollback_;
   private readonly batch: SqliteBatch;
+  /** Reads of old blobs served whole, on a worker thread (./blob-reader.ts). */
+  private readonly reader: BlobReader;
 
   constructor(
     private readonly path: string,
@@ -76,6 +79,7 @@ class SqliteBackend implements LogBackend {
     this.commit_ = db.prepare('COMMIT');
     this.rollback_ = db.prepare('ROLLBACK');
     this.batch = new SqliteBatch(this);
+    this.reader = new BlobReader(path, (level, idx) => this.readBlob(level, idx));
   }
 
   origin(): string | undefined {
@@ -102,6 +106,10 @@ class SqliteBackend implements LogBackend {
 
   readBlob(level: number | 'entries', idx: number): Uint8Array | undefined {
     return level === 'entries' ? this.store.bundle(idx) : this.store.tile(level, idx);
+  }
+
+  readBlobOffThread(level: number | 'entries', idx: number): Promise<Uint8Array | undefined> {
+    return this.reader.read(level, idx);
   }
 
   readBundleSlice(idx: number, offset: number, length: number): Uint8Array | undefined {
@@ -155,12 +163,18 @@ class SqliteBackend implements LogBackend {
     return this.wal === undefined ? Promise.resolve() : this.wal.sync();
   }
 
-  close(): void {
+  async close(): Promise<void> {
     try {
-      this.wal?.close();
-      this.db.close();
+      // The worker's connection first: the main connection, closing last, checkpoints and
+      // removes the WAL as it always did.
+      await this.reader.close();
     } finally {
-      this.releaseLock();
+      try {
+        this.wal?.close();
+        this.db.close();
+      } finally {
+        this.releaseLock();
+      }
     }
   }
 }

@@ -2,16 +2,19 @@
  * Old entries — more than RECENT_BLOBS full tiles behind the tree size — are read without the
  * blob cache (log-server/blob-cache.ts): a lookup reads 41 bytes of the bundle (SQL substr), and a
  * proof reads the leaf's level-0 tile from storage. Both must give exactly what the bundles and
- * tiles say, and receipts of old entries must verify.
+ * tiles say, and receipts of old entries must verify. Old tiles and bundles served whole are read
+ * off the main thread on SQLite (log-server/storage/blob-reader.ts), alone or in batches: they
+ * must be the stored bytes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HASH_SIZE } from '../../src/merkle/hash.js';
 import { leafHash } from '../../src/merkle/hash.js';
 import { verifyInclusion } from '../../src/merkle/proof.js';
 import { verifierKey } from '../../src/note/keys.js';
 import { ReceiptVerifier } from '../../src/receipt/verify.js';
 import { formatIdentity } from '../../src/declaration/identity.js';
 import type { Log } from '../../log-server/log.js';
-import { identity, openLog, signer, tempDir } from './helpers.js';
+import { identity, openLog, oracleLeaf, signer, tempDir } from './helpers.js';
 
 // 160 full tiles: tiles 0–31 are "old" (RECENT_BLOBS = 128), the rest recent.
 const SIZE = 160 * 256 + 3;
@@ -45,5 +48,23 @@ describe('entries far behind the tree size', () => {
       const receipt = await log.receipt(n);
       expect(verifier.verify({ receipt, identity: formatIdentity(identity(n, 'old')) }).index).toBe(n);
     }
+  });
+
+  it('serves old and recent tiles and bundles whole, alone or many in one turn, as stored', async () => {
+    const check = async (index: number, width: number) => {
+      const [tile, bundle] = await Promise.all([log.readTile({ level: 0, index, width }), log.readEntries(index, width)]);
+      expect(tile!.length, `tile 0/${index}.p/${width}`).toBe(width * HASH_SIZE);
+      expect(bundle!.length, `bundle ${index}.p/${width}`).toBe(width * 43);
+      for (let k = 0; k < width; k++) {
+        const entry = bundle!.subarray(k * 43 + 2, k * 43 + 43);
+        expect(tile!.subarray(k * HASH_SIZE, (k + 1) * HASH_SIZE), `leaf ${index * 256 + k}`).toEqual(oracleLeaf(entry));
+        if (k === 0 || k === width - 1) expect(entry, `entry ${index * 256 + k}`).toEqual((await log.lookup(identity(index * 256 + k, 'old')))!.entry);
+      }
+    };
+    // One at a time (read on the main thread), then whole turns of reads (batched to the worker).
+    for (const index of [0, 17, 31, 32, 159]) await check(index, 256);
+    await Promise.all([0, 1, 2, 3, 5, 8, 13, 21, 31, 40, 100, 159].flatMap((index) => [check(index, 256), check(index, 7)]));
+    expect(await log.readTile({ level: 0, index: 160, width: 4 })).toBeUndefined();
+    expect(await log.readEntries(160, 4)).toBeUndefined();
   });
 });
