@@ -112,6 +112,11 @@ export class BlobCache {
     );
   }
 
+  /** recycle hands bytes {@link serve} returned back to the backend once they are no longer used at all ({@link LogBackend.recycle}). */
+  recycle(bytes: Uint8Array): void {
+    this.backend.recycle?.(bytes);
+  }
+
   /** old tells whether a blob is an old level-0 tile or bundle: not cached, read at random (see {@link blob}). */
   private old(level: number | 'entries', index: number, size: number): boolean {
     return (level === 'entries' || level === 0) && index < Math.floor(size / TILE_WIDTH) - RECENT_BLOBS;

@@ -213,6 +213,15 @@ export class Log {
     return viewOf(this.blobs.serve('entries', index), width * BUNDLE_RECORD); // a view, as in readTile
   }
 
+  /**
+   * recycle tells the log that bytes readTile or readEntries returned (asynchronously) are no
+   * longer used anywhere and never will be, so their buffer may be reused for another read. For
+   * the HTTP fast path, once an answer is handed to the socket; optional everywhere else.
+   */
+  recycle(bytes: Uint8Array): void {
+    this.blobs.recycle(bytes);
+  }
+
   /** lookup returns where an identity digest was logged, if it was (and is published). */
   lookup(identity: Uint8Array): MaybePromise<{ index: number; entry: Uint8Array } | undefined> {
     const found = this.backend.identityIndex(checkIdentity(identity, 'identity'));

@@ -46,6 +46,9 @@ export function fastReads(s: AppSettings, o: FastReadsOptions): (req: IncomingMe
       answer.then(
         (a) => {
           write(res, a);
+          // Its bytes may be a buffer the log lends (old tiles read off the main thread): it
+          // takes it back once the answer is in the socket, or the socket is gone.
+          if (typeof a.body !== 'string') res.once('close', () => s.log.recycle(a.body as Uint8Array));
           o.settled?.();
         },
         () => {

@@ -161,6 +161,11 @@ export interface LogBackend {
    * reject (then the caller reads it with readBlob).
    */
   readBlobOffThread?(level: number | 'entries', idx: number): Promise<Uint8Array | undefined>;
+  /**
+   * recycle, if present, takes back bytes readBlobOffThread returned once the caller no longer
+   * uses them (and never will): their buffer may be filled with another blob. Other bytes are ignored.
+   */
+  recycle?(bytes: Uint8Array): void;
   /** identityIndex returns the entry index of a stored identity (committed, maybe beyond the published size). */
   identityIndex(digest: Uint8Array): MaybePromise<number | undefined>;
 

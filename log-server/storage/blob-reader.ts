@@ -16,48 +16,76 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
+/** The largest blob: a full entry bundle (256 × 43 bytes); a full hash tile is 8,192. */
+const SLOT = 11008;
+/** Spare buffers kept for reuse: enough for the batches of a busy server (≈ 10 reads a turn at 32 connections; ≈ 0.7 MB). */
+const POOL = 64;
+/** The worker collects its garbage after copying this many bytes (see WORKER_SOURCE). */
+const COLLECT_BYTES = 1 << 20;
+
 /**
  * What the worker runs (CommonJS, no project modules, so it runs the same from dist/ and from the
- * TypeScript sources under vitest). A message is a flat array `[level, idx, level, idx, …]`
- * (level −1: the entry bundle); the answer is the blobs in order (null: no such row), their
- * buffers transferred, or `{ error }`. Transferring them, instead of copying them into one
- * buffer, leaves no garbage in the worker: blobs are external memory, which a young-generation
- * collection does not count, so the worker's copies piled up (+50 MB RSS after 100,000 reads)
- * until V8's external-memory limit forced a full collection.
+ * TypeScript sources under vitest). A message is `{ keys, bufs }`: a flat array
+ * `[level, idx, level, idx, …]` (level −1: the entry bundle) and one transferred buffer of
+ * {@link SLOT} bytes per read; the answer is the same buffers, filled, and each blob's length
+ * (−1: no such row), or `{ error }`.
+ *
+ * Memory: blobs are external memory, which V8 frees only when it collects their (tiny) wrappers,
+ * and a young-generation collection is not triggered by external memory. Left alone, the
+ * worker's better-sqlite3 copies piled up to V8's external-memory limit (+50 MB RSS after
+ * 100,000 reads); transferred to the main thread, they waited there for its collector and held
+ * ≈ 19 MB of the worker's malloc arena at 10M entries. So the blobs are copied into buffers the
+ * main thread lends and takes back (recycle), and the worker runs a minor collection of its own
+ * small heap every {@link COLLECT_BYTES}.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+require('node:v8').setFlagsFromString('--expose-gc');
+const gc = require('node:vm').runInNewContext('gc');
 const Database = require(workerData.sqlite);
 const db = new Database(workerData.path, { readonly: true, fileMustExist: true });
-db.pragma('cache_size = -2048');
+db.pragma('cache_size = -1024');
 const tile = db.prepare('SELECT hashes FROM tiles WHERE level = ? AND idx = ?').pluck();
 const bundle = db.prepare('SELECT entries FROM bundles WHERE idx = ?').pluck();
 const begin = db.prepare('BEGIN');
 const commit = db.prepare('COMMIT');
-parentPort.on('message', (keys) => {
-  if (keys === 'close') {
+let copied = 0;
+parentPort.on('message', (m) => {
+  if (m === 'close') {
     db.close();
     return void parentPort.close();
   }
+  const { keys, bufs } = m;
+  const lengths = new Int32Array(bufs.length);
   try {
-    const blobs = [];
     begin.run();
     try {
-      for (let i = 0; i < keys.length; i += 2) {
-        let b = keys[i] < 0 ? bundle.get(keys[i + 1]) : tile.get(keys[i], keys[i + 1]);
-        // Each blob is moved, not copied: better-sqlite3 gives every blob its own buffer.
-        if (b !== undefined && (b.byteOffset !== 0 || b.buffer.byteLength !== b.length)) b = new Uint8Array(b);
-        blobs.push(b === undefined ? null : b);
+      for (let i = 0; i < bufs.length; i++) {
+        const b = keys[2 * i] < 0 ? bundle.get(keys[2 * i + 1]) : tile.get(keys[2 * i], keys[2 * i + 1]);
+        if (b === undefined || b.length > bufs[i].byteLength) {
+          lengths[i] = -1;
+          continue;
+        }
+        new Uint8Array(bufs[i]).set(b);
+        lengths[i] = b.length;
+        copied += b.length;
       }
     } finally {
       commit.run();
     }
-    parentPort.postMessage(blobs, blobs.filter((b) => b !== null).map((b) => b.buffer));
   } catch (e) {
-    parentPort.postMessage({ error: String((e && e.message) || e) });
+    return void parentPort.postMessage({ error: String((e && e.message) || e), bufs }, bufs);
+  }
+  parentPort.postMessage({ bufs, lengths }, bufs);
+  if (copied >= ${COLLECT_BYTES}) {
+    copied = 0;
+    gc({ type: 'minor' });
   }
 });
 `;
+
+/** The worker's answer to a batch: its buffers back, filled, and the blobs' lengths (−1: none). */
+type Answer = { bufs: ArrayBuffer[]; lengths: Int32Array } | { bufs: ArrayBuffer[]; error: string };
 
 interface Waiter {
   resolve: (b: Uint8Array | undefined) => void;
@@ -66,7 +94,7 @@ interface Waiter {
 
 /** BlobReader reads stored tiles and bundles of one SQLite log database on a worker thread. */
 export class BlobReader {
-  private readonly worker: Worker;
+  private worker: Worker | undefined;
   /** Reads asked for in this turn of the event loop: keys (as posted) and their waiters. */
   private keys: number[] = [];
   private waiting: Waiter[] = [];
@@ -74,33 +102,43 @@ export class BlobReader {
   private readonly sent: Waiter[][] = [];
   private failed: Error | undefined;
   private closed = false;
+  /** Buffers back from the fast path, to lend again; and which ones are lent out now. */
+  private readonly pool: ArrayBuffer[] = [];
+  private readonly lent = new WeakSet<ArrayBuffer>();
   private exited = false;
 
   /**
-   * Starts the worker on the database at `dbPath` (which must exist). `here` reads a blob on the
+   * Reads the database at `dbPath` (which must exist; the worker starts with the first batch). `here` reads a blob on the
    * main thread's connection: a turn of the event loop that asks for a single blob uses it,
    * since a round trip to the worker costs the main thread about as much as the read itself
    * (measured: ≈ 20 µs either way, but ≈ 55 µs of CPU in all against 20), and the worker only
    * pays off when a busy server batches several reads.
    */
   constructor(
-    dbPath: string,
+    private readonly dbPath: string,
     private readonly here: (level: number | 'entries', idx: number) => Uint8Array | undefined,
-  ) {
-    this.worker = new Worker(WORKER_SOURCE, {
+  ) {}
+
+  /**
+   * started starts the worker when the first batch needs it: a log whose old tiles nobody reads
+   * in bulk never pays for its thread (≈ 8 MB RSS at 10M entries).
+   */
+  private started(): Worker {
+    if (this.worker !== undefined) return this.worker;
+    const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { path: dbPath, sqlite: createRequire(import.meta.url).resolve('better-sqlite3') },
-      // Its heap holds only the blobs of the batch at hand; a small young generation collects
-      // better-sqlite3's copies of them soon (they are external memory, counted in RSS).
-      resourceLimits: { maxYoungGenerationSizeMb: 2 },
+      workerData: { path: this.dbPath, sqlite: createRequire(import.meta.url).resolve('better-sqlite3') },
+      // Its heap holds only the batch at hand: a small young generation keeps its collections short.
+      resourceLimits: { maxYoungGenerationSizeMb: 1 },
     });
-    this.worker.unref();
-    this.worker.on('message', (m: (Uint8Array | null)[] | { error: string }) => this.answered(m));
-    this.worker.on('error', (e) => this.fail(e));
-    this.worker.on('exit', (code) => {
+    worker.unref();
+    worker.on('message', (m: Answer) => this.answered(m));
+    worker.on('error', (e) => this.fail(e));
+    worker.on('exit', (code) => {
       this.exited = true;
       this.fail(new Error(`blob reader: the worker exited (${code})`));
     });
+    return (this.worker = worker);
   }
 
   /** read returns the stored hash tile (`level` ≥ 0) or entry bundle (`'entries'`) `idx`; undefined if absent. */
@@ -113,17 +151,28 @@ export class BlobReader {
     });
   }
 
+  /**
+   * recycle takes back the buffer behind bytes {@link read} returned, once nobody uses them
+   * (the fast path calls it when the answer has been handed to the socket). Anything else is
+   * ignored; bytes never recycled are simply collected.
+   */
+  recycle(bytes: Uint8Array): void {
+    const buf = bytes.buffer as ArrayBuffer;
+    if (this.lent.delete(buf) && this.pool.length < POOL) this.pool.push(buf);
+  }
+
   /** close closes the worker's connection and stops it; reads not answered yet are rejected. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.fail(new Error('blob reader: closed'));
-    if (this.exited) return;
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.postMessage('close');
+    const worker = this.worker;
+    if (worker === undefined || this.exited) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage('close');
     // A worker that does not exit promptly (stuck in a read) is stopped; its connection then
     // closes with the thread.
-    const timer = setTimeout(() => void this.worker.terminate(), 2000);
+    const timer = setTimeout(() => void worker.terminate(), 2000);
     await exited;
     clearTimeout(timer);
   }
@@ -142,15 +191,28 @@ export class BlobReader {
       }
       return;
     }
+    const bufs = waiting.map(() => this.pool.pop() ?? new ArrayBuffer(SLOT));
     this.sent.push(waiting);
-    this.worker.postMessage(keys);
+    this.started().postMessage({ keys, bufs }, bufs);
   }
 
-  private answered(m: (Uint8Array | null)[] | { error: string }): void {
+  private answered(m: Answer): void {
     const waiting = this.sent.shift();
     if (waiting === undefined) return;
-    if (!Array.isArray(m)) return waiting.forEach((w) => w.reject(new Error(`blob reader: ${m.error}`)));
-    waiting.forEach((w, i) => w.resolve(m[i] ?? undefined));
+    if ('error' in m) {
+      this.pool.push(...m.bufs.slice(0, POOL - this.pool.length));
+      return waiting.forEach((w) => w.reject(new Error(`blob reader: ${m.error}`)));
+    }
+    waiting.forEach((w, i) => {
+      const n = m.lengths[i]!;
+      const buf = m.bufs[i]!;
+      if (n < 0) {
+        if (this.pool.length < POOL) this.pool.push(buf);
+        return w.resolve(undefined);
+      }
+      this.lent.add(buf);
+      w.resolve(new Uint8Array(buf, 0, n));
+    });
   }
 
   private fail(e: Error): void {

@@ -112,6 +112,10 @@ class SqliteBackend implements LogBackend {
     return this.reader.read(level, idx);
   }
 
+  recycle(bytes: Uint8Array): void {
+    this.reader.recycle(bytes);
+  }
+
   readBundleSlice(idx: number, offset: number, length: number): Uint8Array | undefined {
     return this.store.bundleSlice(idx, offset, length);
   }
