@@ -72,7 +72,9 @@ export class BlobCache {
     if (key === this.lastKey) return this.lastBlob!;
     let data = this.cache.get(key);
     if (data === undefined) {
-      const read = this.backend.readBlob(level, index);
+      const old = (level === 'entries' || level === 0) && index < Math.floor(edge.size / TILE_WIDTH) - RECENT_BLOBS;
+      // Old ones through the backend's published-tree snapshot where it has one (SQLite: cheaper per read).
+      const read = old && this.backend.readPublishedBlob !== undefined ? this.backend.readPublishedBlob(level, index, edge.size) : this.backend.readBlob(level, index);
       if (read instanceof Promise) {
         // Kept in the cache whatever its age, so that the computation that missed finds it.
         throw new BlobMiss(read.then((d) => void this.remember(key, checkFull(level, index, d))));
@@ -83,7 +85,7 @@ export class BlobCache {
       // where they wait for a full GC (measured: a third of the server's RSS after lookups).
       // Recent ones, and every higher tile (few, and on every proof's path), are cached.
       // The last such blob is kept alone: one proof asks for its leaf's tile once per level 0–7.
-      if (this.old(level, index, edge.size)) {
+      if (old) {
         this.lastKey = key;
         this.lastBlob = data;
         return data;
@@ -93,33 +95,6 @@ export class BlobCache {
     }
     this.remember(key, data);
     return data;
-  }
-
-  /**
-   * serve returns a published blob for serving it whole ({@link Log.readTile}, readEntries):
-   * what {@link blob} returns, except that an old level-0 tile or bundle — one {@link blob} does
-   * not cache — is read off the main thread when the backend can
-   * ({@link LogBackend.readBlobOffThread}), and on the main thread if that fails.
-   */
-  serve(level: number | 'entries', index: number): MaybePromise<Uint8Array> {
-    const edge = this.edge();
-    if (this.backend.readBlobOffThread === undefined || !this.old(level, index, edge.size) || this.cache.has(blobKey(level, index)) || blobKey(level, index) === this.lastKey) {
-      return settle(() => this.blob(level, index));
-    }
-    return this.backend.readBlobOffThread(level, index).then(
-      (d) => checkFull(level, index, d),
-      () => settle(() => this.blob(level, index)),
-    );
-  }
-
-  /** recycle hands bytes {@link serve} returned back to the backend once they are no longer used at all ({@link LogBackend.recycle}). */
-  recycle(bytes: Uint8Array): void {
-    this.backend.recycle?.(bytes);
-  }
-
-  /** old tells whether a blob is an old level-0 tile or bundle: not cached, read at random (see {@link blob}). */
-  private old(level: number | 'entries', index: number, size: number): boolean {
-    return (level === 'entries' || level === 0) && index < Math.floor(size / TILE_WIDTH) - RECENT_BLOBS;
   }
 
   /**

@@ -203,23 +203,14 @@ export class Log {
     if (tileWidthAt(level, index, this.size) < width) return undefined;
     // A view, not a copy: stored and right-edge blobs are never modified (a batch builds new
     // ones), and copying 8 KiB per read was the largest item of a hot tile read's own work.
-    return viewOf(this.blobs.serve(level, index), width * HASH_SIZE);
+    return settle(() => this.blobs.blob(level, index).subarray(0, width * HASH_SIZE));
   }
 
   /** readEntries returns entry bundle `index` (uint16-prefixed entries), its first `width` entries (a read-only view), or undefined if not there yet. */
   readEntries(index: number, width: number): MaybePromise<Uint8Array | undefined> {
     if (!isCount(index) || !isCount(width) || width < 1 || width > TILE_WIDTH) return undefined;
     if (this.size - index * TILE_WIDTH < width) return undefined;
-    return viewOf(this.blobs.serve('entries', index), width * BUNDLE_RECORD); // a view, as in readTile
-  }
-
-  /**
-   * recycle tells the log that bytes readTile or readEntries returned (asynchronously) are no
-   * longer used anywhere and never will be, so their buffer may be reused for another read. For
-   * the HTTP fast path, once an answer is handed to the socket; optional everywhere else.
-   */
-  recycle(bytes: Uint8Array): void {
-    this.blobs.recycle(bytes);
+    return settle(() => this.blobs.blob('entries', index).subarray(0, width * BUNDLE_RECORD)); // a view, as in readTile
   }
 
   /** lookup returns where an identity digest was logged, if it was (and is published). */
@@ -310,9 +301,4 @@ function checkIdentity(d: Uint8Array, what: string): Uint8Array {
 
 function isCount(n: number): boolean {
   return Number.isSafeInteger(n) && n >= 0;
-}
-
-/** viewOf is the first `length` bytes of a blob (a view), once the blob is there. */
-function viewOf(blob: MaybePromise<Uint8Array>, length: number): MaybePromise<Uint8Array> {
-  return blob instanceof Promise ? blob.then((b) => b.subarray(0, length)) : blob.subarray(0, length);
 }

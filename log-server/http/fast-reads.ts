@@ -6,8 +6,7 @@
  * docs/performance.md). The answer comes from the same {@link readResource} the Hono routes use;
  * anything that is not a plain successful GET falls through to Hono, so errors, HEAD, the
  * shutdown answer and every other route keep one implementation. A read that waits for storage
- * (old tiles read off the main thread, PostgreSQL) is answered here when it arrives; if it fails,
- * Hono answers the request instead.
+ * (PostgreSQL) is answered here when it arrives; if it fails, Hono answers the request instead.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppSettings } from './context.js';
@@ -41,14 +40,11 @@ export function fastReads(s: AppSettings, o: FastReadsOptions): (req: IncomingMe
       return false; // Hono answers it again and formats the error in the one place that does
     }
     if (answer instanceof Promise) {
-      // A read from storage that answers later (old tiles off the main thread, PostgreSQL).
+      // A read from storage that answers later (PostgreSQL).
       o.waiting?.();
       answer.then(
         (a) => {
           write(res, a);
-          // Its bytes may be a buffer the log lends (old tiles read off the main thread): it
-          // takes it back once the answer is in the socket, or the socket is gone.
-          if (typeof a.body !== 'string') res.once('close', () => s.log.recycle(a.body as Uint8Array));
           o.settled?.();
         },
         () => {

@@ -155,17 +155,12 @@ export interface LogBackend {
    */
   readBundleSlice(idx: number, offset: number, length: number): MaybePromise<Uint8Array | undefined>;
   /**
-   * readBlobOffThread, if present, reads a blob as {@link readBlob} does but without using the
-   * main thread's connection (SQLite: a worker thread's read-only connection, ./blob-reader.ts),
-   * for blobs served whole to clients. Asked only for full blobs of the published tree; may
-   * reject (then the caller reads it with readBlob).
+   * readPublishedBlob, if present, reads a full blob of the tree published at `size` as
+   * {@link readBlob} does, but may read it from a snapshot taken at or after that size was
+   * published (SQLite: a read-only connection whose snapshot spans one turn of the event loop,
+   * ./read-snapshot.ts). The log asks it for old level-0 tiles and bundles, read at random.
    */
-  readBlobOffThread?(level: number | 'entries', idx: number): Promise<Uint8Array | undefined>;
-  /**
-   * recycle, if present, takes back bytes readBlobOffThread returned once the caller no longer
-   * uses them (and never will): their buffer may be filled with another blob. Other bytes are ignored.
-   */
-  recycle?(bytes: Uint8Array): void;
+  readPublishedBlob?(level: number | 'entries', idx: number, size: number): MaybePromise<Uint8Array | undefined>;
   /** identityIndex returns the entry index of a stored identity (committed, maybe beyond the published size). */
   identityIndex(digest: Uint8Array): MaybePromise<number | undefined>;
 

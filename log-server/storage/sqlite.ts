@@ -10,8 +10,8 @@ import type Database from 'better-sqlite3';
 import { RunproofError } from '../../src/errors.js';
 import { FencedError, type BackendFactory, type BatchWrite, type LogBackend, type LogGenesis, type SequencingBatch, type StoredCheckpoint } from './backend.js';
 import { resolveDbPath } from './db-path.js';
-import { BlobReader } from './blob-reader.js';
 import { acquireWriterLock } from './lock.js';
+import { ReadSnapshot } from './read-snapshot.js';
 import { Store, openDatabase } from './store.js';
 import { WalSync } from './wal-sync.js';
 
@@ -65,8 +65,8 @@ class SqliteBackend implements LogBackend {
   private readonly commit_;
   private readonly rollback_;
   private readonly batch: SqliteBatch;
-  /** Reads of old blobs served whole, on a worker thread (./blob-reader.ts). */
-  private readonly reader: BlobReader;
+  /** Old tiles and bundles, read at random, through a per-turn snapshot (./read-snapshot.ts). */
+  private readonly snapshot: ReadSnapshot;
 
   constructor(
     private readonly path: string,
@@ -79,7 +79,7 @@ class SqliteBackend implements LogBackend {
     this.commit_ = db.prepare('COMMIT');
     this.rollback_ = db.prepare('ROLLBACK');
     this.batch = new SqliteBatch(this);
-    this.reader = new BlobReader(path, (level, idx) => this.readBlob(level, idx));
+    this.snapshot = new ReadSnapshot(path);
   }
 
   origin(): string | undefined {
@@ -108,12 +108,8 @@ class SqliteBackend implements LogBackend {
     return level === 'entries' ? this.store.bundle(idx) : this.store.tile(level, idx);
   }
 
-  readBlobOffThread(level: number | 'entries', idx: number): Promise<Uint8Array | undefined> {
-    return this.reader.read(level, idx);
-  }
-
-  recycle(bytes: Uint8Array): void {
-    this.reader.recycle(bytes);
+  readPublishedBlob(level: number | 'entries', idx: number, size: number): Uint8Array | undefined {
+    return this.snapshot.read(level, idx, size);
   }
 
   readBundleSlice(idx: number, offset: number, length: number): Uint8Array | undefined {
@@ -167,18 +163,13 @@ class SqliteBackend implements LogBackend {
     return this.wal === undefined ? Promise.resolve() : this.wal.sync();
   }
 
-  async close(): Promise<void> {
+  close(): void {
     try {
-      // The worker's connection first: the main connection, closing last, checkpoints and
-      // removes the WAL as it always did.
-      await this.reader.close();
+      this.snapshot.close();
+      this.wal?.close();
+      this.db.close();
     } finally {
-      try {
-        this.wal?.close();
-        this.db.close();
-      } finally {
-        this.releaseLock();
-      }
+      this.releaseLock();
     }
   }
 }
