@@ -66,5 +66,8 @@ describe('entries far behind the tree size', () => {
     await Promise.all([0, 1, 2, 3, 5, 8, 13, 21, 31, 40, 100, 159].flatMap((index) => [check(index, 256), check(index, 7)]));
     expect(await log.readTile({ level: 0, index: 160, width: 4 })).toBeUndefined();
     expect(await log.readEntries(160, 4)).toBeUndefined();
+    // The log grows (tile 160 fills up): reads after it see the new published size.
+    await log.submitMany(Array.from({ length: 256 }, (_, i) => identity(SIZE + i, 'old')));
+    await Promise.all([0, 31, 159, 160].map((index) => check(index, 256)));
   });
 });
