@@ -99,7 +99,7 @@ export class NodeHashes {
   private readonly levels: LevelCache[] = [];
   /** Per tree size: MTH(D[lo:size]) by lo, for ranges that are not perfect subtrees. */
   private readonly right = new Map<number, Map<number, Hash>>();
-  /** text[l]: base64 of perfect subtree hashes at level l ≥ 1, by node index (inclusionLines). */
+  /** text[l]: base64 of perfect subtree hashes at level l ≥ 1, by node index (inclusionTexts). */
   private readonly text: Map<number, string>[] = [];
   /** scratch[l]: the left child's hash while node (l, ·) is hashed from its children. */
   private readonly scratch: Uint8Array[] = [];
@@ -172,24 +172,14 @@ export class NodeHashes {
   }
 
   /**
-   * inclusionLines returns the same proof as {@link inclusion} as the lines of a c2sp.org/
-   * tlog-proof body: each hash in standard base64 followed by a newline, leaf end first.
-   * Receipts are the log's hottest output (every submission gets one), so this path allocates
-   * no hash copies, encodes with Node's native base64, and remembers the text of nodes above
-   * level 0, which consecutive entries' proofs share (measured: a batch of 1,000 receipts spent
-   * a third of its time collecting the garbage of per-hash copies and JS base64 strings).
-   */
-  inclusionLines(index: number, size: number): string {
-    const lines = this.inclusionTexts(index, size);
-    let text = '';
-    for (let i = lines.length - 1; i >= 0; i--) text += lines[i] + '\n';
-    return text;
-  }
-
-  /**
-   * inclusionTexts is {@link inclusionLines} as the base64 texts of the hashes, ROOT end first
-   * (the reverse of the proof's order) and without newlines, for writers that put them into
-   * bytes themselves (log-server/http/batch-answer.ts).
+   * inclusionTexts returns the same proof as {@link inclusion} as the standard base64 texts of
+   * its hashes, ROOT end first (the reverse of the proof's order): the lines of a c2sp.org/
+   * tlog-proof body, for receipts (./receipts.ts) and batch answers written as bytes
+   * (log-server/http/batch-answer.ts). Receipts are the log's hottest output (every submission
+   * gets one), so this path allocates no hash copies, encodes with Node's native base64, and
+   * remembers the text of nodes above level 0, which consecutive entries' proofs share
+   * (measured: a batch of 1,000 receipts spent a third of its time collecting the garbage of
+   * per-hash copies and JS base64 strings).
    */
   inclusionTexts(index: number, size: number): string[] {
     const lines: string[] = [];

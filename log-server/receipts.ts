@@ -44,10 +44,10 @@ export class Receipts {
    *   ORIGIN_MISMATCH / INCONSISTENT_LOG if the checkpoint is not one of this log's
    */
   receipt(index: number, signed: string, entry: Uint8Array): string {
-    const cp = this.checkedCheckpoint(signed);
-    if (!Number.isSafeInteger(index) || index < 0 || index >= cp.size) throw new RunproofError('MALFORMED_REQUEST', `index ${index} is not below checkpoint size ${cp.size}`);
-    const extra = Buffer.from(entry.buffer, entry.byteOffset, entry.length).toString('base64');
-    return writeTlogProof(extra, index, this.log.nodes.inclusionLines(index, cp.size), signed);
+    const p = this.parts(index, signed, entry);
+    let lines = '';
+    for (let i = p.path.length - 1; i >= 0; i--) lines += p.path[i] + '\n';
+    return writeTlogProof(p.extra, p.index, lines, p.checkpoint);
   }
 
   /**
