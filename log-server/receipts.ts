@@ -30,6 +30,13 @@ export interface ReceiptParts {
   checkpoint: string;
 }
 
+/** receiptText is the c2sp.org/tlog-proof text that receipt parts stand for (the one writer, src/note/tlog-proof.ts). */
+export function receiptText(p: ReceiptParts): string {
+  let lines = '';
+  for (let i = p.path.length - 1; i >= 0; i--) lines += p.path[i] + '\n';
+  return writeTlogProof(p.extra, p.index, lines, p.checkpoint);
+}
+
 /** Receipts writes receipts and remembers which checkpoint texts are this log's. */
 export class Receipts {
   /** Signed checkpoint texts already parsed and checked against the tree, by text. */
@@ -44,10 +51,7 @@ export class Receipts {
    *   ORIGIN_MISMATCH / INCONSISTENT_LOG if the checkpoint is not one of this log's
    */
   receipt(index: number, signed: string, entry: Uint8Array): string {
-    const p = this.parts(index, signed, entry);
-    let lines = '';
-    for (let i = p.path.length - 1; i >= 0; i--) lines += p.path[i] + '\n';
-    return writeTlogProof(p.extra, p.index, lines, p.checkpoint);
+    return receiptText(this.parts(index, signed, entry));
   }
 
   /**

@@ -9,24 +9,14 @@
  * identity-batch bench). Here everything but the checkpoint is ASCII and is written with
  * `latin1Write`, and each distinct checkpoint is escaped and encoded once per answer.
  */
-import { TLOG_PROOF_HEADER, writeTlogProof } from '../../src/note/tlog-proof.js';
-import type { ReceiptParts } from '../receipts.js';
+import { TLOG_PROOF_HEADER } from '../../src/note/tlog-proof.js';
+import { receiptText, type ReceiptParts } from '../receipts.js';
 import type { ErrorBody } from './errors.js';
 
 /** One result of a batch: an accepted item (maybe without receipt) or an error. */
 export type BatchResult =
   | { identity: string; index: number; timestamp: number; duplicate: boolean; receipt?: string | ReceiptParts; quorum?: { required: number; met: boolean } }
   | { error: ErrorBody };
-
-/**
- * receiptText is the c2sp.org/tlog-proof text of receipt parts (the text a `ReceiptParts` stands
- * for in an answer): the one writer, src/note/tlog-proof.ts.
- */
-export function receiptText(p: ReceiptParts): string {
-  let lines = '';
-  for (let i = p.path.length - 1; i >= 0; i--) lines += p.path[i] + '\n';
-  return writeTlogProof(p.extra, p.index, lines, p.checkpoint);
-}
 
 /** jsonOf is the JSON text of one result, its receipt parts (if any) as their text. */
 function jsonOf(r: BatchResult): string {

@@ -6,7 +6,8 @@
  * receipts, and identities that need escaping.
  */
 import { describe, expect, it } from 'vitest';
-import { encodeBatchAnswer, receiptText, type BatchResult } from '../../log-server/http/batch-answer.js';
+import { encodeBatchAnswer, type BatchResult } from '../../log-server/http/batch-answer.js';
+import { receiptText } from '../../log-server/receipts.js';
 import type { ReceiptParts } from '../../log-server/receipts.js';
 import { formatTlogProof, parseTlogProof } from '../../src/note/tlog-proof.js';
 
