@@ -65,6 +65,12 @@ export function cpuSeconds(pid: number): number {
   return (Number(rest[11]) + Number(rest[12])) / USER_HZ;
 }
 
+/** clean returns a load's result, or throws naming `what` if any answer was not 2xx or failed. */
+export function clean(r: LoadResult, what: string): LoadResult {
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${what}: ${r.non2xx} non-2xx, ${r.errors} errors (${JSON.stringify(r.statusCodes)})`);
+  return r;
+}
+
 const WORKER = join(REPO, 'dist', 'bench', 'load', 'worker.js');
 
 /**

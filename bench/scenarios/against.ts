@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchContext, Scenario } from '../lib/context.js';
-import { runLoad, type LoadResult } from '../lib/load.js';
+import { clean, runLoad } from '../lib/load.js';
 import { freshDir } from '../lib/logs.js';
 import { startLog, startServer } from '../lib/procs.js';
 import { alternate, rates } from '../lib/compare.js';
@@ -74,6 +74,3 @@ function revision(dir: string): string {
   }
 }
 
-function clean(r: LoadResult, what: string): void {
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${what}: ${r.non2xx} non-2xx, ${r.errors} errors (${JSON.stringify(r.statusCodes)})`);
-}

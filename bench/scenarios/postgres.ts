@@ -6,7 +6,7 @@
  * with the log and the load generator: what bounds the two-instance figure.
  */
 import type { BenchContext, Scenario } from '../lib/context.js';
-import { runLoad, type LoadResult } from '../lib/load.js';
+import { clean, runLoad } from '../lib/load.js';
 import { freshDir } from '../lib/logs.js';
 import { startPostgres } from '../lib/postgres.js';
 import { startLog, type Served } from '../lib/procs.js';
@@ -87,6 +87,3 @@ export const postgres: Scenario = {
   },
 };
 
-function clean(r: LoadResult, what: string): void {
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${what}: ${r.non2xx} non-2xx, ${r.errors} errors (${JSON.stringify(r.statusCodes)})`);
-}

@@ -13,16 +13,12 @@ import { join } from 'node:path';
 import { tilePath } from '../../src/merkle/tiles.js';
 import { alternate, rates } from '../lib/compare.js';
 import type { BenchContext, Scenario } from '../lib/context.js';
-import { runLoad, type LoadResult } from '../lib/load.js';
+import { clean, runLoad, type LoadResult } from '../lib/load.js';
 import { builtLog, freshDir } from '../lib/logs.js';
 import { BIN, runNode, startBaseline, startLog } from '../lib/procs.js';
 import { NGINX, startNginx } from '../lib/static-servers.js';
 import { checkReceipts, treeSize } from './single.js';
 
-function clean(r: LoadResult, what: string): LoadResult {
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${what}: ${r.non2xx} non-2xx, ${r.errors} errors (${JSON.stringify(r.statusCodes)})`);
-  return r;
-}
 
 export const publish: Scenario = {
   name: 'publish',

@@ -7,16 +7,12 @@
  */
 import { entriesPath, tilePath } from '../../src/merkle/tiles.js';
 import type { BenchContext, Scenario } from '../lib/context.js';
-import { runLoad, type LoadConfig, type LoadResult } from '../lib/load.js';
+import { clean, runLoad, type LoadConfig, type LoadResult } from '../lib/load.js';
 import { builtLog } from '../lib/logs.js';
 import { startBaseline, startLog } from '../lib/procs.js';
 import { checkReceipts } from './single.js';
 import { alternate, rates } from '../lib/compare.js';
 
-function clean(r: LoadResult, what: string): LoadResult {
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${what}: ${r.non2xx} non-2xx, ${r.errors} errors (${JSON.stringify(r.statusCodes)})`);
-  return r;
-}
 
 export const reads: Scenario = {
   name: 'reads',

@@ -8,7 +8,7 @@ import { ReceiptVerifier } from '../../src/receipt/verify.js';
 import { parseCheckpoint } from '../../src/note/checkpoint.js';
 import { parseNote } from '../../src/note/note.js';
 import type { BenchContext, Scenario } from '../lib/context.js';
-import { runLoad, type LoadResult } from '../lib/load.js';
+import { clean, runLoad, type LoadResult } from '../lib/load.js';
 import { freshDir } from '../lib/logs.js';
 import { startBaseline, startLog } from '../lib/procs.js';
 import { alternate, rates } from '../lib/compare.js';
@@ -29,9 +29,6 @@ export async function treeSize(url: string): Promise<number> {
   return parseCheckpoint(parseNote(await res.text()).text).size;
 }
 
-function clean(r: LoadResult, what: string): void {
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${what}: ${r.non2xx} non-2xx, ${r.errors} errors (${JSON.stringify(r.statusCodes)})`);
-}
 
 /**
  * The connection counts measured. Each connection has one submission in flight, and a receipt
