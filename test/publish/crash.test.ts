@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSignerKey, verifierKey } from '../../src/note/keys.js';
 import { startLogProcess } from '../helpers/log-process.js';
 import { runproof } from '../helpers/runproof-cli.js';
-import { caughtUp, health } from './helpers.js';
+import { caughtUp, health, waitFor } from './helpers.js';
 import { listFiles, mirrorSize } from './mirror.js';
 import { startNodeStatic } from '../../bench/lib/static-servers.js';
 
@@ -84,6 +84,9 @@ describe('SIGKILL during publication', () => {
         expect(h.publish[0]!.size).toBe(h.size);
         expect(mirrorSize(dir)).toBe(h.size);
         expect(h.size).toBeGreaterThanOrEqual(Math.max(leftSize, 0));
+        // A write may still be in flight when the checkpoint is caught up (seen once under the
+        // whole suite's load: four temporary files of the running log); a leaked one never goes.
+        await waitFor('the temporary directory to empty', () => readdirSync(join(dir, '.runproof-tmp')).length === 0, 5000).catch(() => undefined);
         expect(readdirSync(join(dir, '.runproof-tmp'))).toEqual([]);
         for (const path of listFiles(dir)) {
           if (path === 'checkpoint') continue;
