@@ -6,10 +6,12 @@
  *   - the RFC 6962 Merkle root of N 41-byte leaves with the fastest SHA-256 available here (the
  *     audit's in-place JS SHA-256), one core — the floor under an audit;
  *   - Ed25519 verifications with @noble/ed25519 (the library the project uses) — the floor under
- *     receipt verification with distinct checkpoints.
+ *     receipt verification with distinct checkpoints;
+ *   - the latency of appending a WAL-sized write and `fdatasync`ing it — the floor under every
+ *     durable receipt (a receipt waits for the sync of its batch).
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { closeSync, fdatasyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { leafHashAt, nodeHashAt } from '../../verifier/audit/hasher.js';
 import { ed25519PublicKey, ed25519Sign, ed25519Verify } from '../../src/note/ed25519.js';
@@ -91,4 +93,39 @@ export function ed25519VerifyRate(seconds: number): number {
     n++;
   }
   return n / ((performance.now() - t) / 1000);
+}
+
+/** Latency of one durable append, ms: median and 99th percentile over `n` appends. */
+export interface SyncLatency {
+  p50: number;
+  p99: number;
+  n: number;
+}
+
+/**
+ * fdatasyncLatency appends `bytes` to a fresh file at `path` and `fdatasync`s it, over and over
+ * for `seconds` (at most 2,000 times), and returns the latency of append + sync — what the log's
+ * WAL sync (log-server/storage/wal-sync.ts) pays per batch on this disk. The file keeps growing,
+ * as a WAL does between checkpoints, so each sync also makes the new file size durable.
+ */
+export function fdatasyncLatency(path: string, bytes: number, seconds: number): SyncLatency {
+  rmSync(path, { force: true });
+  const fd = openSync(path, 'w');
+  const block = randomBytes(bytes);
+  const ms: number[] = [];
+  try {
+    const end = performance.now() + seconds * 1000;
+    while (performance.now() < end && ms.length < 2000) {
+      const t = performance.now();
+      writeSync(fd, block);
+      fdatasyncSync(fd);
+      ms.push(performance.now() - t);
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(path, { force: true });
+  }
+  ms.sort((a, b) => a - b);
+  const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!;
+  return { p50: at(0.5), p99: at(0.99), n: ms.length };
 }

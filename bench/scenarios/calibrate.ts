@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { sha256 } from '../../src/merkle/hash.js';
-import { ed25519VerifyRate, sqliteInsertRate } from '../baselines/compute.js';
+import { ed25519VerifyRate, fdatasyncLatency, sqliteInsertRate } from '../baselines/compute.js';
 import type { BenchContext, Scenario } from '../lib/context.js';
 import { freshDir } from '../lib/logs.js';
 
@@ -25,6 +25,13 @@ function sha256Rate(seconds: number): number {
   }
   return n / ((performance.now() - t) / 1000);
 }
+
+/**
+ * Bytes per synced append for the second sync figure: about what a 30-entry batch adds to the WAL
+ * (one 4 KiB identity-index leaf per entry — the keys are random — plus the partial tile, bundle
+ * and checkpoint pages).
+ */
+const BATCH_WAL_BYTES = 128 * 1024;
 
 let runs = 0;
 
@@ -44,6 +51,20 @@ export const calibrate: Scenario = {
     for (const [figure, value, ref, unit] of rows) {
       ctx.record({ scenario: 'machine calibration', figure: `${figure}, ${when} of run`, value, unit, baseline: { name: 'issue #6 reference, quiet machine', value: ref, unit } });
     }
-    ctx.say(`calibration: sha256 ${sha.toFixed(0)}/s, ed25519 ${ed.toFixed(0)}/s, sqlite ${sql.toFixed(0)} rows/s`);
+    // No reference figure: the disk's sync latency bounds a receipt's latency; it is not a
+    // measure of how much CPU this run got, so it stays out of the machine factor.
+    const dir = freshDir(ctx, 'calibrate');
+    const sync = fdatasyncLatency(join(dir, 'sync.bin'), 4096, secs / 2);
+    const batchSync = fdatasyncLatency(join(dir, 'sync.bin'), BATCH_WAL_BYTES, secs / 2);
+    ctx.record({
+      scenario: 'machine calibration',
+      figure: `append 4 KiB + fdatasync, median, ${when} of run`,
+      value: Number(sync.p50.toFixed(2)),
+      unit: 'ms',
+      note:
+        `p99 ${sync.p99.toFixed(2)} ms over ${sync.n} appends; ${BATCH_WAL_BYTES / 1024} KiB (≈ a 30-entry batch's WAL frames) ` +
+        `${batchSync.p50.toFixed(2)} ms median, p99 ${batchSync.p99.toFixed(2)} ms: the disk's floor under a durable receipt, which waits for its batch's WAL sync`,
+    });
+    ctx.say(`calibration: sha256 ${sha.toFixed(0)}/s, ed25519 ${ed.toFixed(0)}/s, sqlite ${sql.toFixed(0)} rows/s, fdatasync p50 ${sync.p50.toFixed(2)} ms`);
   },
 };
