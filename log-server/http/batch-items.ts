@@ -6,9 +6,10 @@
  * nothing of Hono and gives its results as plain, cloneable data.
  */
 import { RunproofError } from '../../src/errors.js';
-import { declarationIdentityOfValue, parseIdentity } from '../../src/declaration/identity.js';
+import { parsedDeclarationDigest, parseIdentity } from '../../src/declaration/identity.js';
 import { MAX_DECLARATION_DEPTH } from '../../src/json/limits.js';
 import { parseStrictJson, type JsonValue } from '../../src/json/strict.js';
+import { sha256OfText } from '../sha256-text.js';
 
 /** An item's error as answered (`{"error":{code,message,path}}`; the message without its " (at path)"). */
 export interface ItemError {
@@ -90,7 +91,8 @@ export function batchItemsOf(body: Uint8Array, limits: BatchLimits): JsonValue[]
 }
 
 /**
- * readItems reads each item to its digest or its error (a RunproofError of an item refuses that
+ * readItems reads each item (straight from {@link batchItemsOf}: the canonical form relies on the
+ * strict parser's guarantees) to its digest or its error (a RunproofError of an item refuses that
  * item alone; anything else is a bug and is thrown).
  */
 export function readItems(items: readonly JsonValue[]): BatchItems {
@@ -104,7 +106,7 @@ export function readItems(items: readonly JsonValue[]): BatchItems {
       if (isObject(item) && Object.hasOwn(item, 'declaration')) {
         const value = onlyMember(item, 'declaration', where);
         try {
-          digest = declarationIdentityOfValue(value).digest;
+          digest = parsedDeclarationDigest(value, sha256OfText);
         } catch (e) {
           throw withinItem(e, `${where}.declaration`);
         }

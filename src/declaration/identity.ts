@@ -103,6 +103,21 @@ export function declarationDigest(input: Uint8Array | string, sha256OfText: Sha2
 }
 
 /**
+ * parsedDeclarationDigest is {@link declarationDigest} for a declaration that is part of a value
+ * `parseStrictJson` returned (a member of a batch body): depth ≤ 64 → schema → canonical
+ * (≤ 32 MiB) → SHA-256, with the same errors as {@link declarationIdentityOfValue}. Only for
+ * such values: the canonical text skips the checks the parser already made.
+ * @throws RunproofError JSON_TOO_DEEP, DECLARATION_INVALID, JSON_TOO_LARGE
+ */
+export function parsedDeclarationDigest(value: JsonValue, sha256OfText: Sha256OfText): Uint8Array {
+  checkNesting(value);
+  validateDeclaration(value);
+  const canonical = canonicalJsonOfParsed(value);
+  checkCanonicalTextSize(canonical);
+  return sha256OfText(canonical);
+}
+
+/**
  * declarationIdentityOfValue derives the identity of a declaration already held as a value (a
  * member of a batch, a mapped request): depth ≤ 64 → schema → canonical (≤ 32 MiB) → SHA-256.
  * @throws RunproofError JSON_TOO_DEEP, DECLARATION_INVALID, JSON_NOT_PLAIN, JSON_UNSAFE_INTEGER, JSON_TOO_LARGE

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { createHash } from 'node:crypto';
-import { declarationDigest, declarationIdentity, formatIdentity, identityOfValue, parseIdentity } from '../../src/declaration/identity.js';
+import { declarationDigest, declarationIdentity, formatIdentity, identityOfValue, parseIdentity, parsedDeclarationDigest } from '../../src/declaration/identity.js';
+import { parseStrictJson, type JsonValue } from '../../src/json/strict.js';
 import { expectCode } from '../json/expect-code.js';
 
 const MINIMAL = '{"schema":"run-declaration/v1","api":"generic","model":{"provider":"example","name":"m"},"parameters":{},"context":{}}';
@@ -100,5 +101,30 @@ describe('declarationDigest', () => {
     expectCode(() => declarationDigest(MINIMAL.replace('"parameters":{}', '"parameters":{"a":1,"a":1}'), nodeSha256), 'JSON_DUPLICATE_KEY', '$.parameters.a');
     expectCode(() => declarationDigest(MINIMAL.replace('"parameters":{}', '"parameters":{"a":"\\ud800"}'), nodeSha256), 'JSON_LONE_SURROGATE', '$.parameters.a');
     expectCode(() => declarationDigest(MINIMAL.replace('"generic"', '"other"'), nodeSha256), 'DECLARATION_INVALID', '$.api');
+  });
+});
+
+describe('parsedDeclarationDigest', () => {
+  const nodeSha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  /** A declaration as a batch carries it: a member of a body parsed with the batch's depth bound (64 + 3). */
+  const member = (declaration: string, maxDepth = 67): JsonValue => (parseStrictJson(`{"items":[{"declaration":${declaration}}]}`, { maxDepth }) as { items: { declaration: JsonValue }[] }).items[0]!.declaration;
+
+  it('gives the digest declarationIdentity gives for the same text', () => {
+    for (const text of [
+      MINIMAL,
+      MINIMAL.replace('"parameters":{}', '"parameters":{"z":[1,2.5,-0,1e300],"a":"\\u00e9\\n\\"x\\"","é":{"__proto__":1}}'),
+      MINIMAL.replace('"name":"m"', '"name":"😀 m\\u2028"'),
+    ]) {
+      expect(Array.from(parsedDeclarationDigest(member(text), nodeSha256))).toEqual(Array.from(declarationIdentity(text).digest));
+    }
+  });
+
+  it('refuses what declarationIdentityOfValue refuses, with the same code and path', () => {
+    const deep = (d: number): string => (d === 0 ? '0' : `[${deep(d - 1)}]`);
+    // 64 nested containers are the limit for the declaration itself, wherever it sits in the body
+    // (a batch body's parser refuses it first; a body parsed with a laxer bound still may not pass).
+    expectCode(() => parsedDeclarationDigest(member(MINIMAL.replace('"parameters":{}', `"parameters":{"a":${deep(63)}}`), 100), nodeSha256), 'JSON_TOO_DEEP', '$.parameters.a' + '[0]'.repeat(62));
+    expect(() => parsedDeclarationDigest(member(MINIMAL.replace('"parameters":{}', `"parameters":{"a":${deep(62)}}`)), nodeSha256)).not.toThrow();
+    expectCode(() => parsedDeclarationDigest(member(MINIMAL.replace('"generic"', '"other"')), nodeSha256), 'DECLARATION_INVALID', '$.api');
   });
 });
