@@ -120,8 +120,13 @@ async function singleAt(ctx: BenchContext, connections: number): Promise<void> {
     target: `≤ ${CPU_TARGET_US} µs`,
     absolute: true,
     met: cpu <= CPU_TARGET_US,
-    note: `user + system CPU of the server process (/proc/<pid>/stat) over the measured run of the kept round, ÷ receipts: ${r.serverCpuSec!.toFixed(2)} s for ${r.ok.toLocaleString('en-US')} (bare Hono ${base.serverCpuSec!.toFixed(2)} s for ${base.ok.toLocaleString('en-US')} answers)`,
+    note: `user + system CPU of the server process (/proc/<pid>/stat) over the measured run of the kept round, ÷ receipts: ${r.serverCpuSec!.toFixed(2)} s for ${r.ok.toLocaleString('en-US')}, ${busy(r)} (bare Hono ${base.serverCpuSec!.toFixed(2)} s for ${base.ok.toLocaleString('en-US')} answers, ${busy(base)}) — a server near one core is bound by its CPU, not by the sync`,
   });
+}
+
+/** busy says how many cores the server kept busy over the measured run (its main thread can fill one). */
+function busy(r: LoadResult): string {
+  return `${(r.serverCpuSec! / r.seconds).toFixed(2)} cores busy`;
 }
 
 /** cpuPerAnswer is the server's CPU time per 2xx answer over the measured run, µs. */
