@@ -48,6 +48,8 @@ export interface LoadResult {
    * of the measured run until the generator exited, when runLoad was given one.
    */
   serverCpuSec?: number;
+  /** CPU seconds of `alsoCpu` (e.g. a database's server processes) over the same span, when runLoad was given one. */
+  otherCpuSec?: number;
 }
 
 /** The line the generator prints when the warm-up is over and the measured run begins. */
@@ -75,17 +77,22 @@ const WORKER = join(REPO, 'dist', 'bench', 'load', 'worker.js');
 
 /**
  * runLoad starts the generator, waits for it (killed after the bounds plus 60 s) and returns its
- * figures; with `cpuOf` (the server's pid) also the server's CPU time over the measured run.
+ * figures; with `cpuOf` (the server's pid) also the server's CPU time over the measured run, and
+ * with `alsoCpu` (a reading of CPU seconds) the growth of that reading over the same span.
  */
-export function runLoad(cfg: LoadConfig, opts: { cpuOf?: number } = {}): Promise<LoadResult> {
+export function runLoad(cfg: LoadConfig, opts: { cpuOf?: number; alsoCpu?: () => number } = {}): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WORKER, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let cpuAtStart: number | undefined;
+    let otherAtStart: number | undefined;
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (opts.cpuOf !== undefined && cpuAtStart === undefined && out.includes(`${MEASURING}\n`)) cpuAtStart = cpuSeconds(opts.cpuOf);
+      if (cpuAtStart === undefined && otherAtStart === undefined && out.includes(`${MEASURING}\n`)) {
+        if (opts.cpuOf !== undefined) cpuAtStart = cpuSeconds(opts.cpuOf);
+        if (opts.alsoCpu !== undefined) otherAtStart = opts.alsoCpu();
+      }
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const limit = (cfg.durationSec + (cfg.warmupSec ?? 0) + 60) * 1000;
@@ -97,6 +104,7 @@ export function runLoad(cfg: LoadConfig, opts: { cpuOf?: number } = {}): Promise
       if (code !== 0 || !line.startsWith('{')) return reject(new Error(`load generator exited ${code}: ${err.slice(-2000)}`));
       const result = JSON.parse(line) as LoadResult;
       if (opts.cpuOf !== undefined && cpuAtStart !== undefined) result.serverCpuSec = cpuSeconds(opts.cpuOf) - cpuAtStart;
+      if (opts.alsoCpu !== undefined && otherAtStart !== undefined) result.otherCpuSec = opts.alsoCpu() - otherAtStart;
       resolve(result);
     });
   });

@@ -15,7 +15,7 @@
  * await pg.stop();                            // in afterAll
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,4 +187,39 @@ export async function startPostgres(): Promise<TestPostgres> {
     startServer: startSamePort,
     stop,
   } satisfies TestPostgres;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on Linux). */
+const USER_HZ = 100;
+
+/** statTimes reads a process's ppid and CPU ticks (utime, stime, cutime, cstime) from /proc/<pid>/stat. */
+function statTimes(pid: number): { ppid: number; own: number; reaped: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined; // exited meanwhile
+  }
+  // After the command name (which may hold spaces and parentheses): ppid is field 4, utime..cstime 14..17.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { ppid: Number(f[1]), own: Number(f[11]) + Number(f[12]), reaped: Number(f[13]) + Number(f[14]) };
+}
+
+/**
+ * clusterCpuSeconds is the CPU time (user + system) of a running cluster's server processes: the
+ * postmaster (its pid is the first line of DATADIR/postmaster.pid), its live children (client
+ * backends, WAL writer, checkpointer, …) and the children it has already reaped (cutime/cstime).
+ * A difference of two readings is what PostgreSQL itself spent in between.
+ */
+export function clusterCpuSeconds(dataDir: string): number {
+  const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const root = statTimes(postmaster);
+  if (root === undefined) throw new Error(`clusterCpuSeconds: postmaster ${postmaster} is not running`);
+  let ticks = root.own + root.reaped;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const t = statTimes(Number(name));
+    if (t !== undefined && t.ppid === postmaster) ticks += t.own;
+  }
+  return ticks / USER_HZ;
 }

@@ -21,7 +21,7 @@ const DECLARATION_ITEMS = 200;
 const CONNECTIONS = 4;
 
 /** checkBatchAnswers verifies the sampled batch answers: every item logged, receipts verify. */
-function checkBatchAnswers(r: LoadResult, items: number, vkey: string): void {
+export function checkBatchAnswers(r: LoadResult, items: number, vkey: string): void {
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`batch: ${r.non2xx} non-2xx, ${r.errors} errors (${JSON.stringify(r.statusCodes)})`);
   if (r.ok === 0 || r.samples.length === 0) throw new Error(`batch: no answer within ${r.seconds} s`);
   for (const s of r.samples) {
@@ -32,7 +32,7 @@ function checkBatchAnswers(r: LoadResult, items: number, vkey: string): void {
 }
 
 /** checkAcknowledged checks the sampled `?receipts=false` answers and returns their identities. */
-function checkAcknowledged(r: LoadResult, items: number): string[] {
+export function checkAcknowledged(r: LoadResult, items: number): string[] {
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`batch: ${r.non2xx} non-2xx, ${r.errors} errors (${JSON.stringify(r.statusCodes)})`);
   if (r.ok === 0 || r.samples.length === 0) throw new Error(`batch: no answer within ${r.seconds} s`);
   const identities: string[] = [];

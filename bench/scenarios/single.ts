@@ -130,7 +130,7 @@ function busy(r: LoadResult): string {
 }
 
 /** cpuPerAnswer is the server's CPU time per 2xx answer over the measured run, µs. */
-function cpuPerAnswer(r: LoadResult): number {
+export function cpuPerAnswer(r: LoadResult): number {
   if (r.serverCpuSec === undefined || r.ok === 0) throw new Error('single: no server CPU figure');
   return (r.serverCpuSec * 1e6) / r.ok;
 }
