@@ -87,9 +87,11 @@ export function runLoad(cfg: LoadConfig, opts: { cpuOf?: number; alsoCpu?: () =>
     let err = '';
     let cpuAtStart: number | undefined;
     let otherAtStart: number | undefined;
+    let measuring = false;
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (cpuAtStart === undefined && otherAtStart === undefined && out.includes(`${MEASURING}\n`)) {
+      if (!measuring && out.includes(`${MEASURING}\n`)) {
+        measuring = true;
         if (opts.cpuOf !== undefined) cpuAtStart = cpuSeconds(opts.cpuOf);
         if (opts.alsoCpu !== undefined) otherAtStart = opts.alsoCpu();
       }

@@ -5,7 +5,7 @@
  * PostgreSQL rounds. Both logs start empty and run with the same limits.
  */
 import type { BenchContext } from '../../lib/context.js';
-import { runLoad, type LoadResult } from '../../lib/load.js';
+import { runLoad, type LoadConfig, type LoadResult } from '../../lib/load.js';
 import { freshDir } from '../../lib/logs.js';
 import type { TestPostgres } from '../../lib/postgres.js';
 import { startLog, type Served } from '../../lib/procs.js';
@@ -29,7 +29,7 @@ export async function batchOnPostgres(ctx: BenchContext, pg: TestPostgres): Prom
     const postgres = await startLog(freshDir(ctx, 'pg-batch-postgres'), [...limits, '--db', await pg.createDatabase(), '--init']);
     procs.push(postgres);
     const common = { path: '/v1/batch', connections: CONNECTIONS, durationSec: ctx.seconds, warmupSec: ctx.warmup, maxRequests: 100_000, sampleBodies: 2 };
-    const loads: { name: string; items: number; cfg: Omit<Parameters<typeof runLoad>[0], 'url'>; check: (r: LoadResult, log: Served & { vkey: string }) => Promise<string> }[] = [
+    const loads: { name: string; items: number; cfg: Omit<LoadConfig, 'url'>; check: (r: LoadResult, log: Served & { vkey: string }) => Promise<string> }[] = [
       {
         name: 'batch of identities on PostgreSQL (HTTP)',
         items: IDENTITY_ITEMS,
