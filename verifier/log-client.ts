@@ -31,7 +31,7 @@ export interface LogClientOptions {
   gzip?: boolean;
   /**
    * A GET that hands back the whole (decoded) body at once, used instead of `fetch` when given
-   * (verifier/audit/node-get.ts): it skips the Response, Headers and stream objects `fetch`
+   * (verifier/audit/pipelined-get.ts): it skips the Response, Headers and stream objects `fetch`
    * builds per request, which cost a full audit tens of µs per tile. It must reject on network
    * failures and, after `timeoutMs`, with an error named `TimeoutError`.
    */

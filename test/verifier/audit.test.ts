@@ -12,7 +12,7 @@ import { isRunproofError, type RunproofError } from '../../src/errors.js';
 import { LogClient } from '../../verifier/log-client.js';
 import { audit, type AuditOptions, type BundleHasher } from '../../verifier/audit/audit.js';
 import { hashFullBundle } from '../../verifier/audit/hasher.js';
-import { nodeGet } from '../../verifier/audit/node-get.js';
+import { pipelinedGet } from '../../verifier/audit/pipelined-get.js';
 import { dirStateStore } from '../../verifier/audit/state-dir.js';
 import { IdentitySet } from '../../verifier/audit/identity-set.js';
 import { appendFileSync, readFileSync } from 'node:fs';
@@ -51,16 +51,16 @@ describe('audit of an honest log', () => {
     expect(report).toMatchObject({ size: 70_000, resumedFrom: 0, bundlesFetched: 274, tilesFetched: 274 + 2 + 1, firstTime: 1_760_000_000_000, lastTime: 1_760_000_069_999 });
   });
 
-  it('gives the same report with a bundle hasher and over nodeGet', async () => {
+  it('gives the same report with a bundle hasher and over the pipelined GET', async () => {
     const reports = await withLog({ size: 70_000 }, async (url, vkey) => [
       await audit(new LogClient(url), { trust: { vkey } }),
       await audit(new LogClient(url), { trust: { vkey }, hasher: laterHasher, concurrency: 3 }),
-      await audit(new LogClient(url, { getBytes: nodeGet(4), gzip: false }), { trust: { vkey }, hasher: laterHasher }),
+      await audit(new LogClient(url, { getBytes: pipelinedGet({ connections: 2, depth: 8 }), gzip: false }), { trust: { vkey }, hasher: laterHasher }),
     ]);
     expect(reports[1]).toEqual(reports[0]);
     expect(reports[2]).toEqual(reports[0]);
     for (const gzip of ['header', 'raw'] as const) {
-      const report = await withLog({ size: 600, gzip }, (url, vkey) => audit(new LogClient(url, { getBytes: nodeGet(2) }), { trust: { vkey }, hasher: laterHasher }));
+      const report = await withLog({ size: 600, gzip }, (url, vkey) => audit(new LogClient(url, { getBytes: pipelinedGet() }), { trust: { vkey }, hasher: laterHasher }));
       expect(report.size).toBe(600);
     }
   });

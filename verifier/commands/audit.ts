@@ -8,7 +8,7 @@ import cliProgress from 'cli-progress';
 import type { AuditReport } from '../audit/audit.js';
 import { audit } from '../audit/audit.js';
 import { dirStateStore } from '../audit/state-dir.js';
-import { nodeGet } from '../audit/node-get.js';
+import { pipelinedGet } from '../audit/pipelined-get.js';
 import { type WorkerHasher, workerHasher } from '../audit/worker-hasher.js';
 import { LogClient } from '../log-client.js';
 import { EXIT, UsageError } from '../exit.js';
@@ -89,7 +89,7 @@ export async function run(args: string[]): Promise<number> {
   let hasher: WorkerHasher | undefined;
   try {
     const trust = trustFromArgs(values, 'audit');
-    const client = new LogClient(values.log, { getBytes: nodeGet(concurrency * 2), gzip: values.gzip === true });
+    const client = new LogClient(values.log, { getBytes: pipelinedGet(), gzip: values.gzip === true });
     let barStarted = false;
     if (values['single-thread'] !== true && availableParallelism() > 1) hasher = workerHasher(Math.min(HASH_WORKERS, availableParallelism()));
     const report = await audit(client, {

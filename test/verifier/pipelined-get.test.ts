@@ -1,0 +1,161 @@
+/**
+ * The audit's pipelined HTTP/1.1 reader (verifier/audit/pipelined-get.ts) over real loopback
+ * HTTP against node:http servers: every answer reaches the request that asked for it, in
+ * whatever framing the server chooses (Content-Length, chunked, read to the close); requests
+ * queued behind a connection the server closes are sent again; bodies are held to the size limit
+ * before and after decoding (a small compressed "bomb" must not expand to gigabytes).
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { pipelinedGet } from '../../verifier/audit/pipelined-get.js';
+
+const servers: Server[] = [];
+afterAll(async () => {
+  for (const s of servers) {
+    s.closeAllConnections();
+    await new Promise((resolve) => s.close(resolve));
+  }
+});
+
+/** serve starts a loopback server and counts the connections it accepts. */
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void, setup: (s: Server) => void = () => {}): Promise<{ base: string; connections: () => number }> {
+  const server = createServer(handler);
+  setup(server);
+  let connections = 0;
+  server.on('connection', (_: Socket) => connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections };
+}
+
+/** bodyFor is a body that depends on the path: 0–20,000 bytes derived from its hash. */
+function bodyFor(path: string): Buffer {
+  const seed = createHash('sha256').update(path).digest();
+  const n = seed.readUInt16BE(0) % 20_000;
+  const out = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) out[i] = seed[i % 32]! ^ (i & 0xff);
+  return out;
+}
+
+const init = { headers: { 'Accept-Encoding': 'identity' }, timeoutMs: 10_000, maxBytes: 1024 * 1024 };
+
+describe('pipelinedGet', () => {
+  it('answers many concurrent requests on few connections, each with its own body', async () => {
+    const { base, connections } = await serve((req, res) => {
+      const body = bodyFor(req.url!);
+      if (req.url!.endsWith('/chunked')) {
+        res.writeHead(200); // no Content-Length: chunked
+        res.write(body.subarray(0, body.length >> 1));
+        setImmediate(() => res.end(body.subarray(body.length >> 1)));
+      } else {
+        res.writeHead(200, { 'Content-Length': body.length });
+        res.end(body);
+      }
+    });
+    const get = pipelinedGet({ connections: 2, depth: 16 });
+    const paths = Array.from({ length: 300 }, (_, i) => `/r/${i}${i % 3 === 0 ? '/chunked' : ''}`);
+    const answers = await Promise.all(paths.map((p) => get(base + p, init)));
+    answers.forEach((a, i) => {
+      expect(a.status).toBe(200);
+      expect(Buffer.from(a.body).equals(bodyFor(paths[i]!))).toBe(true);
+    });
+    expect(connections()).toBeLessThanOrEqual(2);
+  });
+
+  it('passes other statuses through and keeps the connection', async () => {
+    const { base, connections } = await serve((req, res) => {
+      if (req.url === '/missing') {
+        res.writeHead(404, { 'Content-Type': 'text/plain' });
+        res.end('not here');
+      } else res.end('ok');
+    });
+    const get = pipelinedGet({ connections: 1 });
+    const [a, b, c] = await Promise.all([get(`${base}/missing`, init), get(`${base}/x`, init), get(`${base}/missing`, init)]);
+    expect([a.status, b.status, c.status]).toEqual([404, 200, 404]);
+    expect(Buffer.from(b.body).toString()).toBe('ok');
+    expect(a.body.length).toBe(0);
+    expect(connections()).toBe(1);
+  });
+
+  it('sends requests again when the server closes the connection behind an answer', async () => {
+    // Every connection serves three requests and closes (Connection: close on the third).
+    const { base, connections } = await serve(
+      (req, res) => res.end(bodyFor(req.url!)),
+      (s) => (s.maxRequestsPerSocket = 3),
+    );
+    const get = pipelinedGet({ connections: 2, depth: 8 });
+    const paths = Array.from({ length: 60 }, (_, i) => `/c/${i}`);
+    const answers = await Promise.all(paths.map((p) => get(base + p, init)));
+    answers.forEach((a, i) => expect(Buffer.from(a.body).equals(bodyFor(paths[i]!))).toBe(true));
+    expect(connections()).toBeGreaterThanOrEqual(20);
+  });
+
+  it('reads a body delimited by the end of the connection', async () => {
+    // An HTTP/1.0-style server: answers the first request of a connection with no length and no
+    // chunking, the body ending with the connection; requests pipelined behind it are lost.
+    const server = createNetServer((socket) =>
+      socket.once('data', (d: Buffer) => {
+        const path = /^GET (\S+)/.exec(d.toString('latin1'))![1]!;
+        socket.end(`HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n${path}`);
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const get = pipelinedGet({ connections: 1 });
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const answers = await Promise.all(['/a', '/bb', '/ccc'].map((p) => get(base + p, init)));
+      expect(answers.map((a) => Buffer.from(a.body).toString())).toEqual(['/a', '/bb', '/ccc']);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('refuses a body over the limit with TOO_LARGE, and the other requests still get theirs', async () => {
+    const { base } = await serve((req, res) => res.end(req.url === '/big' ? Buffer.alloc(10_000) : 'small'));
+    const get = pipelinedGet({ connections: 1 });
+    const small = { ...init, maxBytes: 1000 };
+    const [a, b, c] = await Promise.allSettled([get(`${base}/s1`, small), get(`${base}/big`, small), get(`${base}/s2`, small)]);
+    expect(a).toMatchObject({ status: 'fulfilled' });
+    expect(b).toMatchObject({ status: 'rejected', reason: { code: 'TOO_LARGE' } });
+    expect(c).toMatchObject({ status: 'fulfilled' });
+  });
+
+  const HUGE = Buffer.alloc(64 * 1024 * 1024); // 64 MiB of zeros: a few KiB compressed
+  const bombs: Record<string, Buffer> = { gzip: gzipSync(HUGE), deflate: deflateSync(HUGE), br: brotliCompressSync(HUGE) };
+  for (const kind of Object.keys(bombs)) {
+    it(`refuses a ${kind} body that decodes past the limit with TOO_LARGE, and decodes one within it`, async () => {
+      const { base } = await serve((req, res) => {
+        const small = req.url === '/small';
+        const encoding = kind;
+        const body = small ? (kind === 'gzip' ? gzipSync('fine') : kind === 'deflate' ? deflateSync('fine') : brotliCompressSync('fine')) : bombs[kind]!;
+        res.writeHead(200, { 'Content-Encoding': encoding, 'Content-Length': body.length });
+        res.end(body);
+      });
+      const get = pipelinedGet();
+      expect(bombs[kind]!.length).toBeLessThan(1024 * 1024);
+      await expect(get(`${base}/bomb`, { ...init, maxBytes: 1024 * 1024 })).rejects.toMatchObject({ code: 'TOO_LARGE' });
+      const got = await get(`${base}/small`, { ...init, maxBytes: 1024 });
+      expect(Buffer.from(got.body).toString()).toBe('fine');
+    });
+  }
+
+  it('times out a request that gets no answer; the ones behind it are sent again and answered', async () => {
+    const { base } = await serve((req, res) => {
+      if (req.url !== '/never') res.end(req.url);
+    });
+    const get = pipelinedGet({ connections: 1 });
+    const [never, after] = await Promise.allSettled([get(`${base}/never`, { ...init, timeoutMs: 300 }), get(`${base}/after`, init)]);
+    expect(never).toMatchObject({ status: 'rejected', reason: { name: 'TimeoutError' } });
+    expect(after).toMatchObject({ status: 'fulfilled', value: { status: 200 } });
+  });
+
+  it('rejects when nothing listens', async () => {
+    const { base } = await serve((_, res) => res.end());
+    const closed = servers.pop()!;
+    await new Promise((resolve) => closed.close(resolve));
+    await expect(pipelinedGet()(`${base}/x`, init)).rejects.toBeInstanceOf(Error);
+  });
+});
