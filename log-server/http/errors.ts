@@ -80,16 +80,34 @@ export interface ErrorHandlerOptions {
   onInternal?: (e: unknown) => void;
 }
 
+/** An error answer as status, headers and JSON text, for a handler that writes its own response. */
+export interface ErrorAnswer {
+  status: ContentfulStatusCode;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * errorAnswer is the answer to a thrown value — the one mapping, used by {@link errorHandler}
+ * and by the node:http submit fast path (./fast-submit.ts) — and reports it through `opts`.
+ */
+export function errorAnswer(e: unknown, opts: ErrorHandlerOptions = {}): ErrorAnswer {
+  const status = statusFor(e);
+  const body = errorBody(e);
+  if (status === 500) opts.onInternal?.(e);
+  opts.onReject?.(body.code, status);
+  const headers: Record<string, string> = {};
+  const retry = retryAfterSeconds(e);
+  if (retry !== undefined) headers['Retry-After'] = String(retry);
+  headers['Cache-Control'] = 'no-store';
+  return { status, headers, body: JSON.stringify({ error: body }) };
+}
+
 /** errorHandler builds the `app.onError` handler that turns any thrown value into a JSON error. */
 export function errorHandler(opts: ErrorHandlerOptions = {}) {
   return function onError(e: unknown, c: Context): Response {
-    const status = statusFor(e);
-    const body = errorBody(e);
-    if (status === 500) opts.onInternal?.(e);
-    opts.onReject?.(body.code, status);
-    const retry = retryAfterSeconds(e);
-    if (retry !== undefined) c.header('Retry-After', String(retry));
-    c.header('Cache-Control', 'no-store');
-    return c.json({ error: body }, status);
+    const a = errorAnswer(e, opts);
+    for (const [k, v] of Object.entries(a.headers)) c.header(k, v);
+    return c.body(a.body, a.status, { 'Content-Type': 'application/json' });
   };
 }

@@ -22,11 +22,11 @@ import { describeUrl, isPostgresUrl } from '../storage/postgres/url.js';
 import { LogMetrics } from '../metrics.js';
 import { makeTargets, openTargets, registerPublishMetrics, startPublishers, type Publisher } from '../publish/index.js';
 import { WitnessPool } from '../witness-client.js';
-import { createApp, type AppOptions } from './app.js';
-import { resolveSettings } from './context.js';
+import { createAppParts, type AppOptions } from './app.js';
 import { BatchWorkers } from './batch-workers.js';
 import { capConnections } from './connection-cap.js';
 import { fastReads } from './fast-reads.js';
+import { fastSubmit } from './fast-submit.js';
 import { explorerFiles } from './routes/explorer.js';
 
 /** A running log server. */
@@ -186,18 +186,20 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
     accepting: () => accepting,
     about,
   };
-  const app = createApp(appOptions);
+  const parts = createAppParts(appOptions);
+  const app = parts.app;
   const settle = () => {
     inFlight--;
     if (inFlight === 0) drained?.();
   };
   let listener: RequestListener | undefined;
-  const fast = fastReads(resolveSettings(appOptions), {
+  const fast = fastReads(parts.settings, {
     accepting: () => accepting,
     fallback: (req, res) => listener!(req, res),
     waiting: () => inFlight++,
     settled: settle,
   });
+  const fastDeclarations = fastSubmit(parts, { accepting: () => accepting, waiting: () => inFlight++, settled: settle });
 
   let server: Server;
   try {
@@ -212,7 +214,8 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
               settle();
             }
           },
-          // The tlog-tiles reads skip the Request/Response objects (./fast-reads.ts).
+          // The tlog-tiles reads and single declarations skip the Request/Response objects
+          // (./fast-reads.ts, ./fast-submit.ts).
           createServer: ((options: ServerOptions, honoListener: RequestListener) => {
             listener = honoListener;
             return createServer(
@@ -225,7 +228,7 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
                 connectionsCheckingInterval: Math.min(1000, cfg.headerTimeoutMs),
               },
               (req, res) => {
-                if (!fast(req, res)) honoListener(req, res);
+                if (!fast(req, res) && !fastDeclarations(req, res)) honoListener(req, res);
               },
             );
           }) as typeof createServer,

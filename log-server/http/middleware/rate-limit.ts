@@ -88,6 +88,12 @@ const CHARGE = 'runproof.rateCharge';
 export interface RateLimiter {
   middleware: MiddlewareHandler;
   table: BucketTable;
+  /**
+   * take takes the one token of a single-entry request from client `key` (what the middleware
+   * takes) and tells whether there was one; a refused request takes nothing. For the node:http
+   * submit fast path, which leaves a refusal to the middleware.
+   */
+  take: (key: string) => boolean;
 }
 
 function limited(rate: number, tokens: number, need: number): RunproofError {
@@ -103,6 +109,12 @@ export function rateLimit(opts: RateLimitOptions): RateLimiter {
   const keyOf = opts.clientKey ?? clientAddress;
   const table = new BucketTable(rate, burst);
 
+  const take = (key: string): boolean => {
+    const b = table.touch(key, now());
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  };
   const middleware: MiddlewareHandler = async function rateLimit(c, next) {
     const b = table.touch(keyOf(c), now());
     if (b.tokens < 1) throw limited(rate, b.tokens, 1);
@@ -118,7 +130,7 @@ export function rateLimit(opts: RateLimitOptions): RateLimiter {
     c.set(CHARGE as never, charge as never);
     await next();
   };
-  return { middleware, table };
+  return { middleware, table, take };
 }
 
 /**

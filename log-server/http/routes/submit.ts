@@ -59,27 +59,36 @@ function wantsCosigned(c: Context): boolean {
   throw new RunproofError('MALFORMED_REQUEST', 'query parameter wait: the only value is "cosigned"', { path: 'wait' });
 }
 
+/**
+ * declare logs one declaration body (read under the limits) and answers with its receipt; the route
+ * and the node:http fast path (../fast-submit.ts) both answer with it.
+ */
+export async function declare(s: AppSettings, body: Uint8Array, wait: boolean, started: number): Promise<SubmitResult> {
+  const { identity, digest } = declarationDigest(body, sha256OfText);
+  return answer(s, await s.log.submit(digest), identity, wait, started);
+}
+
+/** answer turns a sequenced entry into the JSON answer, with the (maybe cosigned) receipt. */
+async function answer(s: AppSettings, seq: Sequenced, identity: string, wait: boolean, started: number): Promise<SubmitResult> {
+  if (!wait) return answerWith(s, seq, identity, s.cosign(seq.checkpoint), started);
+  const got = await s.waitCosigned(seq.checkpoint);
+  return { ...answerWith(s, seq, identity, got.checkpoint, started), quorum: got.quorum };
+}
+
+/** answerWith is {@link answer} once the checkpoint to prove against is known; synchronous when the receipt is. */
+function answerWith(s: AppSettings, seq: Sequenced, identity: string, checkpoint: string, started: number): MaybePromise<SubmitResult> {
+  const result = (receipt: string): SubmitResult => {
+    s.metrics?.submitted(seq.duplicate, (performance.now() - started) / 1000);
+    return { identity, index: seq.index, timestamp: seq.timestamp, duplicate: seq.duplicate, receipt };
+  };
+  const receipt = s.receipt(seq.index, checkpoint, seq.entry);
+  return receipt instanceof Promise ? receipt.then(result) : result(receipt);
+}
+
 /** submitRoutes adds the submission endpoints; `guards` run first on each (auth, rate). */
 export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandler[]): void {
   const all = [...guards, requireJson(), bodyBudget(s.bodyBudget, s.maxBodyBytes)];
   for (const path of SUBMIT_PATHS) for (const g of all) app.post(path, g);
-
-  /** answer turns a sequenced entry into the JSON answer, with the (maybe cosigned) receipt. */
-  async function answer(seq: Sequenced, identity: string, wait: boolean, started: number): Promise<SubmitResult> {
-    if (!wait) return answerWith(seq, identity, s.cosign(seq.checkpoint), started);
-    const got = await s.waitCosigned(seq.checkpoint);
-    return { ...answerWith(seq, identity, got.checkpoint, started), quorum: got.quorum };
-  }
-
-  /** answerWith is {@link answer} once the checkpoint to prove against is known; synchronous when the receipt is. */
-  function answerWith(seq: Sequenced, identity: string, checkpoint: string, started: number): MaybePromise<SubmitResult> {
-    const result = (receipt: string): SubmitResult => {
-      s.metrics?.submitted(seq.duplicate, (performance.now() - started) / 1000);
-      return { identity, index: seq.index, timestamp: seq.timestamp, duplicate: seq.duplicate, receipt };
-    };
-    const receipt = s.receipt(seq.index, checkpoint, seq.entry);
-    return receipt instanceof Promise ? receipt.then(result) : result(receipt);
-  }
 
   /**
    * answerAll answers a batch without `?wait=cosigned` synchronously: the items share a few
@@ -111,15 +120,14 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
   app.post('/v1/declarations', async (c) => {
     const started = performance.now();
     const wait = wantsCosigned(c);
-    const { identity, digest } = declarationDigest(await readBody(c, s.maxBodyBytes), sha256OfText);
-    return c.json(await answer(await s.log.submit(digest), identity, wait, started));
+    return c.json(await declare(s, await readBody(c, s.maxBodyBytes), wait, started));
   });
 
   app.post('/v1/identities', async (c) => {
     const started = performance.now();
     const wait = wantsCosigned(c);
     const digest = identityMember(parseStrictJson(await readBody(c, s.maxBodyBytes), { maxBytes: s.maxBodyBytes }), '$');
-    return c.json(await answer(await s.log.submit(digest), formatIdentity(digest), wait, started));
+    return c.json(await answer(s, await s.log.submit(digest), formatIdentity(digest), wait, started));
   });
 
   // Batch: {"items":[{"declaration":{…}} | {"identity":"sha256:…"}, …]} →
@@ -159,7 +167,7 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
     const answers: BatchResult[] = !withReceipts
       ? sequenced.map((seq, k) => acknowledge(seq, identities[k]!, started))
       : wait
-        ? await Promise.all(sequenced.map((seq, k) => answer(seq, identities[k]!, true, started)))
+        ? await Promise.all(sequenced.map((seq, k) => answer(s, seq, identities[k]!, true, started)))
         : await answerAll(sequenced, identities, started);
     answers.forEach((a, k) => {
       results[slots[k]!] = a;

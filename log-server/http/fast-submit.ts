@@ -1,0 +1,111 @@
+/**
+ * A node:http fast path for single declarations (`POST /v1/declarations`), in front of the Hono
+ * app, as ./fast-reads.ts is for the tlog-tiles reads. Building the WHATWG Request and Response,
+ * Hono's dispatch through five middlewares and the body read through the Request cost ≈ 10 % of
+ * the server's CPU per declaration (docs/performance.md, "Single declarations").
+ *
+ * It takes a request only when every guard of the Hono route would let it through, checked in a
+ * way that changes nothing when one would not: the server accepts, the URL is exactly the path
+ * (no query: `?wait=cosigned` and a bad query are Hono's), the media type is JSON, a
+ * Content-Length within the body limit and no Transfer-Encoding, the bearer token (when tokens are
+ * configured) passes, the shared in-flight body budget has room, and the client's rate bucket
+ * (when a rate is set) has a token — taken last, so a request handed to Hono has taken nothing.
+ * Everything else goes to Hono untouched, which answers it, refusal or not, in its one way. Once
+ * it took a request, the answer is the route's own (routes/submit.ts `declare`: same parsing,
+ * same sequencer, same durable receipt, same metrics), and an error the one mapping of
+ * ./errors.ts, reported as the app reports its errors.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AppParts } from './app.js';
+import type { ErrorAnswer } from './errors.js';
+import { isJsonMediaType } from './middleware/body.js';
+import { declare } from './routes/submit.js';
+
+/** The one path this handles. */
+const PATH = '/v1/declarations';
+
+/** How {@link fastSubmit} knows the server is stopping and tells it about requests in flight. */
+export interface FastSubmitOptions {
+  /** False once the server is closing: every request then goes to Hono (which refuses it). */
+  accepting: () => boolean;
+  /** Called when the fast path takes a request, and again (`settled`) once it is answered or dropped. */
+  waiting?: () => void;
+  settled?: () => void;
+}
+
+/**
+ * fastSubmit returns a handler that takes a plain single-declaration POST (see the module comment)
+ * and returns true, or returns false (having read and written nothing) for Hono to answer.
+ */
+export function fastSubmit(parts: AppParts, o: FastSubmitOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const s = parts.settings;
+  return (req, res) => {
+    if (req.method !== 'POST' || req.url !== PATH || !o.accepting()) return false;
+    const h = req.headers;
+    const type = h['content-type'];
+    const length = h['content-length'];
+    if (type === undefined || length === undefined || h['transfer-encoding'] !== undefined) return false;
+    if (!/^[0-9]{1,16}$/.test(length) || !isJsonMediaType(type)) return false;
+    const bytes = Number(length);
+    if (bytes > s.maxBodyBytes || !parts.authorized(h.authorization)) return false;
+    if (!s.bodyBudget.reserve(bytes)) return false;
+    if (!parts.take(req.socket.remoteAddress ?? 'unknown')) {
+      s.bodyBudget.release(bytes);
+      return false;
+    }
+    const started = performance.now();
+    o.waiting?.();
+    const done = () => {
+      s.bodyBudget.release(bytes);
+      o.settled?.();
+    };
+    readBody(req, bytes).then(
+      (body) => {
+        if (body === undefined) return done(); // the client went away mid-body: nobody to answer
+        declare(s, body, false, started).then(
+          (result) => {
+            send(res, 200, { 'Content-Type': 'application/json' }, JSON.stringify(result));
+            done();
+          },
+          (e: unknown) => {
+            sendError(res, parts.answerError(e));
+            done();
+          },
+        );
+      },
+      (e: unknown) => {
+        sendError(res, parts.answerError(e));
+        done();
+      },
+    );
+    return true;
+  };
+}
+
+/**
+ * readBody collects a body whose Content-Length Node's parser enforces (it delivers exactly that
+ * many bytes, or the request errors); undefined when the request was aborted.
+ */
+function readBody(req: IncomingMessage, bytes: number): Promise<Uint8Array | undefined> {
+  return new Promise((resolve) => {
+    const body = Buffer.allocUnsafe(bytes);
+    let at = 0;
+    req.on('data', (chunk: Buffer) => {
+      chunk.copy(body, at);
+      at += chunk.length;
+    });
+    req.on('end', () => resolve(at === bytes ? body : undefined));
+    req.on('error', () => resolve(undefined));
+    req.on('aborted', () => resolve(undefined));
+  });
+}
+
+function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+  if (res.destroyed) return;
+  res.writeHead(status, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) });
+  res.end(body);
+}
+
+function sendError(res: ServerResponse, a: ErrorAnswer): void {
+  send(res, a.status, { ...a.headers, 'Content-Type': 'application/json' }, a.body);
+}

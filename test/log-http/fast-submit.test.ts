@@ -1,0 +1,202 @@
+/**
+ * The node:http fast path for single declarations (log-server/http/fast-submit.ts) over real
+ * loopback HTTP and a real log: what it answers must be what the Hono route answers (success and
+ * errors, byte for byte, with the same headers and metrics), and every request some guard of the
+ * route would refuse — query, media type, chunked or oversized body, token, rate, body budget,
+ * shutdown — must reach Hono untouched, having taken nothing from the rate bucket or the budget.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyReceipt } from '../../src/receipt/verify.js';
+import { createAppParts, type AppParts } from '../../log-server/http/app.js';
+import type { AppOptions } from '../../log-server/http/context.js';
+import { fastSubmit } from '../../log-server/http/fast-submit.js';
+import { openTestLog, postJson, type TestLog } from './setup.js';
+
+const DECLARATION = readFileSync(new URL('../vectors/declarations/example-2-declaration.json', import.meta.url)).toString();
+
+/** A valid declaration that differs from the example by its salt. */
+function declaration(n: number): string {
+  const d = JSON.parse(DECLARATION) as Record<string, unknown>;
+  d['salt'] = `fast-${String(n).padStart(20, '0')}`;
+  return JSON.stringify(d);
+}
+
+interface Raw {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A server with the fast path in front of the Hono app of `parts`, counting who answered. */
+interface Served {
+  parts: AppParts;
+  base: string;
+  answered: { fast: number; hono: number };
+  accepting: boolean;
+  server: Server;
+}
+
+let t: TestLog;
+let served: Served[] = [];
+beforeEach(async () => {
+  t = await openTestLog();
+});
+afterEach(async () => {
+  for (const s of served) await new Promise((resolve) => s.server.close(resolve));
+  served = [];
+  await t.close();
+});
+
+async function serve(opts: Partial<AppOptions> = {}): Promise<Served> {
+  const parts = createAppParts({ metrics: t.metrics, logError: () => undefined, ...opts, log: t.log });
+  const hono = getRequestListener(parts.app.fetch);
+  const out: Served = { parts, base: '', answered: { fast: 0, hono: 0 }, accepting: true, server: undefined as unknown as Server };
+  const fast = fastSubmit(parts, { accepting: () => out.accepting });
+  out.server = createServer((req, res) => {
+    if (fast(req, res)) out.answered.fast++;
+    else {
+      out.answered.hono++;
+      void hono(req, res);
+    }
+  });
+  await new Promise<void>((resolve) => out.server.listen(0, '127.0.0.1', resolve));
+  out.base = `http://127.0.0.1:${(out.server.address() as AddressInfo).port}`;
+  served.push(out);
+  return out;
+}
+
+/** post sends one request with node:http (exact headers; `chunked` sends no Content-Length). */
+function post(base: string, path: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }, chunked = false): Promise<Raw> {
+  return new Promise((resolve, reject) => {
+    const h = chunked ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+    const req = httpRequest(`${base}${path}`, { method: 'POST', headers: h }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (chunked) req.write(body); // written before end: Node sends it chunked, without a length
+    req.end(chunked ? undefined : body);
+  });
+}
+
+/** The headers both paths must agree on. */
+const COMPARED = ['content-type', 'cache-control', 'retry-after', 'www-authenticate'];
+
+async function expectSameAsHono(got: Raw, want: Response): Promise<void> {
+  expect(got.status).toBe(want.status);
+  for (const h of COMPARED) expect(got.headers[h], h).toBe(want.headers.get(h) ?? undefined);
+  expect(got.headers['content-length']).toBe(String(Buffer.byteLength(got.body)));
+  expect(got.body).toBe(await want.text());
+}
+
+describe('single-declaration fast path', () => {
+  it('logs a declaration with a durable receipt, and answers exactly as the Hono route does', async () => {
+    const s = await serve();
+    const first = await post(s.base, '/v1/declarations', declaration(1));
+    expect(s.answered).toEqual({ fast: 1, hono: 0 });
+    expect(first.status).toBe(200);
+    const a = JSON.parse(first.body) as { identity: string; index: number; duplicate: boolean; receipt: string };
+    expect(a).toMatchObject({ index: 0, duplicate: false });
+    verifyReceipt({ receipt: a.receipt, declaration: new TextEncoder().encode(declaration(1)), trust: { vkey: t.vkey } });
+    expect(t.log.size).toBe(1);
+    // Nothing else happens in between, so both duplicate answers carry the same checkpoint.
+    const fast = await post(s.base, '/v1/declarations', declaration(1));
+    const hono = await postJson(s.parts.app, '/v1/declarations', declaration(1));
+    await expectSameAsHono(fast, hono);
+    expect(JSON.parse(fast.body)).toMatchObject({ identity: a.identity, index: 0, duplicate: true });
+    expect(s.answered.fast).toBe(2);
+    const text = await t.metrics.registry.metrics();
+    expect(text).toContain('runproof_log_submissions_total{kind="new"} 1\n');
+    expect(text).toContain('runproof_log_submissions_total{kind="duplicate"} 2\n');
+  });
+
+  it('answers bad bodies with the one error mapping, counted as Hono counts them', async () => {
+    const s = await serve();
+    const bodies = ['{"a":', '{"a":1,"a":2}', '{}', '[]', JSON.stringify({ ...JSON.parse(DECLARATION), schema: 'nope' })];
+    for (const body of bodies) {
+      const before = s.answered.fast;
+      const got = await post(s.base, '/v1/declarations', body);
+      expect(s.answered.fast, body).toBe(before + 1);
+      await expectSameAsHono(got, await postJson(s.parts.app, '/v1/declarations', body));
+      expect(got.status, body).toBeGreaterThanOrEqual(400);
+    }
+    expect(t.log.size).toBe(0);
+    const text = await t.metrics.registry.metrics();
+    expect(text).toContain('runproof_log_rejections_total{code="JSON_SYNTAX"} 2\n');
+  });
+
+  it('leaves to Hono what a guard of the route would refuse, or what it does not serve', async () => {
+    const s = await serve({ maxBodyBytes: 4096 });
+    const cases: [string, string, Record<string, string>, boolean, number][] = [
+      ['/v1/declarations?wait=cosigned', declaration(2), { 'content-type': 'application/json' }, false, 200],
+      ['/v1/declarations?wait=sometimes', declaration(3), { 'content-type': 'application/json' }, false, 400],
+      ['/v1/declarations', declaration(4), { 'content-type': 'text/plain' }, false, 415],
+      ['/v1/declarations', declaration(5), { 'content-type': 'application/json; charset=latin1' }, false, 415],
+      ['/v1/declarations', declaration(6), { 'content-type': 'application/json' }, true, 200],
+      ['/v1/declarations', ' '.repeat(5000), { 'content-type': 'application/json' }, false, 413],
+      ['/v1/identities', '{}', { 'content-type': 'application/json' }, false, 400],
+    ];
+    for (const [path, body, headers, chunked, status] of cases) {
+      const before = { ...s.answered };
+      const got = await post(s.base, path, body, headers, chunked);
+      expect(s.answered, `${path} ${JSON.stringify(headers)}`).toEqual({ fast: before.fast, hono: before.hono + 1 });
+      expect(got.status, path).toBe(status);
+    }
+    expect(t.log.size).toBe(2);
+  });
+
+  it('checks the bearer token as the route does', async () => {
+    const token = 'fast-path-token';
+    const s = await serve({ tokenDigests: [new Uint8Array(createHash('sha256').update(token).digest())] });
+    for (const [auth, status] of [[undefined, 401], ['Bearer wrong', 403], ['Basic x', 401]] as const) {
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) };
+      const before = s.answered.hono;
+      const got = await post(s.base, '/v1/declarations', declaration(7), headers);
+      expect(got.status, auth).toBe(status);
+      expect(s.answered.hono, auth).toBe(before + 1);
+      await expectSameAsHono(got, await postJson(s.parts.app, '/v1/declarations', declaration(7), auth ? { authorization: auth } : {}));
+    }
+    const ok = await post(s.base, '/v1/declarations', declaration(7), { 'content-type': 'application/json', authorization: `bearer  ${token}` });
+    expect(ok.status).toBe(200);
+    expect(s.answered.fast).toBe(1);
+  });
+
+  it('takes rate tokens from the same buckets as the route, and leaves the refusal to it', async () => {
+    const now = 1_000_000;
+    const s = await serve({ ratePerSecond: 2, now: () => now });
+    const first = await post(s.base, '/v1/declarations', declaration(8));
+    const second = await post(s.base, '/v1/declarations', declaration(9));
+    const third = await post(s.base, '/v1/declarations', declaration(10));
+    expect([first.status, second.status, third.status]).toEqual([200, 200, 429]);
+    expect(s.answered).toEqual({ fast: 2, hono: 1 });
+    expect(third.headers['retry-after']).toBe('1');
+    expect(JSON.parse(third.body).error.code).toBe('RATE_LIMITED');
+  });
+
+  it('shares the in-flight body budget with the route and gives it back', async () => {
+    const s = await serve({ maxInflightBodyBytes: 100_000 });
+    const budget = s.parts.settings.bodyBudget;
+    expect(budget.reserve(100_000 - 100)).toBe(true);
+    const refused = await post(s.base, '/v1/declarations', declaration(11));
+    expect(refused.status).toBe(503);
+    expect(s.answered).toEqual({ fast: 0, hono: 1 });
+    budget.release(100_000 - 100);
+    expect((await post(s.base, '/v1/declarations', declaration(11))).status).toBe(200);
+    expect(s.answered.fast).toBe(1);
+    expect(budget.inUse).toBe(0);
+  });
+
+  it('takes nothing while the server is shutting down', async () => {
+    const s = await serve();
+    s.accepting = false;
+    await post(s.base, '/v1/declarations', declaration(12));
+    expect(s.answered).toEqual({ fast: 0, hono: 1 });
+  });
+});
