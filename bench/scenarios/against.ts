@@ -13,6 +13,7 @@ import { clean, runLoad } from '../lib/load.js';
 import { freshDir } from '../lib/logs.js';
 import { startLog, startServer } from '../lib/procs.js';
 import { alternate, rates } from '../lib/compare.js';
+import { cpuPerAnswer } from './single.js';
 
 const CONNECTIONS = [32, 128];
 
@@ -31,12 +32,16 @@ export const against: Scenario = {
       try {
         const { base, subject, all } = await alternate(
           ctx.rounds,
-          () => runLoad({ ...load, url: old.url }),
-          () => runLoad({ ...load, url: now.url }),
+          () => runLoad({ ...load, url: old.url }, { cpuOf: old.child.pid! }),
+          () => runLoad({ ...load, url: now.url }, { cpuOf: now.child.pid! }),
         );
         clean(base, `build ${rev}`);
         clean(subject, 'this build');
-        ctx.say(`${connections} connections: this build ${subject.perSecond.toFixed(0)}/s p99 ${subject.latencyMs.p99} ms; ${rev} ${base.perSecond.toFixed(0)}/s p99 ${base.latencyMs.p99} ms`);
+        const cpu = { now: cpuPerAnswer(subject), old: cpuPerAnswer(base) };
+        ctx.say(
+          `${connections} connections: this build ${subject.perSecond.toFixed(0)}/s p99 ${subject.latencyMs.p99} ms ${cpu.now.toFixed(0)} µs CPU each; ` +
+            `${rev} ${base.perSecond.toFixed(0)}/s p99 ${base.latencyMs.p99} ms ${cpu.old.toFixed(0)} µs CPU each`,
+        );
         const scenario = `single declarations, this build against ${rev} (SQLite, HTTP, ${connections} connections)`;
         ctx.record({
           scenario,
@@ -57,6 +62,16 @@ export const against: Scenario = {
           target: 'no regression beyond noise',
           met: subject.latencyMs.p99 <= 1.25 * base.latencyMs.p99 + 2,
           note: `p50 ${subject.latencyMs.p50} ms (${rev}: ${base.latencyMs.p50} ms)`,
+        });
+        ctx.record({
+          scenario,
+          figure: 'server CPU per declaration',
+          value: cpu.now,
+          unit: 'µs',
+          baseline: { name: `build ${rev}, same load`, value: cpu.old, unit: 'µs' },
+          target: 'no regression beyond noise',
+          met: cpu.now <= 1.1 * cpu.old,
+          note: `/proc of each server (all threads) over the measured run ÷ 2xx answers, in the round with the best rate of ${ctx.rounds} alternating rounds`,
         });
       } finally {
         await old.stop();
