@@ -154,8 +154,14 @@ export class Log {
    * tiles and a signed checkpoint covering it (at once if it was logged before).
    * @throws RunproofError MALFORMED_REQUEST (not 32 bytes); UNAVAILABLE (closing, pool full, storage fault)
    */
-  async submit(identity: Uint8Array): Promise<Sequenced> {
-    return (this.roles ?? this.seq).submitAll([checkIdentity(identity, 'identity')])[0]!;
+  submit(identity: Uint8Array): Promise<Sequenced> {
+    // Not `async`: the sequencer's own promise, without another one around it per submission;
+    // a refusal still arrives as a rejection, as from an async function.
+    try {
+      return (this.roles ?? this.seq).submitAll([checkIdentity(identity, 'identity')])[0]!;
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**

@@ -17,7 +17,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppParts } from './app.js';
-import type { ErrorAnswer } from './errors.js';
 import { isJsonMediaType } from './middleware/body.js';
 import { declare } from './routes/submit.js';
 
@@ -59,53 +58,51 @@ export function fastSubmit(parts: AppParts, o: FastSubmitOptions): (req: Incomin
       s.bodyBudget.release(bytes);
       o.settled?.();
     };
-    readBody(req, bytes).then(
-      (body) => {
-        if (body === undefined) return done(); // the client went away mid-body: nobody to answer
-        declare(s, body, false, started).then(
-          (result) => {
-            send(res, 200, { 'Content-Type': 'application/json' }, JSON.stringify(result));
-            done();
-          },
-          (e: unknown) => {
-            sendError(res, parts.answerError(e));
-            done();
-          },
-        );
-      },
-      (e: unknown) => {
-        sendError(res, parts.answerError(e));
-        done();
-      },
-    );
+    readBody(req, bytes, (body) => {
+      if (body === undefined) return done(); // the client went away mid-body: nobody to answer
+      declare(s, body, false, started).then(
+        (result) => {
+          send(res, 200, JSON_TYPE, JSON.stringify(result));
+          done();
+        },
+        (e: unknown) => {
+          const a = parts.answerError(e);
+          send(res, a.status, { ...a.headers, ...JSON_TYPE }, a.body);
+          done();
+        },
+      );
+    });
     return true;
   };
 }
 
 /**
  * readBody collects a body whose Content-Length Node's parser enforces (it delivers exactly that
- * many bytes, or the request errors); undefined when the request was aborted.
+ * many bytes, or the request errors) and calls `then` once: with the body, or undefined when the
+ * request was aborted.
  */
-function readBody(req: IncomingMessage, bytes: number): Promise<Uint8Array | undefined> {
-  return new Promise((resolve) => {
-    const body = Buffer.allocUnsafe(bytes);
-    let at = 0;
-    req.on('data', (chunk: Buffer) => {
-      chunk.copy(body, at);
-      at += chunk.length;
-    });
-    req.on('end', () => resolve(at === bytes ? body : undefined));
-    req.on('error', () => resolve(undefined));
-    req.on('aborted', () => resolve(undefined));
+function readBody(req: IncomingMessage, bytes: number, then: (body: Uint8Array | undefined) => void): void {
+  const body = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  let called = false;
+  const finish = (ok: boolean) => {
+    if (called) return;
+    called = true;
+    then(ok && at === bytes ? body : undefined);
+  };
+  req.on('data', (chunk: Buffer) => {
+    chunk.copy(body, at);
+    at += chunk.length;
   });
+  req.on('end', () => finish(true));
+  req.on('error', () => finish(false));
+  req.on('aborted', () => finish(false));
 }
+
+const JSON_TYPE = { 'Content-Type': 'application/json' };
 
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
   if (res.destroyed) return;
   res.writeHead(status, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) });
   res.end(body);
-}
-
-function sendError(res: ServerResponse, a: ErrorAnswer): void {
-  send(res, a.status, { ...a.headers, 'Content-Type': 'application/json' }, a.body);
 }
