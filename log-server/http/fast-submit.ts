@@ -97,6 +97,8 @@ function readBody(req: IncomingMessage, bytes: number, then: (body: Uint8Array |
   req.on('end', () => finish(true));
   req.on('error', () => finish(false));
   req.on('aborted', () => finish(false));
+  // A request cut before its end (client gone, --body-timeout): 'close' comes in any case.
+  req.on('close', () => finish(false));
 }
 
 const JSON_TYPE = { 'Content-Type': 'application/json' };

@@ -38,8 +38,8 @@ function open(): { socket: Socket; closed: Promise<string> } {
 }
 
 /** A POST /v1/identities that announces `length` bytes and sends only `sent` of them. */
-function stalledPost(socket: Socket, length: number, sent: number): void {
-  socket.write(`POST /v1/identities HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n` + ' '.repeat(sent));
+function stalledPost(socket: Socket, length: number, sent: number, path = '/v1/identities'): void {
+  socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n` + ' '.repeat(sent));
 }
 
 const statusLine = (raw: string) => raw.split('\r\n')[0];
@@ -49,7 +49,8 @@ describe('connection and body limits', () => {
     const a = open();
     const b = open();
     stalledPost(a.socket, MAX_BODY - 20, 10);
-    stalledPost(b.socket, MAX_BODY - 20, 10);
+    // A single declaration takes the node:http fast path (log-server/http/fast-submit.ts): same budget.
+    stalledPost(b.socket, MAX_BODY - 20, 10, '/v1/declarations');
     // Until both stalled bodies hold their reservation, a third one still fits: poll.
     let third = '';
     for (let i = 0; i < 50 && statusLine(third) !== 'HTTP/1.1 503 Service Unavailable'; i++) {

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyReceipt } from '../../src/receipt/verify.js';
@@ -191,6 +191,20 @@ describe('single-declaration fast path', () => {
     expect((await post(s.base, '/v1/declarations', declaration(11))).status).toBe(200);
     expect(s.answered.fast).toBe(1);
     expect(budget.inUse).toBe(0);
+  });
+
+  it('gives the body budget back when a client goes away mid-body', async () => {
+    const s = await serve();
+    const budget = s.parts.settings.bodyBudget;
+    const socket = connect(Number(new URL(s.base).port), '127.0.0.1');
+    socket.write('POST /v1/declarations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"a"');
+    for (let i = 0; i < 100 && budget.inUse === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(s.answered.fast).toBe(1);
+    expect(budget.inUse).toBe(5000);
+    socket.destroy();
+    for (let i = 0; i < 100 && budget.inUse > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(budget.inUse).toBe(0);
+    expect(t.log.size).toBe(0);
   });
 
   it('takes nothing while the server is shutting down', async () => {
