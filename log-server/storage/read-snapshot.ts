@@ -1,11 +1,14 @@
 /**
  * Reads of old tiles and bundles of a SQLite log through a second, read-only connection whose
- * read transaction (snapshot) spans one turn of the event loop. On the main connection every
- * such read ran in its own implicit transaction — two `fcntl` locks and an `fstat` besides the
- * page reads, ≈ 6 of the 20 µs an 8–11 KiB blob cost — and old level-0 tiles and bundles are
- * read at random, so the page cache cannot help. Here the first read of a turn begins a read
- * transaction that the following reads of that turn share; it ends when the turn does
- * (setImmediate), so checkpoints of the WAL are held back by one turn at most.
+ * read transaction (snapshot) is shared by consecutive reads. On the main connection every such
+ * read ran in its own implicit transaction — two `fcntl` locks and an `fstat` besides the page
+ * reads — and old level-0 tiles and bundles are read at random, so the page cache cannot help.
+ * Beginning and ending a read transaction costs ≈ 10–14 µs of CPU here, as much as the blob read
+ * itself (docs/performance.md, Reads), and over HTTP an event-loop turn holds only one or two
+ * reads; so the first read begins a snapshot that later reads share, in this turn and the next
+ * ones, until the published size moves or {@link MAX_SNAPSHOT_MS} have passed, whichever comes
+ * first. The age bound is what lets WAL checkpoints proceed: a snapshot holds back the
+ * checkpoint's copy of newer frames, and the restart of the WAL, while it is open.
  *
  * Only blobs of the published tree are read this way, and a snapshot is renewed when the
  * published size has moved since it began: a snapshot that began after the size was published
@@ -14,15 +17,23 @@
  */
 import Database from 'better-sqlite3';
 
+/** The longest a snapshot stays open, ms (the WAL checkpoint waits at most this long for it). */
+export const MAX_SNAPSHOT_MS = 50;
+
 /** ReadSnapshot reads published blobs of one SQLite log database; see the module comment. */
 export class ReadSnapshot {
   private db: Database.Database | undefined;
   private s: ReturnType<ReadSnapshot['prepare']> | undefined;
   /** The published size the open snapshot was begun for; undefined: none open. */
   private size: number | undefined;
+  /** Ends the open snapshot when it is `maxAgeMs` old. */
+  private timer: NodeJS.Timeout | undefined;
 
-  /** Opens the database at `dbPath` (which must exist) read-only, at the first read. */
-  constructor(private readonly dbPath: string) {}
+  /** Opens the database at `dbPath` (which must exist) read-only, at the first read; a snapshot lasts at most `maxAgeMs`. */
+  constructor(
+    private readonly dbPath: string,
+    private readonly maxAgeMs = MAX_SNAPSHOT_MS,
+  ) {}
 
   /** read returns the stored hash tile (`level` ≥ 0) or entry bundle (`'entries'`) `idx` of the tree published at `size`. */
   read(level: number | 'entries', idx: number, size: number): Uint8Array | undefined {
@@ -31,7 +42,8 @@ export class ReadSnapshot {
     if (this.size === undefined) {
       s.begin.run(); // deferred: the snapshot is taken by the first SELECT below
       this.size = size;
-      setImmediate(() => this.end());
+      // Not the process's reason to stay up: close() ends a snapshot still open.
+      this.timer = setTimeout(() => this.end(), this.maxAgeMs).unref();
     }
     const b = level === 'entries' ? s.bundle.get(idx) : s.tile.get(level, idx);
     return b === undefined ? undefined : new Uint8Array(b.buffer, b.byteOffset, b.length);
@@ -48,6 +60,8 @@ export class ReadSnapshot {
   private end(): void {
     if (this.size === undefined) return;
     this.size = undefined;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     if (this.db?.inTransaction) this.s!.commit.run();
   }
 
