@@ -58,7 +58,7 @@ export const reads: Scenario = {
         baseline: { name: 'bare node:http, fixed 8 KiB', value: base.perSecond, unit: '/s' },
         target: '≥ 0.8× bare node:http',
         met: r.perSecond >= 0.8 * base.perSecond,
-        note: `${ctx.connections} connections on a ${built.entries.toLocaleString('en-US')}-entry log${name === 'checkpoint' ? '' : name.startsWith('hash tiles (hot') ? ', rotating over the 64 most recent full tiles (held in the server\'s blob cache)' : `, rotating over ${count} different full ${name} (all but the latest 128 are read from SQLite, uncached, through a snapshot shared by the reads of one event-loop turn)`}; p99 ${r.latencyMs.p99} ms; best of ${ctx.rounds} alternating rounds (runproof ${rates(all.subject)}/s; node:http ${rates(all.base)}/s)`,
+        note: `${ctx.connections} connections on a ${built.entries.toLocaleString('en-US')}-entry log${name === 'checkpoint' ? '' : name.startsWith('hash tiles (hot') ? ', rotating over the 64 most recent full tiles (held in the server\'s blob cache)' : `, rotating over ${count} different full ${name} (all but the latest 128 are read from SQLite, uncached, through a read snapshot shared by consecutive reads)`}; p99 ${r.latencyMs.p99} ms; best of ${ctx.rounds} alternating rounds (runproof ${rates(all.subject)}/s; node:http ${rates(all.base)}/s)`,
       });
     }
   },

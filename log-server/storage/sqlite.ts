@@ -65,7 +65,7 @@ class SqliteBackend implements LogBackend {
   private readonly commit_;
   private readonly rollback_;
   private readonly batch: SqliteBatch;
-  /** Old tiles and bundles, read at random, through a per-turn snapshot (./read-snapshot.ts). */
+  /** Old tiles and bundles, read at random, through a shared, renewed snapshot (./read-snapshot.ts). */
   private readonly snapshot: ReadSnapshot;
 
   constructor(

@@ -3,7 +3,7 @@
  * blob cache (log-server/blob-cache.ts): a lookup reads 41 bytes of the bundle (SQL substr), and a
  * proof reads the leaf's level-0 tile from storage. Both must give exactly what the bundles and
  * tiles say, and receipts of old entries must verify. Old tiles and bundles are read through a
- * snapshot shared by the reads of one event-loop turn on SQLite (log-server/storage/read-snapshot.ts),
+ * snapshot shared by consecutive reads on SQLite (log-server/storage/read-snapshot.ts),
  * alone or many at once, also after the log grew: they must be the stored bytes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,7 +61,7 @@ describe('entries far behind the tree size', () => {
         if (k === 0 || k === width - 1) expect(entry, `entry ${index * 256 + k}`).toEqual((await log.lookup(identity(index * 256 + k, 'old')))!.entry);
       }
     };
-    // One at a time, then whole turns of reads sharing one snapshot.
+    // One at a time, then many at once sharing one snapshot.
     for (const index of [0, 17, 31, 32, 159]) await check(index, 256);
     await Promise.all([0, 1, 2, 3, 5, 8, 13, 21, 31, 40, 100, 159].flatMap((index) => [check(index, 256), check(index, 7)]));
     expect(await log.readTile({ level: 0, index: 160, width: 4 })).toBeUndefined();
