@@ -4,8 +4,8 @@
  * read ran in its own implicit transaction — two `fcntl` locks and an `fstat` besides the page
  * reads — and old level-0 tiles and bundles are read at random, so the page cache cannot help.
  * Beginning and ending a read transaction costs ≈ 10–14 µs of CPU here, as much as the blob read
- * itself (docs/performance.md, Reads), and over HTTP an event-loop turn holds only one or two
- * reads; so the first read begins a snapshot that later reads share, in this turn and the next
+ * itself (docs/performance.md, Reads), and a lightly loaded server's event-loop turn holds one
+ * read; so the first read begins a snapshot that later reads share, in this turn and the next
  * ones, until the published size moves or {@link MAX_SNAPSHOT_MS} have passed, whichever comes
  * first. The age bound is what lets WAL checkpoints proceed: a snapshot holds back the
  * checkpoint's copy of newer frames, and the restart of the WAL, while it is open.
