@@ -10,6 +10,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Http1Reader } from '../../verifier/audit/http1-response.js';
 import { pipelinedGet } from '../../verifier/audit/pipelined-get.js';
 
 const servers: Server[] = [];
@@ -150,6 +153,31 @@ describe('pipelinedGet', () => {
     const [never, after] = await Promise.allSettled([get(`${base}/never`, { ...init, timeoutMs: 300 }), get(`${base}/after`, init)]);
     expect(never).toMatchObject({ status: 'rejected', reason: { name: 'TimeoutError' } });
     expect(after).toMatchObject({ status: 'fulfilled', value: { status: 200 } });
+  });
+
+  it('holds a chunked body of one-byte chunks in memory of about its size, not an object per chunk', () => {
+    // A hostile log can chunk a body byte by byte (6 bytes on the wire per byte): the memory held
+    // while it arrives must stay near the body's size, whatever the chunking.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const n = 200_000;
+    let got: Uint8Array | undefined;
+    const reader = new Http1Reader(
+      () => 1024 * 1024,
+      (r) => (got = r.body),
+    );
+    reader.push(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'));
+    gc();
+    const before = process.memoryUsage();
+    const piece = Buffer.from('1\r\nX\r\n'.repeat(1000));
+    for (let i = 0; i < n / 1000; i++) reader.push(Buffer.from(piece));
+    gc();
+    const held = process.memoryUsage();
+    const grown = held.heapUsed - before.heapUsed + (held.arrayBuffers - before.arrayBuffers);
+    expect(grown).toBeLessThan(8 * n);
+    reader.push(Buffer.from('0\r\n\r\n'));
+    expect(got?.length).toBe(n);
+    expect(Buffer.from(got!).equals(Buffer.alloc(n, 'X'))).toBe(true);
   });
 
   it('rejects when nothing listens', async () => {

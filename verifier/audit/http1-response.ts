@@ -5,8 +5,9 @@
  * for the last response on a connection, by its close (§6.3); interim 1xx answers are skipped.
  *
  * A body of known length that arrives within one read is handed out as a view of that read's
- * buffer, otherwise it is copied into one buffer of its declared length: no chunk lists and no
- * concatenation. The caller must therefore not reuse the buffers it feeds in.
+ * buffer, otherwise it is copied into one buffer of its declared length (of unknown length: one
+ * buffer grown by doubling): no chunk lists and no concatenation. The caller must therefore not
+ * reuse the buffers it feeds in.
  */
 
 /** The largest head (status line and header fields) accepted. */
@@ -33,6 +34,14 @@ export class Http1Error extends Error {
 /** Thrown when a body exceeds the limit {@link BodyLimit} gave for it. */
 export class BodyTooLarge extends Error {
   override name = 'BodyTooLarge';
+
+  constructor(
+    message: string,
+    /** The status of the response whose body is too large. */
+    readonly status: number,
+  ) {
+    super(message);
+  }
 }
 
 type Framing = { kind: 'length'; left: number } | { kind: 'chunked'; left: number; trailer: boolean; chunkEnd: boolean } | { kind: 'close' };
@@ -49,7 +58,6 @@ export class Http1Reader {
   private framing: Framing | undefined;
   private body: Buffer | undefined;
   private filled = 0;
-  private parts: Buffer[] = [];
   private max = 0;
 
   constructor(
@@ -109,7 +117,6 @@ export class Http1Reader {
     this.last = m[1] === '0' ? !connection.includes('keep-alive') : connection.split(',').some((t) => t.trim() === 'close');
     this.max = this.limit(status, headers);
     this.filled = 0;
-    this.parts = [];
     this.body = undefined;
     const te = headers['transfer-encoding'];
     const cl = headers['content-length'];
@@ -121,7 +128,7 @@ export class Http1Reader {
     } else if (cl !== undefined) {
       if (!/^[0-9]{1,15}$/.test(cl)) throw new Http1Error(`malformed Content-Length ${JSON.stringify(cl)}`);
       const n = Number(cl);
-      if (n > this.max) throw new BodyTooLarge(`body of ${n} bytes, limit ${this.max}`);
+      if (n > this.max) throw new BodyTooLarge(`body of ${n} bytes, limit ${this.max}`, status);
       this.framing = { kind: 'length', left: n };
     } else {
       this.framing = { kind: 'close' };
@@ -146,7 +153,7 @@ export class Http1Reader {
       return at + n;
     }
     if (f.kind === 'close') {
-      this.take(buf.subarray(at, to));
+      this.take(buf, at, to);
       return to;
     }
     return this.readChunked(f, buf, at, to);
@@ -156,7 +163,7 @@ export class Http1Reader {
   private readChunked(f: Framing & { kind: 'chunked' }, buf: Buffer, at: number, to: number): number {
     if (f.left > 0) {
       const n = Math.min(f.left, to - at);
-      this.take(buf.subarray(at, at + n));
+      this.take(buf, at, at + n);
       f.left -= n;
       if (f.left === 0) {
         f.left = -1;
@@ -197,18 +204,27 @@ export class Http1Reader {
     return [data.toString('latin1', 0, end), at + end + 2 - prior];
   }
 
-  /** take keeps body bytes of unknown total length, within the limit. */
-  private take(part: Buffer): void {
-    this.filled += part.length;
-    if (this.filled > this.max) throw new BodyTooLarge(`body of more than ${this.max} bytes`);
-    this.parts.push(Buffer.from(part)); // a copy: the caller's buffer is only borrowed
+  /**
+   * take keeps the body bytes `buf[from … to)` of unknown total length, within the limit, in one
+   * buffer grown by doubling (a copy: the caller's buffer is only borrowed). Not a list of the
+   * pieces: a body chunked byte by byte would cost an object per byte (≈ 90 bytes of memory each).
+   */
+  private take(buf: Buffer, from: number, to: number): void {
+    const need = this.filled + (to - from);
+    if (need > this.max) throw new BodyTooLarge(`body of more than ${this.max} bytes`, this.status);
+    if (this.body === undefined || need > this.body.length) {
+      const grown = Buffer.allocUnsafe(Math.min(this.max, Math.max(need, 2 * (this.body?.length ?? 0), 16 * 1024)));
+      this.body?.copy(grown, 0, 0, this.filled);
+      this.body = grown;
+    }
+    buf.copy(this.body, this.filled, from, to);
+    this.filled = need;
   }
 
   private emit(): void {
-    const body = this.framing!.kind === 'length' ? (this.body ?? Buffer.alloc(0)) : this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+    const body = this.body === undefined ? Buffer.alloc(0) : this.body.subarray(0, this.filled);
     this.framing = undefined;
     this.body = undefined;
-    this.parts = [];
     this.onResponse({ status: this.status, headers: this.headers, body: new Uint8Array(body.buffer, body.byteOffset, body.length), last: this.last });
   }
 }
