@@ -155,6 +155,33 @@ describe('pipelinedGet', () => {
     expect(after).toMatchObject({ status: 'fulfilled', value: { status: 200 } });
   });
 
+  it('answers a status other than 200 by its status even when its body is over the limit (the log is unavailable, not at fault)', async () => {
+    // A 404 announcing 40 MB (more than any body is read): the answer is its status, as a 404
+    // with a short body is; TOO_LARGE would make the audit report a fault of the log.
+    const sockets: Socket[] = [];
+    const server = createNetServer((socket) =>
+      sockets.push(socket) && socket.on('data', (d: Buffer) => {
+        for (const [, path] of d.toString('latin1').matchAll(/^GET (\S+)/gm)) {
+          if (path === '/gone') return void socket.write('HTTP/1.1 404 Not Found\r\nContent-Length: 40000000\r\n\r\nnot here');
+          socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${path!.length}\r\n\r\n${path}`);
+        }
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const get = pipelinedGet({ connections: 1 });
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const [gone, ok] = await Promise.all([get(`${base}/gone`, init), get(`${base}/ok`, init)]);
+      expect(gone).toMatchObject({ status: 404 });
+      expect(gone.body.length).toBe(0);
+      expect(ok.status).toBe(200);
+      expect(Buffer.from(ok.body).toString()).toBe('/ok');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('holds a chunked body of one-byte chunks in memory of about its size, not an object per chunk', () => {
     // A hostile log can chunk a body byte by byte (6 bytes on the wire per byte): the memory held
     // while it arrives must stay near the body's size, whatever the chunking.

@@ -171,7 +171,12 @@ class Conn {
       try {
         this.reader.push(d);
       } catch (e) {
-        this.end(e instanceof BodyTooLarge && this.sent.length > 0 ? tooLarge(this.sent[0]!) : e, true);
+        if (e instanceof BodyTooLarge && e.status !== 200 && this.sent.length > 0) {
+          // Only the status of such an answer is used (its body is dropped): it is answered by its
+          // status as with a short body — a 404 or 503 says the log is unavailable, while
+          // TOO_LARGE would count as a fault of the log. The body is not read: the connection ends.
+          this.answered({ status: e.status, headers: {}, body: new Uint8Array(0), last: true });
+        } else this.end(e instanceof BodyTooLarge && this.sent.length > 0 ? tooLarge(this.sent[0]!) : e, true);
       }
     });
     this.socket.on('end', () => {
