@@ -207,6 +207,32 @@ describe('pipelinedGet', () => {
     expect(Buffer.from(got!).equals(Buffer.alloc(n, 'X'))).toBe(true);
   });
 
+  it('refuses an answer framed both by Content-Length and chunked, rather than guess where the next one begins', async () => {
+    // Read by its Content-Length, this holds two answers (the second one "/smuggled"); read as
+    // chunked, one. Neither reading may hand a body to a request: the request fails (LogClient
+    // retries it, then reports the log unreachable).
+    const sockets: Socket[] = [];
+    const server = createNetServer((socket) => {
+      sockets.push(socket);
+      socket.once('data', () => {
+        const smuggled = 'HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n/smuggled';
+        const chunk = `${smuggled.length.toString(16)}\r\n${smuggled}\r\n0\r\n\r\n`;
+        socket.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n${chunk}`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const get = pipelinedGet({ connections: 1 });
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const got = await Promise.allSettled([get(`${base}/a`, init), get(`${base}/b`, { ...init, timeoutMs: 300 })]);
+      expect(got[0]).toMatchObject({ status: 'rejected', reason: { message: expect.stringContaining('both Transfer-Encoding and Content-Length') } });
+      expect(got[1]).toMatchObject({ status: 'rejected' });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('rejects when nothing listens', async () => {
     const { base } = await serve((_, res) => res.end());
     const closed = servers.pop()!;

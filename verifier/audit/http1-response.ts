@@ -121,6 +121,9 @@ export class Http1Reader {
     const te = headers['transfer-encoding'];
     const cl = headers['content-length'];
     if (te !== undefined) {
+      // Both framings: RFC 9112 §6.3 says it "ought to be handled as an error" (a sign of response
+      // splitting), as node:http's parser, which the audit used before, refuses it.
+      if (cl !== undefined) throw new Http1Error('both Transfer-Encoding and Content-Length');
       if (te.toLowerCase() !== 'chunked') throw new Http1Error(`unsupported Transfer-Encoding ${te}`);
       this.framing = { kind: 'chunked', left: -1, trailer: false, chunkEnd: false };
     } else if (status === 204 || status === 304) {
