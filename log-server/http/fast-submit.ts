@@ -59,7 +59,13 @@ export function fastSubmit(parts: AppParts, o: FastSubmitOptions): (req: Incomin
       o.settled?.();
     };
     readBody(req, bytes, (body) => {
-      if (body === undefined) return done(); // the client went away mid-body: nobody to answer
+      if (body instanceof Error) {
+        // The client went away mid-body (or --body-timeout cut it): nobody to answer, but the
+        // route's body read fails the same way and its error goes through the one mapping
+        // (counted as INTERNAL and reported), so this one does too.
+        parts.answerError(body);
+        return done();
+      }
       declare(s, body, false, started).then(
         (result) => {
           send(res, 200, JSON_TYPE, JSON.stringify(result));
@@ -78,17 +84,17 @@ export function fastSubmit(parts: AppParts, o: FastSubmitOptions): (req: Incomin
 
 /**
  * readBody collects a body whose Content-Length Node's parser enforces (it delivers exactly that
- * many bytes, or the request errors) and calls `then` once: with the body, or undefined when the
- * request was aborted.
+ * many bytes, or the request errors) and calls `then` once: with the body, or with the error
+ * node:http gives a request cut before its end (what @hono/node-server's body read rejects with).
  */
-function readBody(req: IncomingMessage, bytes: number, then: (body: Uint8Array | undefined) => void): void {
+function readBody(req: IncomingMessage, bytes: number, then: (body: Uint8Array | Error) => void): void {
   const body = Buffer.allocUnsafe(bytes);
   let at = 0;
   let called = false;
   const finish = (ok: boolean) => {
     if (called) return;
     called = true;
-    then(ok && at === bytes ? body : undefined);
+    then(ok && at === bytes ? body : Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
   };
   req.on('data', (chunk: Buffer) => {
     chunk.copy(body, at);
