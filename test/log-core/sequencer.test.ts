@@ -259,6 +259,28 @@ describe('the commit point is the sync after COMMIT (SQLite: the WAL fsync)', ()
     await t.cleanup();
   });
 
+  it('group commit waits a few more event-loop turns while submissions keep arriving, at most three; then a lone one commits at once', async () => {
+    const t = tempDir();
+    const batches: number[] = [];
+    const log = await openLog(t.db, { batchIntervalMs: undefined, onBatch: (n) => batches.push(n) });
+    const turn = () => new Promise<void>((r) => setImmediate(r));
+    const answers: Promise<unknown>[] = [];
+    // Two submissions per turn for eight turns: a busy loop, as under many connections.
+    for (let i = 0; i < 8; i++) {
+      answers.push(log.submit(identity(2 * i, 'turns')), log.submit(identity(2 * i + 1, 'turns')));
+      await turn();
+    }
+    await Promise.all(answers);
+    // The first batch took its own turn's two and three more turns' worth, then committed.
+    expect(batches[0]).toBe(8);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(16);
+    batches.length = 0;
+    await log.submit(identity(99, 'turns')); // alone: no turn brings more, so nothing waits
+    expect(batches).toEqual([1]);
+    await log.close();
+    await t.cleanup();
+  });
+
   it('group commit (the default): a lone submission commits at once; what arrives while both syncs run goes in one batch when one returns', async () => {
     const t = tempDir();
     const held: (() => void)[] = [];
