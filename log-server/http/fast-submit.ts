@@ -66,17 +66,18 @@ export function fastSubmit(parts: AppParts, o: FastSubmitOptions): (req: Incomin
         parts.answerError(body);
         return done();
       }
-      declare(s, body, false, started).then(
-        (result) => {
-          send(res, 200, JSON_TYPE, JSON.stringify(result));
-          done();
-        },
-        (e: unknown) => {
-          const a = parts.answerError(e);
-          send(res, a.status, { ...a.headers, ...JSON_TYPE }, a.body);
-          done();
-        },
-      );
+      declare(s, body, false, started)
+        .then(
+          (result) => send(res, 200, JSON_TYPE, JSON.stringify(result)),
+          (e: unknown) => {
+            const a = parts.answerError(e);
+            send(res, a.status, { ...a.headers, ...JSON_TYPE }, a.body);
+          },
+        )
+        // Should writing the answer itself throw, it is reported like any internal error, and the
+        // budget and the in-flight count are given back all the same.
+        .catch((e: unknown) => void parts.answerError(e))
+        .finally(done);
     });
     return true;
   };
