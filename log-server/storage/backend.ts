@@ -157,8 +157,8 @@ export interface LogBackend {
   /**
    * readPublishedBlob, if present, reads a full blob of the tree published at `size` as
    * {@link readBlob} does, but may read it from a snapshot taken at or after that size was
-   * published (SQLite: a read-only connection whose snapshot spans one turn of the event loop,
-   * ./read-snapshot.ts). The log asks it for old level-0 tiles and bundles, read at random.
+   * published (SQLite: a read-only connection whose snapshot is shared by consecutive reads for at most
+   * 50 ms or until the published size moves, ./read-snapshot.ts). The log asks it for old level-0 tiles and bundles, read at random.
    */
   readPublishedBlob?(level: number | 'entries', idx: number, size: number): MaybePromise<Uint8Array | undefined>;
   /** identityIndex returns the entry index of a stored identity (committed, maybe beyond the published size). */

@@ -19,8 +19,6 @@ export interface RateLimitOptions {
   burst?: number;
   /** Clock in ms (default `Date.now`), injectable for tests. */
   now?: () => number;
-  /** The client key of a request (default: the peer address, see {@link clientAddress}). */
-  clientKey?: (c: Context) => string;
 }
 
 interface Bucket {
@@ -89,8 +87,9 @@ export interface RateLimiter {
   middleware: MiddlewareHandler;
   table: BucketTable;
   /**
-   * take takes the one token of a single-entry request from client `key` (what the middleware
-   * takes) and tells whether there was one; a refused request takes nothing. For the node:http
+   * take takes the one token of a single-entry request from client `key` — the peer address, as
+   * {@link clientAddress} gives it to the middleware — and tells whether there was one; a refused
+   * request takes nothing. For the node:http
    * submit fast path, which leaves a refusal to the middleware.
    */
   take: (key: string) => boolean;
@@ -106,7 +105,6 @@ export function rateLimit(opts: RateLimitOptions): RateLimiter {
   const rate = opts.ratePerSecond;
   const burst = Math.max(1, opts.burst ?? rate);
   const now = opts.now ?? Date.now;
-  const keyOf = opts.clientKey ?? clientAddress;
   const table = new BucketTable(rate, burst);
 
   const take = (key: string): boolean => {
@@ -116,14 +114,14 @@ export function rateLimit(opts: RateLimitOptions): RateLimiter {
     return true;
   };
   const middleware: MiddlewareHandler = async function rateLimit(c, next) {
-    const b = table.touch(keyOf(c), now());
+    const b = table.touch(clientAddress(c), now());
     if (b.tokens < 1) throw limited(rate, b.tokens, 1);
     b.tokens -= 1;
     const charge = (n: number): void => {
       if (n + 1 > burst) {
         throw new RunproofError('TOO_LARGE', `this log takes at most ${burst} entries per request from one client (--rate); this one has ${n + 1}`, { path: '$.items' });
       }
-      const now2 = table.touch(keyOf(c), now());
+      const now2 = table.touch(clientAddress(c), now());
       if (now2.tokens < n) throw limited(rate, now2.tokens, n);
       now2.tokens -= n;
     };
