@@ -34,7 +34,6 @@ export interface PipelinedGetOptions {
 
 /** One GET waiting for its answer. */
 interface Req {
-  path: string;
   head: string;
   maxBytes: number;
   url: string;
@@ -66,7 +65,7 @@ export function pipelinedGet(opts: PipelinedGetOptions = {}): GetBytes {
     head += '\r\n';
     const p = pool;
     return new Promise((resolve, reject) => {
-      const req: Req = { path: url.pathname, head, maxBytes, url: input, resolve, reject, resent: 0, timer: undefined! };
+      const req: Req = { head, maxBytes, url: input, resolve, reject, resent: 0, timer: undefined! };
       // The whole exchange within timeoutMs, queueing included (as AbortSignal.timeout with fetch).
       req.timer = setTimeout(() => p.timeout(req, timeoutMs), timeoutMs);
       req.timer.unref();
@@ -259,8 +258,8 @@ class Conn {
 
 /** limitFor is the largest body read for an answer to `req`: its limit, or the cap on encoded bodies (decoded ones are capped in {@link decode}). */
 function limitFor(status: number, headers: Record<string, string>, req: Req | undefined): number {
-  const encoding = (headers['content-encoding'] ?? '').trim().toLowerCase();
   if (req === undefined) return 0;
+  const encoding = (headers['content-encoding'] ?? '').trim().toLowerCase();
   return status === 200 && (encoding === '' || encoding === 'identity') ? req.maxBytes : MAX_ENCODED_BODY;
 }
 
