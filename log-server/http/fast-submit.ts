@@ -17,7 +17,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppParts } from './app.js';
-import { isJsonMediaType } from './middleware/body.js';
+import { bodyCutShort, isJsonMediaType } from './middleware/body.js';
 import { declare } from './routes/submit.js';
 
 /** The one path this handles. */
@@ -61,9 +61,9 @@ export function fastSubmit(parts: AppParts, o: FastSubmitOptions): (req: Incomin
     readBody(req, bytes, (body) => {
       if (body instanceof Error) {
         // The client went away mid-body (or --body-timeout cut it): nobody to answer, but the
-        // route's body read fails the same way and its error goes through the one mapping
-        // (counted as INTERNAL and reported), so this one does too.
-        parts.answerError(body);
+        // route's body read fails the same way and is counted through the one mapping as the
+        // client's fault (middleware/body.ts bodyCutShort), so this one is too.
+        parts.answerError(bodyCutShort(body));
         return done();
       }
       declare(s, body, false, started)

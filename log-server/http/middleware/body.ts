@@ -41,12 +41,26 @@ export function isJsonMediaType(header: string): boolean {
 export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array> {
   const tooLarge = () => new RunproofError('TOO_LARGE', `request body is larger than ${maxBytes} bytes`);
   const length = c.req.header('content-length');
-  if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
-    if (!/^[0-9]{1,16}$/.test(length)) throw new RunproofError('MALFORMED_REQUEST', 'bad Content-Length header');
-    if (Number(length) > maxBytes) throw tooLarge();
-    return new Uint8Array(await c.req.arrayBuffer());
+  try {
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      if (!/^[0-9]{1,16}$/.test(length)) throw new RunproofError('MALFORMED_REQUEST', 'bad Content-Length header');
+      if (Number(length) > maxBytes) throw tooLarge();
+      return new Uint8Array(await c.req.arrayBuffer());
+    }
+    const body = c.req.raw.body;
+    if (body === null) return new Uint8Array(0);
+    return await readStreamLimited(body, maxBytes, tooLarge);
+  } catch (e) {
+    throw e instanceof RunproofError ? e : bodyCutShort(e);
   }
-  const body = c.req.raw.body;
-  if (body === null) return new Uint8Array(0);
-  return readStreamLimited(body, maxBytes, tooLarge);
+}
+
+/**
+ * bodyCutShort is the error for a request body that failed while it was being read: the client
+ * went away or stalled until --body-timeout cut it. It is the client's doing, not a bug in the
+ * log, so it is a 400 (counted under its code) rather than a 500 reported with its stack:
+ * otherwise anyone could fill the operator's error log by hanging up mid-body.
+ */
+export function bodyCutShort(cause: unknown): RunproofError {
+  return new RunproofError('MALFORMED_REQUEST', 'the request body ended before it was complete (client gone, or cut by --body-timeout)', { cause });
 }
