@@ -7,9 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer as createNetServer, Socket, type AddressInfo } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Http1Reader } from '../../verifier/audit/http1-response.js';
@@ -176,6 +176,41 @@ describe('pipelinedGet', () => {
       expect(gone.body.length).toBe(0);
       expect(ok.status).toBe(200);
       expect(Buffer.from(ok.body).toString()).toBe('/ok');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('sends the requests of one turn in one write, even when they are asked for several microtasks apart', async () => {
+    // The audit asks for a bundle and its tile several awaits apart; writing each on its own cost
+    // a syscall and a wake-up of the server per request.
+    const reads: string[] = [];
+    const sockets: Socket[] = [];
+    const server = createNetServer((socket) =>
+      sockets.push(socket) && socket.on('data', (d: Buffer) => {
+        const text = d.toString('latin1');
+        reads.push(text);
+        for (const [, path] of text.matchAll(/^GET (\S+)/gm)) socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${path!.length}\r\n\r\n${path}`);
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const get = pipelinedGet({ connections: 1 });
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      await get(`${base}/first`, init); // the connection is open
+      const writes = vi.spyOn(Socket.prototype, 'write');
+      const asked: Promise<{ status: number; body: Uint8Array }>[] = [];
+      for (let i = 0; i < 8; i++) {
+        asked.push(get(`${base}/r${i}`, init));
+        for (let k = 0; k < 3; k++) await Promise.resolve(); // a few microtasks apart, in the same turn
+      }
+      const answers = await Promise.all(asked);
+      const requestWrites = writes.mock.calls.filter(([chunk]) => typeof chunk === 'string' && chunk.startsWith('GET ')).length;
+      writes.mockRestore();
+      answers.forEach((a, i) => expect(Buffer.from(a.body).toString()).toBe(`/r${i}`));
+      expect(requestWrites).toBe(1);
+      expect(reads.join('').match(/^GET \/r/gm)).toHaveLength(8);
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
