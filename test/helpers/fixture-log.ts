@@ -15,7 +15,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { HASH_SIZE, leafHash } from '../../src/merkle/hash.js';
 import { treeRoot } from '../../src/merkle/tree.js';
 import { proveInclusion } from '../../src/merkle/proof.js';
-import { type Tile, TILE_WIDTH, parseTilePath, tileReader, tileWidthAt, hashFromTileRange } from '../../src/merkle/tiles.js';
+import { type Tile, TILE_WIDTH, entriesPath, parseTilePath, tileReader, tileWidthAt, hashFromTileRange } from '../../src/merkle/tiles.js';
 import { encodeBundle } from '../../src/merkle/bundle.js';
 import { ENTRY_SIZE, encodeEntry } from '../../src/note/entry.js';
 import { formatCheckpoint } from '../../src/note/checkpoint.js';
@@ -50,6 +50,8 @@ export interface FixtureFaults {
   truncatedBundle?: number;
   /** The bundle with this index answers 404 (a resource the checkpoint requires is missing). */
   missingBundle?: number;
+  /** The full bundle with this index is served with its first entry changed from its second request on. */
+  changedOnReread?: number;
 }
 
 /** Options for {@link buildFixtureLog}. */
@@ -283,6 +285,14 @@ export function buildFixtureLog(opts: FixtureOptions): FixtureLog {
   }
 
   type Answer = { status: number; body: Uint8Array | string; headers?: Record<string, string> };
+  /** reread is the changed answer of {@link FixtureFaults.changedOnReread}, if this request is one. */
+  function reread(path: string): Answer | undefined {
+    if (faults.changedOnReread === undefined || path !== `/${entriesPath(faults.changedOnReread, TILE_WIDTH)}`) return undefined;
+    if (requests.filter((p) => p === path).length < 2) return undefined;
+    const bytes = serveBundle(faults.changedOnReread, TILE_WIDTH)!.slice();
+    bytes[2 + 20] = bytes[2 + 20]! ^ 0x01;
+    return { status: 200, body: bytes, headers: { 'content-type': 'application/octet-stream' } };
+  }
   // Answers never change (faults are fixed at build time), so each path is computed once: a
   // 1M-entry log then serves repeated audits without re-encoding bundles.
   const answers = new Map<string, Answer>();
@@ -332,7 +342,7 @@ export function buildFixtureLog(opts: FixtureOptions): FixtureLog {
       const server: Server = createServer((req, res) => {
         const path = (req.url ?? '/').split('?')[0]!;
         requests.push(path);
-        const out = req.method === 'GET' ? cachedHandle(path) : { status: 405, body: 'method not allowed\n' };
+        const out = req.method === 'GET' ? (reread(path) ?? cachedHandle(path)) : { status: 405, body: 'method not allowed\n' };
         res.writeHead(out.status, out.headers ?? { 'content-type': 'text/plain' });
         res.end(out.body);
       });

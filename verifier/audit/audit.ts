@@ -25,7 +25,7 @@ import { equalBytes } from '../../src/encoding/utf8.js';
 import { HASH_SIZE, leafHash } from '../../src/merkle/hash.js';
 import { rootFromHashes, rootNodes } from '../../src/merkle/tree.js';
 import { type Tile, TILE_WIDTH, entriesPath, tilePath, tileReader, tileWidthAt } from '../../src/merkle/tiles.js';
-import { entryTime } from '../../src/note/entry.js';
+import { ENTRY_IDENTITY_OFFSET, entryTime } from '../../src/note/entry.js';
 import { checkEntry, type EntryFault, type EntryRulesState } from '../../src/note/entry-rules.js';
 import { verifyCheckpoint, type ReceiptTrust, type WitnessVerdict } from '../../src/receipt/verify.js';
 import type { LogClient } from '../log-client.js';
@@ -110,8 +110,13 @@ interface AuditRun {
   allBundles: number;
   /** The first bundle downloaded (the ones before come from saved progress). */
   start: number;
-  /** Identities seen so far, in log order. */
+  /** Identities seen so far, in log order (keys only: a candidate repeat is confirmed by {@link sameIdentity}). */
   ids: IdentitySet;
+  /** The identities of the entries before `start`, from saved progress (empty without). */
+  resumed: Uint8Array;
+  /** With a state store: the identities of the entries from `savedUpTo` on, for the next save. */
+  unsaved: Uint8Array;
+  unsavedBytes: number;
   /** The entry rules' state (the latest time). */
   rules: EntryRulesState;
   firstTime: number | undefined;
@@ -175,6 +180,9 @@ async function beginRun(client: LogClient, opts: AuditOptions): Promise<AuditRun
     start,
     // Sized for the tree up front (no rehashing), within reason: the size is only the log's claim.
     ids: new IdentitySet(Math.min(size, 1 << 21)),
+    resumed: saved?.identities.subarray(0, start * TILE_WIDTH * HASH_SIZE) ?? new Uint8Array(0),
+    unsaved: new Uint8Array(0),
+    unsavedBytes: 0,
     rules: { lastTime: 0 },
     firstTime: undefined,
     tileHashes: hashBuffer(fullBundles, size),
@@ -184,7 +192,12 @@ async function beginRun(client: LogClient, opts: AuditOptions): Promise<AuditRun
     bundlesFetched: 0,
   };
   if (saved !== undefined) {
-    for (let o = 0; o < saved.identities.length; o += HASH_SIZE) run.ids.add(saved.identities, o);
+    const ids = run.resumed;
+    for (let o = 0; o < ids.length; o += HASH_SIZE) {
+      // A candidate is compared with the saved identity; a repeat is not added again (as before).
+      const distinct: number[] = [];
+      for (let p = run.ids.add(ids, o, distinct); p >= 0 && !sameBytes(ids, p * HASH_SIZE, ids, o); p = run.ids.add(ids, o, distinct)) distinct.push(p);
+    }
     run.tileHashes.set(saved.tileHashes.subarray(0, start * HASH_SIZE));
     run.rules.lastTime = saved.lastTime;
   }
@@ -198,7 +211,7 @@ async function saveProgress(run: AuditRun, upTo: number): Promise<void> {
     origin: run.origin,
     bundles: upTo,
     lastTime: run.rules.lastTime,
-    identities: identitiesOf(run.ids, run.savedUpTo * TILE_WIDTH, upTo * TILE_WIDTH),
+    identities: takeUnsaved(run, (upTo - run.savedUpTo) * TILE_WIDTH * HASH_SIZE),
     tileHashes: run.tileHashes.slice(run.savedUpTo * HASH_SIZE, upTo * HASH_SIZE),
   };
   await run.opts.state.save(run.savedUpTo, progress);
@@ -267,7 +280,21 @@ async function checkFetched(run: AuditRun, f: Fetched): Promise<void> {
   // A full bundle the hasher vouched for has every leaf hash checked and its tile hash known.
   const tileHash = f.hashed === undefined ? undefined : await f.hashed;
   const urls = { bundle: run.client.url(entriesPath(b, width)), tile: run.client.url(tilePath({ level: 0, index: b, width })) };
-  checkBundle(b, width, bundle, leaves, run.rules, run.ids, urls, tileHash !== undefined);
+  // An identity whose key matches an earlier one in another bundle stops the check there; the
+  // earlier entry is read again and compared, and the check resumes at that entry, told the answer.
+  const known = new Map<number, boolean>();
+  for (let from = 0; ;) {
+    try {
+      checkBundle(run, b, width, bundle, leaves, urls, tileHash !== undefined, from, known);
+      break;
+    } catch (e) {
+      if (!(e instanceof Unconfirmed)) throw e;
+      if (e.k !== from) known.clear();
+      from = e.k;
+      known.set(e.position, await sameIdentity(run, e.position, bundle, e.offset));
+    }
+  }
+  if (run.opts.state !== undefined) keepUnsaved(run, bundle, width);
   if (run.firstTime === undefined && b === 0) run.firstTime = entryTime(bundle, RECORD_PREFIX);
   if (width !== TILE_WIDTH) run.lastLeaves = leaves;
   else if (tileHash !== undefined) run.tileHashes.set(tileHash, b * HASH_SIZE);
@@ -342,47 +369,70 @@ async function readLog(get: () => Promise<Uint8Array>, url: string, size: number
 }
 
 /**
- * checkBundle verifies bundle `b` of `width` entries against its level-0 tile (unless
- * `leavesChecked`: a BundleHasher already matched every leaf hash) and the entry rules
- * (src/note/entry-rules.ts), throwing AUDIT_FAILED at the first fault.
+ * checkBundle verifies bundle `b` of `width` entries from entry `from` on against its level-0
+ * tile (unless `leavesChecked`: a BundleHasher already matched every leaf hash) and the entry
+ * rules (src/note/entry-rules.ts), throwing AUDIT_FAILED at the first fault. An identity whose
+ * key matches one in an earlier bundle throws {@link Unconfirmed}: the caller compares the two
+ * and checks again from that entry, with the answer in `known` (by the earlier position).
  */
 function checkBundle(
+  run: AuditRun,
   b: number,
   width: number,
   bundle: Uint8Array,
   leaves: Uint8Array,
-  rules: EntryRulesState,
-  ids: IdentitySet,
   urls: { bundle: string; tile: string },
   leavesChecked: boolean,
+  from: number,
+  known: ReadonlyMap<number, boolean>,
 ): void {
+  const { rules, ids } = run;
   const at = (k: number, why: string, extra: Record<string, unknown> = {}) =>
     fail(`entry ${b * TILE_WIDTH + k}: ${why}`, { index: b * TILE_WIDTH + k, ...urls, ...extra });
+  let k = from;
   const seen = (data: Uint8Array, offset: number) => {
-    const earlier = ids.add(data, offset);
-    return earlier >= 0 ? earlier : undefined;
+    let p = ids.add(data, offset);
+    if (p < 0) return undefined;
+    // A candidate repeat (the same 64-bit key): compare the identities, where they are at hand.
+    const distinct: number[] = [];
+    for (; p >= 0; p = ids.add(data, offset, distinct)) {
+      const same = k === from ? known.get(p) : undefined;
+      const local = same ?? sameLocal(run, p, b, data, offset);
+      if (local === undefined) throw new Unconfirmed(k, p, offset);
+      if (local) return p;
+      distinct.push(p);
+    }
+    return undefined;
   };
-  let k = 0;
   // One callback per bundle, not per entry: the audit reads millions of entries.
   const onFault = (fault: EntryFault) => {
     throw at(k, fault.message, fault.evidence);
   };
-  let o = 0;
-  for (; k < width; k++) {
-    if (o + RECORD_PREFIX > bundle.length) throw at(k, `bundle ends after ${k} of ${width} entries`, { offset: o });
-    const n = bundle[o]! * 256 + bundle[o + 1]!;
-    const e = o + RECORD_PREFIX;
-    if (e + n > bundle.length) throw at(k, `entry of ${n} bytes is truncated`, { offset: o });
-    // The leaf tile must hash exactly these bytes (RFC 6962 §2.1 leaf hash), compared in place.
-    if (leavesChecked) {
-      // every entry has the size the hasher hashes and its leaf hash is in the tile (BundleHasher.hashBundle)
-    } else if (n === FAST_ENTRY_SIZE ? !leafMatches(bundle, e, leaves, k * HASH_SIZE) : !equalAt(leafHash(bundle.subarray(e, e + n)), leaves, k * HASH_SIZE)) {
-      const entry = bundle.subarray(e, e + n);
-      const found = toHex(leaves.subarray(k * HASH_SIZE, (k + 1) * HASH_SIZE));
-      throw at(k, 'the level-0 tile hash is not the leaf hash of the bundle entry', { expected: toHex(leafHash(entry)), found, entry: toHex(entry) });
+  // Every record before `from` was a 41-byte entry (checked in an earlier pass).
+  let o = from * (RECORD_PREFIX + FAST_ENTRY_SIZE);
+  // Keys for the identities where 41-byte entries have them, their table slots read ahead
+  // (IdentitySet.prefetch); a record of another size faults before its identity is added.
+  const record = RECORD_PREFIX + FAST_ENTRY_SIZE;
+  ids.prefetch(bundle, o + RECORD_PREFIX + ENTRY_IDENTITY_OFFSET, record, Math.max(0, Math.min(width - from, Math.floor((bundle.length - o) / record))));
+  try {
+    for (; k < width; k++) {
+      if (o + RECORD_PREFIX > bundle.length) throw at(k, `bundle ends after ${k} of ${width} entries`, { offset: o });
+      const n = bundle[o]! * 256 + bundle[o + 1]!;
+      const e = o + RECORD_PREFIX;
+      if (e + n > bundle.length) throw at(k, `entry of ${n} bytes is truncated`, { offset: o });
+      // The leaf tile must hash exactly these bytes (RFC 6962 §2.1 leaf hash), compared in place.
+      if (leavesChecked) {
+        // every entry has the size the hasher hashes and its leaf hash is in the tile (BundleHasher.hashBundle)
+      } else if (n === FAST_ENTRY_SIZE ? !leafMatches(bundle, e, leaves, k * HASH_SIZE) : !equalAt(leafHash(bundle.subarray(e, e + n)), leaves, k * HASH_SIZE)) {
+        const entry = bundle.subarray(e, e + n);
+        const found = toHex(leaves.subarray(k * HASH_SIZE, (k + 1) * HASH_SIZE));
+        throw at(k, 'the level-0 tile hash is not the leaf hash of the bundle entry', { expected: toHex(leafHash(entry)), found, entry: toHex(entry) });
+      }
+      checkEntry(bundle, e, n, b * TILE_WIDTH + k, rules, seen, onFault);
+      o = e + n;
     }
-    checkEntry(bundle, e, n, b * TILE_WIDTH + k, rules, seen, onFault);
-    o = e + n;
+  } finally {
+    ids.endPrefetch();
   }
   if (o !== bundle.length) {
     throw fail(`bundle ${b}: ${bundle.length - o} bytes after its ${width} entries`, { index: b * TILE_WIDTH + width, ...urls });
@@ -440,9 +490,89 @@ function checkTile(tile: Tile, served: Uint8Array, want: Uint8Array, url: string
   }
 }
 
-/** identitiesOf copies identities [from, to) (by position) out of the set. */
-function identitiesOf(ids: IdentitySet, from: number, to: number): Uint8Array {
-  const out = new Uint8Array((to - from) * HASH_SIZE);
-  for (let p = from; p < to; p++) out.set(ids.identity(p), (p - from) * HASH_SIZE);
+/**
+ * Thrown by checkBundle when the identity of entry `k` (at `offset` in the bundle) has the key
+ * of the identity at `position`, which is in an earlier bundle: {@link sameIdentity} compares them.
+ */
+class Unconfirmed {
+  constructor(
+    readonly k: number,
+    readonly position: number,
+    readonly offset: number,
+  ) {}
+}
+
+/** sameBytes tells whether the identities at `a[i …]` and `b[j …]` are equal. */
+function sameBytes(a: Uint8Array, i: number, b: Uint8Array, j: number): boolean {
+  for (let n = 0; n < HASH_SIZE; n++) if (a[i + n] !== b[j + n]) return false;
+  return true;
+}
+
+/**
+ * sameLocal compares the identity at `data[offset …]` with the one at `position` if that one is
+ * at hand: from saved progress, or earlier in bundle `b` (whose records before it are all 41-byte
+ * entries); undefined if it is in an earlier bundle.
+ */
+function sameLocal(run: AuditRun, position: number, b: number, data: Uint8Array, offset: number): boolean | undefined {
+  if (position < run.start * TILE_WIDTH) return sameBytes(run.resumed, position * HASH_SIZE, data, offset);
+  const k = position - b * TILE_WIDTH;
+  if (k < 0) return undefined;
+  return sameBytes(data, k * (RECORD_PREFIX + FAST_ENTRY_SIZE) + RECORD_PREFIX + ENTRY_IDENTITY_OFFSET, data, offset);
+}
+
+/**
+ * sameIdentity reads the full bundle holding entry `position` again and tells whether its
+ * identity equals the one at `data[offset …]`. The bundle must be the one audited: its leaf
+ * hashes must fold to the tile hash recomputed from it before (else the log served two
+ * different bundles for one index: AUDIT_FAILED).
+ */
+async function sameIdentity(run: AuditRun, position: number, data: Uint8Array, offset: number): Promise<boolean> {
+  const b = Math.floor(position / TILE_WIDTH);
+  if (b >= run.fullBundles) throw new Error(`audit: entry ${position} is not in an audited full bundle (bug)`);
+  const url = run.client.url(entriesPath(b, TILE_WIDTH));
+  const bundle = await readLog(() => run.client.entries(b, TILE_WIDTH), url, run.size);
+  run.bundlesFetched++;
+  const leaves = new Uint8Array(TILE_WIDTH * HASH_SIZE);
+  const record = RECORD_PREFIX + FAST_ENTRY_SIZE;
+  const whole = bundle.length === TILE_WIDTH * record;
+  for (let k = 0; whole && k < TILE_WIDTH; k++) {
+    if (bundle[k * record] !== 0 || bundle[k * record + 1] !== FAST_ENTRY_SIZE) break;
+    leaves.set(leafHash(bundle.subarray(k * record + RECORD_PREFIX, (k + 1) * record)), k * HASH_SIZE);
+  }
+  const hash = new Uint8Array(HASH_SIZE);
+  fullTileHash(leaves, hash, 0);
+  const audited = run.tileHashes.subarray(b * HASH_SIZE, (b + 1) * HASH_SIZE);
+  if (!whole || !equalBytes(hash, audited)) {
+    throw fail(`bundle ${b}, read again to compare entry ${position}'s identity, is not the bundle audited`, {
+      index: position,
+      bundle: url,
+      expected: toHex(audited),
+      found: toHex(hash),
+    });
+  }
+  const at = (position - b * TILE_WIDTH) * record + RECORD_PREFIX + ENTRY_IDENTITY_OFFSET;
+  return sameBytes(bundle, at, data, offset);
+}
+
+/** keepUnsaved appends the identities of a checked bundle for the next progress save. */
+function keepUnsaved(run: AuditRun, bundle: Uint8Array, width: number): void {
+  const need = run.unsavedBytes + width * HASH_SIZE;
+  if (need > run.unsaved.length) {
+    const bigger = new Uint8Array(Math.max(need, 2 * run.unsaved.length));
+    bigger.set(run.unsaved.subarray(0, run.unsavedBytes));
+    run.unsaved = bigger;
+  }
+  for (let k = 0; k < width; k++) {
+    const at = k * (RECORD_PREFIX + FAST_ENTRY_SIZE) + RECORD_PREFIX + ENTRY_IDENTITY_OFFSET;
+    run.unsaved.set(bundle.subarray(at, at + HASH_SIZE), run.unsavedBytes + k * HASH_SIZE);
+  }
+  run.unsavedBytes = need;
+}
+
+/** takeUnsaved removes and returns the first `bytes` bytes of identities kept for saving. */
+function takeUnsaved(run: AuditRun, bytes: number): Uint8Array {
+  const out = run.unsaved.slice(0, bytes);
+  run.unsaved.copyWithin(0, bytes, run.unsavedBytes);
+  run.unsavedBytes -= bytes;
   return out;
 }
