@@ -54,6 +54,8 @@ export class IdentitySet {
   private preCount = 0;
   private preFirsts = new Int32Array(0);
   private preSeconds = new Int32Array(0);
+  /** A sum of the slots {@link prefetch} read (never used: it keeps the reads). */
+  private touched = 0;
   /** The longest probe sequence so far (slots visited by one add); a diagnostic, and for tests. */
   longestProbe = 0;
 
@@ -141,7 +143,7 @@ export class IdentitySet {
     const table = this.table;
     const shift = 32 - this.bits;
     let touched = 0;
-    for (let i = 0; i < count; i++) touched |= table[2 * (firsts[i]! >>> shift)]!;
+    for (let i = 0; i < count; i++) touched += table[2 * (firsts[i]! >>> shift)]!;
     this.touched = touched; // kept, so that the reads are not optimised away
     this.preBytes = bytes;
     this.preFirst = first;
@@ -154,9 +156,6 @@ export class IdentitySet {
     this.preBytes = undefined;
     this.preCount = 0;
   }
-
-  /** See {@link prefetch}. */
-  private touched = 0;
 
   /**
    * key sets {@link first} and {@link second} to the XOR of the tables' words for the digest's
