@@ -17,6 +17,7 @@
  */
 import { sha256Compress, sha256Init, sha256Schedule } from '../../src/merkle/sha256-block.js';
 import { ENTRY_SIZE } from '../../src/note/entry.js';
+import { hashTileX4, loadSha256x4 } from './sha256x4.js';
 
 /**
  * The size of an entry the fast leaf path hashes: the log entry's (src/note/entry.ts), which with
@@ -123,16 +124,39 @@ export function foldTile(work: Uint8Array, count: number): void {
 const FULL_BUNDLE_BYTES = 256 * (2 + FAST_ENTRY_SIZE);
 const work = new Uint8Array(256 * 32);
 
+/** The 4-lane WebAssembly SIMD SHA-256 (./sha256x4.ts), or undefined where it is not available. */
+const x4 = loadSha256x4();
+
+/** Whether {@link hashFullBundle} hashes with WebAssembly SIMD (else with {@link hashFullBundleJs}). */
+export const HASHES_WITH_SIMD = x4 !== undefined;
+
+/** fullRecords tells whether `bundle` is exactly 256 records of a 41-byte entry and `leaves` 256 hashes. */
+function fullRecords(bundle: Uint8Array, leaves: Uint8Array): boolean {
+  if (bundle.length !== FULL_BUNDLE_BYTES || leaves.length !== work.length) return false;
+  for (let o = 0; o < FULL_BUNDLE_BYTES; o += 2 + FAST_ENTRY_SIZE) {
+    if (bundle[o] !== 0 || bundle[o + 1] !== FAST_ENTRY_SIZE) return false;
+  }
+  return true;
+}
+
 /**
  * hashFullBundle checks that `leaves` (256 hashes) holds the leaf hashes of the 256 entries of
  * `bundle`, each 41 bytes, and returns the Merkle hash of those 256 hashes (the tile's node
  * 8 levels up). Returns undefined if the bundle is not exactly 256 41-byte entries or any leaf
  * hash differs: the caller then checks the bundle entry by entry to find and report the fault.
+ * It hashes four messages at a time with WebAssembly SIMD where available (≈ N× the JS code on
+ * this machine, see docs/performance.md), else as {@link hashFullBundleJs}.
  */
 export function hashFullBundle(bundle: Uint8Array, leaves: Uint8Array): Uint8Array | undefined {
-  if (bundle.length !== FULL_BUNDLE_BYTES || leaves.length !== work.length) return undefined;
+  if (x4 === undefined) return hashFullBundleJs(bundle, leaves);
+  if (!fullRecords(bundle, leaves)) return undefined;
+  return hashTileX4(x4, bundle, leaves);
+}
+
+/** hashFullBundleJs is {@link hashFullBundle} in JS, one hash at a time: where WebAssembly SIMD is missing, and the reference in tests. */
+export function hashFullBundleJs(bundle: Uint8Array, leaves: Uint8Array): Uint8Array | undefined {
+  if (!fullRecords(bundle, leaves)) return undefined;
   for (let k = 0, o = 0; k < 256; k++, o += 2 + FAST_ENTRY_SIZE) {
-    if (bundle[o] !== 0 || bundle[o + 1] !== FAST_ENTRY_SIZE) return undefined;
     if (!leafMatches(bundle, o + 2, leaves, 32 * k)) return undefined;
   }
   work.set(leaves);
