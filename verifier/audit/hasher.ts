@@ -17,7 +17,7 @@
  */
 import { sha256Compress, sha256Init, sha256Schedule } from '../../src/merkle/sha256-block.js';
 import { ENTRY_SIZE } from '../../src/note/entry.js';
-import { hashTileX4, loadSha256x4 } from './sha256x4.js';
+import { type Sha256x4, hashTileX4, loadSha256x4 } from './sha256x4.js';
 
 /**
  * The size of an entry the fast leaf path hashes: the log entry's (src/note/entry.ts), which with
@@ -124,11 +124,27 @@ export function foldTile(work: Uint8Array, count: number): void {
 const FULL_BUNDLE_BYTES = 256 * (2 + FAST_ENTRY_SIZE);
 const work = new Uint8Array(256 * 32);
 
-/** The 4-lane WebAssembly SIMD SHA-256 (./sha256x4.ts), or undefined where it is not available. */
-const x4 = loadSha256x4();
+/**
+ * The 4-lane WebAssembly SIMD SHA-256 (./sha256x4.ts), undefined where WebAssembly SIMD is not
+ * available. Loaded at the first full bundle, so that a thread that never hashes one — the
+ * audit's main thread when workers hash — does not generate and compile it.
+ */
+let x4: Sha256x4 | undefined;
+let x4Loaded = false;
 
-/** Whether {@link hashFullBundle} hashes with WebAssembly SIMD (else with {@link hashFullBundleJs}). */
-export const HASHES_WITH_SIMD = x4 !== undefined;
+/** simd returns the 4-lane hasher, loading it the first time; undefined without WebAssembly SIMD. */
+function simd(): Sha256x4 | undefined {
+  if (!x4Loaded) {
+    x4 = loadSha256x4();
+    x4Loaded = true;
+  }
+  return x4;
+}
+
+/** hashesWithSimd tells whether {@link hashFullBundle} hashes with WebAssembly SIMD here (else with {@link hashFullBundleJs}). */
+export function hashesWithSimd(): boolean {
+  return simd() !== undefined;
+}
 
 /** fullRecords tells whether `bundle` is exactly 256 records of a 41-byte entry and `leaves` 256 hashes. */
 function fullRecords(bundle: Uint8Array, leaves: Uint8Array): boolean {
@@ -148,9 +164,10 @@ function fullRecords(bundle: Uint8Array, leaves: Uint8Array): boolean {
  * this machine, see docs/performance.md), else as {@link hashFullBundleJs}.
  */
 export function hashFullBundle(bundle: Uint8Array, leaves: Uint8Array): Uint8Array | undefined {
-  if (x4 === undefined) return hashFullBundleJs(bundle, leaves);
+  const m = simd();
+  if (m === undefined) return hashFullBundleJs(bundle, leaves);
   if (!fullRecords(bundle, leaves)) return undefined;
-  return hashTileX4(x4, bundle, leaves);
+  return hashTileX4(m, bundle, leaves);
 }
 
 /** hashFullBundleJs is {@link hashFullBundle} in JS, one hash at a time: where WebAssembly SIMD is missing, and the reference in tests. */
