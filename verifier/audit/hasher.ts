@@ -14,6 +14,9 @@
  *     pad and the length 520: its message schedule depends on that one byte, so the 256
  *     possible schedules are computed once.
  * test/verifier/audit-hasher.test.ts compares both with node:crypto and with the core.
+ * hashFullBundle, which the audit's workers run, hashes four messages at a time with the
+ * WebAssembly SIMD SHA-256 of ./sha256x4.ts where the runtime has it, and with this code where
+ * it does not (test/verifier/sha256x4.test.ts compares the two).
  */
 import { sha256Compress, sha256Init, sha256Schedule } from '../../src/merkle/sha256-block.js';
 import { ENTRY_SIZE } from '../../src/note/entry.js';
@@ -160,8 +163,8 @@ function fullRecords(bundle: Uint8Array, leaves: Uint8Array): boolean {
  * `bundle`, each 41 bytes, and returns the Merkle hash of those 256 hashes (the tile's node
  * 8 levels up). Returns undefined if the bundle is not exactly 256 41-byte entries or any leaf
  * hash differs: the caller then checks the bundle entry by entry to find and report the fault.
- * It hashes four messages at a time with WebAssembly SIMD where available (≈ N× the JS code on
- * this machine, see docs/performance.md), else as {@link hashFullBundleJs}.
+ * It hashes four messages at a time with WebAssembly SIMD where available (≈ 0.25–0.37× the CPU of
+ * the JS code per bundle here, see docs/performance.md), else as {@link hashFullBundleJs}.
  */
 export function hashFullBundle(bundle: Uint8Array, leaves: Uint8Array): Uint8Array | undefined {
   const m = simd();
