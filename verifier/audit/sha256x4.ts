@@ -1,14 +1,15 @@
 /**
  * SHA-256 (FIPS 180-4 §6.2) of four independent messages at once, in WebAssembly SIMD: each
  * v128 holds one 32-bit word of each of four messages (lane j = message j), so one pass of the
- * 64 rounds hashes four blocks. {@link loadSha256x4} generates the module (with ./wasm-emit.ts:
- * straight-line code, no loops, no binary in the repository; ≈ 69 KB, ≈ 50 ms cold), checks it
- * with `WebAssembly.validate` and instantiates it; where WebAssembly or its SIMD is missing it
- * returns undefined and the audit keeps its JS hashing (./hasher.ts).
+ * 64 rounds hashes four blocks. {@link loadSha256x4} generates the module (with ./wasm-emit.ts;
+ * no binary in the repository; ≈ 5 KB, a few ms), checks it with `WebAssembly.validate` and
+ * instantiates it; where WebAssembly or its SIMD is missing it returns undefined and the audit
+ * keeps its JS hashing (./hasher.ts).
  *
  * The module's functions, all on its one memory (addresses below):
  *   - `compress4()`: one block of each lane — the state (8 vectors) at STATE_AT, the 16 message
- *     words (16 vectors, already big-endian-decoded) at BLOCK_AT; the generic form, for tests.
+ *     words (16 vectors, already big-endian-decoded) at BLOCK_AT; leaves4 and nodes4 call it, and
+ *     tests hash any message with it (digest4).
  *   - `leaves4(src, tile, out)`: the RFC 6962 leaf hashes SHA-256(0x00 ‖ entry) of the four
  *     bundle records (2-byte length, 41-byte entry) at `src`, compared with the four 32-byte
  *     hashes at `tile`; the hashes go to `out` as a group (below); returns 1 if all four match.
@@ -21,7 +22,7 @@
  * Rotations are two shifts and an or (SIMD has no rotate). Message words are gathered lane by
  * lane with v128.load32_lane and byte-swapped with one i8x16.shuffle: ≈ 5 instructions a word
  * against ≈ 2,100 for the 64 rounds (measured: leaves4, gathering and comparing with the tile,
- * costs ≈ 3 % more than compress4 on words already in memory), so preparing them in JS cannot pay.
+ * costs ≈ 5 % more than compress4 on words already in memory), so preparing them in JS cannot pay.
  */
 import { IV, K } from '../../src/merkle/sha256-constants.js';
 import { ENTRY_SIZE } from '../../src/note/entry.js';
@@ -40,10 +41,11 @@ export const BUNDLE_AT = 0;
 export const TILE_AT = 11264;
 /** The 64 groups of the tile's hashes, folded in place level by level. */
 export const WORK_AT = TILE_AT + TILE_BYTES;
-/** compress4's state, then its message block. */
+/** compress4's state (8 vectors), its message block (16 vectors, then the schedule: 64 in all) and the round constants (64 splatted). */
 export const STATE_AT = WORK_AT + TILE_BYTES;
 export const BLOCK_AT = STATE_AT + 128;
-if (BUNDLE_AT + BUNDLE_BYTES + 3 > TILE_AT || BLOCK_AT + 256 > 65536) throw new Error('sha256x4: memory layout');
+const K_AT = BLOCK_AT + 64 * 16;
+if (BUNDLE_AT + BUNDLE_BYTES + 2 > TILE_AT || K_AT + 64 * 16 > 65536) throw new Error('sha256x4: memory layout');
 
 /** The exports of the module (see the file comment). */
 export interface Sha256x4 {
@@ -89,142 +91,146 @@ function smallSigma(f: FunctionBody, x: number, r1: number, r2: number, s: numbe
   f.simd('v128.xor');
 }
 
-/** The locals of a function that compresses: the working variables, the message schedule, scratch. */
-interface Sha {
-  f: FunctionBody;
-  /** a … h (FIPS 180-4 §6.2.2), one v128 local each. */
-  vars: number[];
-  /** W[t mod 16]: the schedule is kept in a rolling window of 16 locals. */
-  w: number[];
-  t1: number;
-  scratch: number;
-}
+/** The function index of compress4, which leaves4 and nodes4 call (its place in the module). */
+const COMPRESS4 = 0;
 
-/** sha declares the locals of {@link Sha} in `f`. */
-function sha(f: FunctionBody): Sha {
-  const locals = (n: number) => Array.from({ length: n }, () => f.local(V128));
-  return { f, vars: locals(8), w: locals(16), t1: f.local(V128), scratch: f.local(V128) };
+/**
+ * round emits one round (FIPS 180-4 §6.2.2 step 3) on the working variables `v` (locals a … h),
+ * with K_t + W_t pushed by `kw`. No variable is moved: the new e goes into d's local and the new a
+ * into h's, and the names shift by one; returns the new names (after 8 rounds, each is back in
+ * its own local).
+ */
+function round(f: FunctionBody, v: readonly number[], t1: number, kw: () => void): number[] {
+  const [a, b, c, d, e, ff, g, h] = v as [number, number, number, number, number, number, number, number];
+  // T1 = h + Σ1(e) + Ch(e, f, g) + K_t + W_t; Ch(e, f, g) = bitselect(f, g, e).
+  f.localGet(h);
+  bigSigma(f, e, 6, 11, 25);
+  f.simd('i32x4.add');
+  f.localGet(ff).localGet(g).localGet(e).simd('v128.bitselect').simd('i32x4.add');
+  kw();
+  f.simd('i32x4.add').localSet(t1);
+  // e ← d + T1, in d's local.
+  f.localGet(d).localGet(t1).simd('i32x4.add').localSet(d);
+  // a ← T1 + Σ0(a) + Maj(a, b, c), in h's local; Maj(a, b, c) = bitselect(c, b, a ⊕ b).
+  f.localGet(t1);
+  bigSigma(f, a, 2, 13, 22);
+  f.simd('i32x4.add');
+  f.localGet(c).localGet(b).localGet(a).localGet(b).simd('v128.xor').simd('v128.bitselect');
+  f.simd('i32x4.add').localSet(h);
+  return [h, a, b, c, d, e, ff, g];
 }
 
 /**
- * rounds emits the 64 rounds (FIPS 180-4 §6.2.2 steps 2–3) on the working variables, with the
- * message words W0…W15 in `s.w` and W16…W63 computed as they are needed (step 1). No variable
- * is moved: the round writes the new e into d's local and the new a into h's, and the names
- * shift by one (after 64 rounds, 8 full turns, each is back in its own local).
+ * compress4 (see the file comment). Two loops over memory rather than straight-line code: the
+ * message schedule W16…W63 is expanded after W0…W15 at BLOCK_AT, then the rounds run eight at a
+ * time (the names of the working variables come back to their locals every eight rounds) with
+ * W_t and K_t (splatted at K_AT) loaded from memory. The loads are cheap beside the vector
+ * arithmetic, and the function stays small: quick to generate and compile in each worker.
  */
-function rounds(s: Sha): void {
-  const { f, w, t1 } = s;
-  let [a, b, c, d, e, ff, g, h] = s.vars as [number, number, number, number, number, number, number, number];
-  for (let t = 0; t < 64; t++) {
-    const wt = w[t % 16]!;
-    if (t >= 16) {
-      // W_t = σ1(W_{t-2}) + W_{t-7} + σ0(W_{t-15}) + W_{t-16}, over W_{t-16}'s local.
-      smallSigma(f, w[(t - 2) % 16]!, 17, 19, 10);
-      f.localGet(w[(t - 7) % 16]!).simd('i32x4.add');
-      smallSigma(f, w[(t - 15) % 16]!, 7, 18, 3);
-      f.simd('i32x4.add');
-      f.localGet(wt).simd('i32x4.add').localSet(wt);
-    }
-    // T1 = h + Σ1(e) + Ch(e, f, g) + K_t + W_t; Ch(e, f, g) = bitselect(f, g, e).
-    f.localGet(h);
-    bigSigma(f, e, 6, 11, 25);
-    f.simd('i32x4.add');
-    f.localGet(ff).localGet(g).localGet(e).simd('v128.bitselect').simd('i32x4.add');
-    splat(f, K[t]!);
-    f.simd('i32x4.add').localGet(wt).simd('i32x4.add').localSet(t1);
-    // e ← d + T1, in d's local.
-    f.localGet(d).localGet(t1).simd('i32x4.add').localSet(d);
-    // a ← T1 + Σ0(a) + Maj(a, b, c), in h's local; Maj(a, b, c) = bitselect(c, b, a ⊕ b).
-    f.localGet(t1);
-    bigSigma(f, a, 2, 13, 22);
-    f.simd('i32x4.add');
-    f.localGet(c).localGet(b).localGet(a).localGet(b).simd('v128.xor').simd('v128.bitselect');
-    f.simd('i32x4.add').localSet(h);
-    [a, b, c, d, e, ff, g, h] = [h, a, b, c, d, e, ff, g];
+function compress4(): FunctionBody {
+  const f = new FunctionBody([], []);
+  const v = Array.from({ length: 8 }, () => f.local(V128));
+  const x = f.local(V128);
+  const t1 = f.local(V128);
+  const p = f.local(I32);
+  // W_t = σ1(W_{t-2}) + W_{t-7} + σ0(W_{t-15}) + W_{t-16} for t = 16 … 63, with p at W_{t-16}.
+  f.i32Const(BLOCK_AT).localSet(p);
+  f.loop();
+  f.localGet(p);
+  f.localGet(p).simdMemory('v128.load', 16 * 14).localSet(x);
+  smallSigma(f, x, 17, 19, 10);
+  f.localGet(p).simdMemory('v128.load', 16 * 9).simd('i32x4.add');
+  f.localGet(p).simdMemory('v128.load', 16 * 1).localSet(x);
+  smallSigma(f, x, 7, 18, 3);
+  f.simd('i32x4.add');
+  f.localGet(p).simdMemory('v128.load', 0).simd('i32x4.add');
+  f.simdMemory('v128.store', 16 * 16);
+  f.localGet(p).i32Const(16).i32Add().localTee(p).i32Const(BLOCK_AT + 16 * 48).i32Ne().brIf(0);
+  f.end();
+  v.forEach((local, i) => f.i32Const(0).simdMemory('v128.load', STATE_AT + 16 * i).localSet(local));
+  // Eight rounds a turn, p at W_t of the turn's first round (K_t lies K_AT − BLOCK_AT further).
+  f.i32Const(BLOCK_AT).localSet(p);
+  f.loop();
+  let names: readonly number[] = v;
+  for (let r = 0; r < 8; r++) {
+    names = round(f, names, t1, () => {
+      f.localGet(p).simdMemory('v128.load', 16 * r);
+      f.localGet(p).simdMemory('v128.load', K_AT - BLOCK_AT + 16 * r).simd('i32x4.add');
+    });
   }
+  f.localGet(p).i32Const(16 * 8).i32Add().localTee(p).i32Const(BLOCK_AT + 16 * 64).i32Ne().brIf(0);
+  f.end();
+  v.forEach((local, i) => {
+    f.i32Const(0);
+    f.i32Const(0).simdMemory('v128.load', STATE_AT + 16 * i).localGet(local).simd('i32x4.add');
+    f.simdMemory('v128.store', STATE_AT + 16 * i);
+  });
+  return f;
 }
 
-/** setIv sets the working variables to the initial hash value (FIPS 180-4 §5.3.3). */
-function setIv(s: Sha): void {
-  s.vars.forEach((v, i) => {
-    splat(s.f, IV[i]!);
-    s.f.localSet(v);
+/** setIvState sets compress4's state to the initial hash value (FIPS 180-4 §5.3.3). */
+function setIvState(f: FunctionBody): void {
+  IV.forEach((w, i) => {
+    f.i32Const(0);
+    splat(f, w);
+    f.simdMemory('v128.store', STATE_AT + 16 * i);
   });
 }
 
-/** addIv adds the initial hash value to the working variables: the hash after a first block (§6.2.2 step 4). */
-function addIv(s: Sha): void {
-  s.vars.forEach((v, i) => {
-    s.f.localGet(v);
-    splat(s.f, IV[i]!);
-    s.f.simd('i32x4.add').localSet(v);
-  });
+/** storeWord emits `W[i] ← (the vector pushed by value)` in compress4's block. */
+function storeWord(f: FunctionBody, i: number, value: () => void): void {
+  f.i32Const(0);
+  value();
+  f.simdMemory('v128.store', BLOCK_AT + 16 * i);
 }
 
 /** gather pushes a vector whose lane j is the big-endian word at `base + offsets[j]` (a local and constants). */
-function gather(s: Sha, base: number, offsets: readonly number[]): void {
-  const { f } = s;
+function gather(f: FunctionBody, scratch: number, base: number, offsets: readonly number[]): void {
   // The addresses for lanes 3, 2, 1 wait on the stack under the vector being filled.
   f.localGet(base).localGet(base).localGet(base);
   f.localGet(base).simdMemory('v128.load32_splat', offsets[0]!);
   for (let j = 1; j < 4; j++) f.load32Lane(offsets[j]!, j);
-  f.localTee(s.scratch).localGet(s.scratch).shuffle(BSWAP);
-}
-
-/** compress4 (see the file comment): one block per lane, state and block in memory. */
-function compress4(): FunctionBody {
-  const f = new FunctionBody([], []);
-  const s = sha(f);
-  const saved = Array.from({ length: 8 }, () => f.local(V128));
-  s.vars.forEach((v, i) => f.i32Const(0).simdMemory('v128.load', STATE_AT + 16 * i).localTee(v).localSet(saved[i]!));
-  s.w.forEach((v, i) => f.i32Const(0).simdMemory('v128.load', BLOCK_AT + 16 * i).localSet(v));
-  rounds(s);
-  s.vars.forEach((v, i) => {
-    f.i32Const(0).localGet(v).localGet(saved[i]!).simd('i32x4.add').simdMemory('v128.store', STATE_AT + 16 * i);
-  });
-  return f;
+  f.localTee(scratch).localGet(scratch).shuffle(BSWAP);
 }
 
 /** leaves4 (see the file comment). */
 function leaves4(): FunctionBody {
   const f = new FunctionBody([I32, I32, I32], [I32]);
   const [src, tile, out] = [0, 1, 2];
-  const s = sha(f);
+  const scratch = f.local(V128);
+  const hash = f.local(V128);
   const diff = f.local(V128);
   // The block 0x00 ‖ entry ‖ 0x80 ‖ 0… ‖ 336 (bits): message byte 4i is entry byte 4i − 1, at
   // record offset 4i + 1. Word 0 starts with the record's low length byte (replaced by the
   // 0x00 prefix), word 10 ends with the next record's first bytes (replaced by the 0x80 pad).
   for (let i = 0; i <= 10; i++) {
-    gather(s, src, [0, 1, 2, 3].map((j) => RECORD * j + 4 * i + 1));
-    if (i === 0) {
-      splat(f, 0x00ffffff);
-      f.simd('v128.and');
-    }
-    if (i === 10) {
-      splat(f, 0xffff0000);
-      f.simd('v128.and');
-      splat(f, 0x00008000);
-      f.simd('v128.or');
-    }
-    f.localSet(s.w[i]!);
+    storeWord(f, i, () => {
+      gather(f, scratch, src, [0, 1, 2, 3].map((j) => RECORD * j + 4 * i + 1));
+      if (i === 0) {
+        splat(f, 0x00ffffff);
+        f.simd('v128.and');
+      }
+      if (i === 10) {
+        splat(f, 0xffff0000);
+        f.simd('v128.and');
+        splat(f, 0x00008000);
+        f.simd('v128.or');
+      }
+    });
   }
-  for (let i = 11; i < 15; i++) {
-    splat(f, 0);
-    f.localSet(s.w[i]!);
-  }
-  splat(f, (1 + ENTRY_SIZE) * 8);
-  f.localSet(s.w[15]!);
-  setIv(s);
-  rounds(s);
-  addIv(s);
-  s.vars.forEach((v, i) => {
-    f.localGet(out).localGet(v).simdMemory('v128.store', 16 * i);
-    f.localGet(v);
-    gather(s, tile, [0, 32, 64, 96].map((o) => o + 4 * i));
+  for (let i = 11; i < 15; i++) storeWord(f, i, () => splat(f, 0));
+  storeWord(f, 15, () => splat(f, (1 + ENTRY_SIZE) * 8));
+  setIvState(f);
+  f.call(COMPRESS4);
+  for (let i = 0; i < 8; i++) {
+    f.i32Const(0).simdMemory('v128.load', STATE_AT + 16 * i).localSet(hash);
+    f.localGet(out).localGet(hash).simdMemory('v128.store', 16 * i);
+    f.localGet(hash);
+    gather(f, scratch, tile, [0, 32, 64, 96].map((o) => o + 4 * i));
     f.simd('v128.xor');
     if (i > 0) f.localGet(diff).simd('v128.or');
     f.localSet(diff);
-  });
+  }
   f.localGet(diff).simd('v128.any_true').i32Eqz();
   return f;
 }
@@ -233,41 +239,38 @@ function leaves4(): FunctionBody {
 function nodes4(): FunctionBody {
   const f = new FunctionBody([I32, I32, I32], []);
   const [ga, gb, out] = [0, 1, 2];
-  const s = sha(f);
-  const first = Array.from({ length: 8 }, () => f.local(V128));
+  const x = Array.from({ length: 16 }, () => f.local(V128));
   const tail = f.local(V128);
   // X0…X7 = the left hashes' words, X8…X15 the right ones'; all loads come before any store.
   for (let i = 0; i < 16; i++) {
     f.localGet(ga).simdMemory('v128.load', 16 * (i % 8));
     f.localGet(gb).simdMemory('v128.load', 16 * (i % 8));
-    f.shuffle(i < 8 ? EVEN_LANES : ODD_LANES).localSet(s.w[i]!);
+    f.shuffle(i < 8 ? EVEN_LANES : ODD_LANES).localSet(x[i]!);
   }
   // 0x01 ‖ X is 65 bytes: block 1 is 0x01 and X's first 63 bytes, so each word takes the low
   // byte of the previous one; block 2 is X's last byte, the 0x80 pad and the length 520 bits.
-  f.localGet(s.w[15]!).i32Const(24).simd('i32x4.shl');
+  f.localGet(x[15]!).i32Const(24).simd('i32x4.shl');
   splat(f, 0x00800000);
   f.simd('v128.or').localSet(tail);
-  for (let i = 15; i >= 0; i--) {
-    f.localGet(s.w[i]!).i32Const(8).simd('i32x4.shr_u');
-    if (i === 0) splat(f, 0x01000000);
-    else f.localGet(s.w[i - 1]!).i32Const(24).simd('i32x4.shl');
-    f.simd('v128.or').localSet(s.w[i]!);
+  for (let i = 0; i < 16; i++) {
+    storeWord(f, i, () => {
+      f.localGet(x[i]!).i32Const(8).simd('i32x4.shr_u');
+      if (i === 0) splat(f, 0x01000000);
+      else f.localGet(x[i - 1]!).i32Const(24).simd('i32x4.shl');
+      f.simd('v128.or');
+    });
   }
-  setIv(s);
-  rounds(s);
-  addIv(s);
-  s.vars.forEach((v, i) => f.localGet(v).localSet(first[i]!));
-  f.localGet(tail).localSet(s.w[0]!);
-  for (let i = 1; i < 15; i++) {
-    splat(f, 0);
-    f.localSet(s.w[i]!);
+  setIvState(f);
+  f.call(COMPRESS4);
+  storeWord(f, 0, () => f.localGet(tail));
+  for (let i = 1; i < 15; i++) storeWord(f, i, () => splat(f, 0));
+  storeWord(f, 15, () => splat(f, 65 * 8));
+  f.call(COMPRESS4);
+  for (let i = 0; i < 8; i++) {
+    f.localGet(out);
+    f.i32Const(0).simdMemory('v128.load', STATE_AT + 16 * i);
+    f.simdMemory('v128.store', 16 * i);
   }
-  splat(f, 65 * 8);
-  f.localSet(s.w[15]!);
-  rounds(s);
-  s.vars.forEach((v, i) => {
-    f.localGet(out).localGet(v).localGet(first[i]!).simd('i32x4.add').simdMemory('v128.store', 16 * i);
-  });
   return f;
 }
 
@@ -291,8 +294,10 @@ export function loadSha256x4(): Sha256x4 | undefined {
   if (typeof WebAssembly !== 'object') return undefined;
   const bytes = sha256x4Module();
   if (!WebAssembly.validate(bytes)) return undefined;
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-  return instance.exports as unknown as Sha256x4;
+  const x4 = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Sha256x4;
+  const k = new Int32Array(x4.memory.buffer, K_AT, 4 * 64);
+  K.forEach((w, t) => k.fill(w, 4 * t, 4 * t + 4));
+  return x4;
 }
 
 /**

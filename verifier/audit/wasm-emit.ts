@@ -1,8 +1,8 @@
 /**
  * A small writer of WebAssembly modules (core spec, binary format §5, with the fixed-width
- * SIMD instructions of WebAssembly 2.0, §5.4.8), enough for straight-line functions over i32
+ * SIMD instructions of WebAssembly 2.0, §5.4.8), enough for small functions (loops, calls) over i32
  * and v128 locals and one memory: the audit's 4-lane SHA-256 (./sha256x4.ts) is generated with
- * it when the module loads, so the repository holds readable code and no binary blob.
+ * it when first needed, so the repository holds readable code and no binary blob.
  *
  * Instructions are appended to a {@link FunctionBody} by name; each method writes exactly the
  * opcode and immediates of that instruction. Values are not type-checked here:
@@ -164,6 +164,42 @@ export class FunctionBody {
   /** i32.eqz: 1 if the operand is 0, else 0. */
   i32Eqz(): this {
     this.code.byte(0x45);
+    return this;
+  }
+
+  i32Add(): this {
+    this.code.byte(0x6a);
+    return this;
+  }
+
+  i32Ne(): this {
+    this.code.byte(0x47);
+    return this;
+  }
+
+  /** loop with no parameters or results (§5.4.1, blocktype 0x40): a branch to it starts it again; close it with {@link end}. */
+  loop(): this {
+    this.code.bytes([0x03, 0x40]);
+    return this;
+  }
+
+  /** end closes the innermost loop or block. */
+  end(): this {
+    this.code.byte(0x0b);
+    return this;
+  }
+
+  /** br_if: [i32] → branch to the enclosing construct `depth` levels out (0: the innermost) if the operand is not 0. */
+  brIf(depth: number): this {
+    this.code.byte(0x0d);
+    this.code.u32(depth);
+    return this;
+  }
+
+  /** call the function with index `index` (its position in the module's function list). */
+  call(index: number): this {
+    this.code.byte(0x10);
+    this.code.u32(index);
     return this;
   }
 
