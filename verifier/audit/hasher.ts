@@ -163,7 +163,7 @@ function fullRecords(bundle: Uint8Array, leaves: Uint8Array): boolean {
  * `bundle`, each 41 bytes, and returns the Merkle hash of those 256 hashes (the tile's node
  * 8 levels up). Returns undefined if the bundle is not exactly 256 41-byte entries or any leaf
  * hash differs: the caller then checks the bundle entry by entry to find and report the fault.
- * It hashes four messages at a time with WebAssembly SIMD where available (≈ 0.25–0.37× the CPU of
+ * It hashes four messages at a time with WebAssembly SIMD where available (≈ 0.3–0.5× the CPU of
  * the JS code per bundle here, see docs/performance.md), else as {@link hashFullBundleJs}.
  */
 export function hashFullBundle(bundle: Uint8Array, leaves: Uint8Array): Uint8Array | undefined {
