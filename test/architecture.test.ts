@@ -170,7 +170,9 @@ describe('architecture', () => {
     const exported = new Set(importsOf(index).map((spec) => spec.replace(/^\.\//, '').replace(/\.js$/, '.ts')));
     const modules = tsFiles(join(root, 'src'))
       .map((f) => relative(join(root, 'src'), f).split('\\').join('/'))
-      .filter((f) => f !== 'index.ts' && f !== 'note/key-types.ts'); // key-types is re-exported by keys.ts
+      // key-types is re-exported by keys.ts; sha256-constants holds the mutable tables of the
+      // SHA-256 block function and the audit's WebAssembly, kept out of the library's API on purpose
+      .filter((f) => f !== 'index.ts' && f !== 'note/key-types.ts' && f !== 'merkle/sha256-constants.ts');
     expect(modules.filter((m) => !exported.has(m))).toEqual([]);
   });
 });
