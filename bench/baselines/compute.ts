@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fdatasyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { leafHashAt, nodeHashAt } from '../../verifier/audit/hasher.js';
+import { hashFullBundle, leafHashAt, nodeHashAt } from '../../verifier/audit/hasher.js';
 import { ed25519PublicKey, ed25519Sign, ed25519Verify } from '../../src/note/ed25519.js';
 
 /**
@@ -53,30 +53,89 @@ export function sqliteInsertRate(path: string, batch: number, seconds: number): 
 
 /**
  * merkleRootRate computes the Merkle tree hash (RFC 6962 §2.1) of `n` random 41-byte leaves —
- * leaf hashes and every interior node — on one core; returns leaves per second. It uses the
- * fastest SHA-256 this process has for these inputs, the same in-place JS code the audit uses
- * (verifier/audit/hasher.ts: no array per hash; node:crypto's one-shot hash measured ≈ 2× slower
- * for 42- and 65-byte messages, its per-call overhead dominating), so no auditor on one core
- * with it could do less.
+ * leaf hashes and every interior node — on one core; returns leaves per second. It hashes the
+ * way the audit does, with the fastest SHA-256 this process has for these inputs: each full tile
+ * of 256 leaves with the audit's `hashFullBundle` (four messages at a time in WebAssembly SIMD
+ * where the runtime has it, verifier/audit/sha256x4.ts; the in-place JS code otherwise —
+ * node:crypto's one-shot hash measured ≈ 2× slower than even that for 42- and 65-byte messages,
+ * its per-call overhead dominating), the rest with the in-place JS code, so no auditor on one
+ * core with them could do less.
  */
 export function merkleRootRate(n: number): number {
   return n / merkleRootSeconds(randomBytes(41 * n), n);
 }
 
 /**
- * merkleRootSeconds times the Merkle tree hash of the `n` 41-byte leaves in `raw` as
- * {@link merkleRootRate} does (the leaves made before it, outside the timed part); seconds.
+ * merkleRootSeconds times {@link merkleRoot} of the `n` 41-byte leaves in `raw` as
+ * {@link merkleRootRate} does (the bundles and tiles it compares with made before, outside the
+ * timed part); seconds.
  */
 export function merkleRootSeconds(raw: Uint8Array, n: number): number {
+  const input = tiledLeaves(raw, n);
   const t = performance.now();
-  const level = new Uint8Array(32 * Math.max(n, 1));
-  for (let i = 0; i < n; i++) leafHashAt(raw, 41 * i, level, 32 * i);
-  for (let width = n; width > 1; width = Math.ceil(width / 2)) {
+  merkleRoot(input, n);
+  return (performance.now() - t) / 1000;
+}
+
+/** The leaves as the audit receives them: full bundles (records of a 2-byte length and the entry) and their level-0 tiles. */
+interface TiledLeaves {
+  raw: Uint8Array;
+  bundles: Uint8Array[];
+  tiles: Uint8Array[];
+}
+
+/** tiledLeaves lays out the full tiles of `raw` as bundles and level-0 tiles (untimed: the audit downloads these). */
+export function tiledLeaves(raw: Uint8Array, n: number): TiledLeaves {
+  const bundles: Uint8Array[] = [];
+  const tiles: Uint8Array[] = [];
+  for (let b = 0; 256 * (b + 1) <= n; b++) {
+    const bundle = new Uint8Array(256 * 43);
+    const tile = new Uint8Array(256 * 32);
+    for (let k = 0; k < 256; k++) {
+      bundle[43 * k + 1] = 41;
+      bundle.set(raw.subarray(41 * (256 * b + k), 41 * (256 * b + k + 1)), 43 * k + 2);
+      leafHashAt(raw, 41 * (256 * b + k), tile, 32 * k);
+    }
+    bundles.push(bundle);
+    tiles.push(tile);
+  }
+  return { raw, bundles, tiles };
+}
+
+/**
+ * merkleRoot returns the RFC 6962 tree hash of the `n` leaves: every leaf hash computed (and, in
+ * the full tiles, compared with the tile as the audit does), every interior node hashed. Level by
+ * level, pairing neighbours and promoting an odd last node, node i of level 8 is the tree hash of
+ * leaves [256i, min(256i + 256, n)) — a full tile's root or the remainder's — and the levels above
+ * are folded from those.
+ */
+export function merkleRoot(input: TiledLeaves, n: number): Uint8Array {
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`merkle baseline: ${n} leaves`);
+  const full = input.bundles.length;
+  const level = new Uint8Array(32 * Math.ceil(n / 256));
+  for (let b = 0; b < full; b++) {
+    const root = hashFullBundle(input.bundles[b]!, input.tiles[b]!);
+    if (root === undefined) throw new Error('merkle baseline: a full tile did not hash');
+    level.set(root, 32 * b);
+  }
+  const rest = n - 256 * full;
+  if (rest > 0) {
+    const tail = new Uint8Array(32 * rest);
+    for (let i = 0; i < rest; i++) leafHashAt(input.raw, 41 * (256 * full + i), tail, 32 * i);
+    foldLevels(tail, rest);
+    level.set(tail.subarray(0, 32), 32 * full);
+  }
+  foldLevels(level, Math.ceil(n / 256));
+  return level.slice(0, 32);
+}
+
+/** foldLevels folds the `width` hashes at the start of `level` to their RFC 6962 tree hash, left in `level[0 … 32)`. */
+function foldLevels(level: Uint8Array, width: number): void {
+  for (; width > 1; width = Math.ceil(width / 2)) {
     for (let i = 0; 2 * i + 1 < width; i++) nodeHashAt(level, 64 * i, level, 32 * i);
     // RFC 6962: an odd last node is promoted to the next level unchanged.
     if (width % 2 === 1) level.copyWithin(32 * ((width - 1) / 2), 32 * (width - 1), 32 * width);
   }
-  return (performance.now() - t) / 1000;
 }
 
 /** ed25519VerifyRate verifies one checkpoint-sized signature repeatedly for `seconds`; returns verifications per second. */

@@ -2,8 +2,8 @@
  * `runproof audit` of the cached bench log on loopback: the built CLI downloads every tile and
  * bundle from `runproof-log serve` and re-derives the tree. Baseline: the RFC 6962 root of as
  * many leaves computed in one process on one core with the fastest SHA-256 here (the audit's own
- * in-place JS code; node:crypto is slower for these short inputs) — the least work any one-core
- * audit of the log must do. The CLI hashes on two worker threads beside its main thread, so it
+ * hashing: four messages at a time in WebAssembly SIMD for each full tile, bench/baselines/compute.ts;
+ * node:crypto is slower for these short inputs) — the least work any one-core audit of the log must do. The CLI hashes on two worker threads beside its main thread, so it
  * can beat the one-core baseline; the same root hashed on two cores at once (the two subtrees
  * of the RFC 6962 split on two threads) is reported beside it as the two-core floor. The
  * audit's peak RSS (VmHWM) is measured too: the target bounds it.
