@@ -164,6 +164,7 @@ async function beginRun(client: LogClient, opts: AuditOptions): Promise<AuditRun
   const { origin, size, root } = trusted.opened.checkpoint;
   const fullBundles = Math.floor(size / TILE_WIDTH);
   let saved = opts.state !== undefined ? await opts.state.load(origin) : undefined;
+  if (saved !== undefined) checkSaved(saved);
   if (saved !== undefined && saved.bundles > fullBundles) saved = undefined;
   const start = saved?.bundles ?? 0;
   const run: AuditRun = {
@@ -195,13 +196,36 @@ async function beginRun(client: LogClient, opts: AuditOptions): Promise<AuditRun
     const ids = run.resumed;
     for (let o = 0; o < ids.length; o += HASH_SIZE) {
       // A candidate is compared with the saved identity; a repeat is not added again (as before).
+      // A repeat cannot be in progress an audit saved: such progress would shift every later
+      // position (the set numbers what it holds) and hide repeats that sameLocal compares by position.
       const distinct: number[] = [];
-      for (let p = run.ids.add(ids, o, distinct); p >= 0 && !sameBytes(ids, p * HASH_SIZE, ids, o); p = run.ids.add(ids, o, distinct)) distinct.push(p);
+      for (let p = run.ids.add(ids, o, distinct); p >= 0; p = run.ids.add(ids, o, distinct)) {
+        if (sameBytes(ids, p * HASH_SIZE, ids, o)) throw unusableProgress(`the identity of entry ${o / HASH_SIZE} repeats entry ${p}'s`);
+        distinct.push(p);
+      }
     }
     run.tileHashes.set(saved.tileHashes.subarray(0, start * HASH_SIZE));
     run.rules.lastTime = saved.lastTime;
   }
   return run;
+}
+
+function unusableProgress(why: string): RunproofError {
+  return new RunproofError('MALFORMED_REQUEST', `the saved audit progress is unusable (${why}); remove it to start over`);
+}
+
+/**
+ * checkSaved refuses progress that breaks the AuditStateStore contract (state.ts) in a way the
+ * audit would otherwise trust: missing identities would shift positions (a repeat of a later
+ * entry goes unseen), missing tile hashes would be blamed on the log as a wrong root.
+ * @throws RunproofError MALFORMED_REQUEST
+ */
+function checkSaved(saved: AuditProgress): void {
+  const { bundles } = saved;
+  if (!Number.isSafeInteger(bundles) || bundles < 0) throw unusableProgress(`${bundles} bundles`);
+  if (!Number.isSafeInteger(saved.lastTime) || saved.lastTime < 0) throw unusableProgress(`last time ${saved.lastTime}`);
+  if (saved.identities.length < bundles * TILE_WIDTH * HASH_SIZE) throw unusableProgress(`${saved.identities.length} bytes of identities for ${bundles} bundles`);
+  if (saved.tileHashes.length < bundles * HASH_SIZE) throw unusableProgress(`${saved.tileHashes.length} bytes of tile hashes for ${bundles} bundles`);
 }
 
 /** saveProgress stores the bundles [savedUpTo, upTo) if there is a state store and anything new. */
