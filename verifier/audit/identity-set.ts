@@ -8,10 +8,10 @@
  * each a page fault (≈ 19 µs on the bench machine) — only to confirm the rare hit. So a hit is a
  * *candidate*: an earlier identity with the same 64-bit key, which the caller compares with the
  * new one (the audit reads the earlier entry again and checks it against the tile hash it
- * recomputed, see audit.ts). Two different identities share the stored word with probability
- * 2^-32 per slot probed, so a candidate that is not a repeat comes about once in a few thousand
- * audits of a million entries. One million identities take a 16 MB table and 4 MB of first words
- * (kept for growing the table).
+ * recomputed, see audit.ts). A candidate must match both words (the first is read from `firsts`
+ * only when the slot's second word matches), so two different identities are a candidate with
+ * probability 2^-64 per pair. One million identities take a 16 MB table and 4 MB of first words
+ * (kept for growing the table and for confirming the key).
  *
  * The digests are not trusted to be uniform: anyone may submit bare identities, so a log can hold
  * any number of digests that share chosen bits, and a table indexed by fixed bits of them would
@@ -103,7 +103,8 @@ export class IdentitySet {
     for (;;) {
       const at = table[2 * slot]!;
       if (at === 0) break;
-      if (table[2 * slot + 1] === second && !distinct.includes(at - 1)) return at - 1;
+      // Both words: a slot met on the way holds another key's second word by chance (2^-32 each).
+      if (table[2 * slot + 1] === second && this.firsts[at - 1] === first && !distinct.includes(at - 1)) return at - 1;
       slot = (slot + 1) & mask;
       probes++;
     }
