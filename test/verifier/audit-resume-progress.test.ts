@@ -83,6 +83,12 @@ describe('audit resumed from progress that breaks the store contract', () => {
     expect(e).toMatchObject({ code: 'MALFORMED_REQUEST' });
   });
 
+  it("refuses another log's progress returned by the store", async () => {
+    const dir = await savedPrefix();
+    const e = await auditRepeat(tampered(dir, (p) => ({ ...p, origin: 'other.example/log' })));
+    expect(e).toMatchObject({ code: 'MALFORMED_REQUEST' });
+  });
+
   it('refuses progress with a bundle count that is not a whole number', async () => {
     const dir = await savedPrefix();
     const e = await served({ size: 700 }, async (url, log) =>

@@ -164,7 +164,7 @@ async function beginRun(client: LogClient, opts: AuditOptions): Promise<AuditRun
   const { origin, size, root } = trusted.opened.checkpoint;
   const fullBundles = Math.floor(size / TILE_WIDTH);
   let saved = opts.state !== undefined ? await opts.state.load(origin) : undefined;
-  if (saved !== undefined) checkSaved(saved);
+  if (saved !== undefined) checkSaved(saved, origin);
   if (saved !== undefined && saved.bundles > fullBundles) saved = undefined;
   const start = saved?.bundles ?? 0;
   const run: AuditRun = {
@@ -217,11 +217,13 @@ function unusableProgress(why: string): RunproofError {
 /**
  * checkSaved refuses progress that breaks the AuditStateStore contract (state.ts) in a way the
  * audit would otherwise trust: missing identities would shift positions (a repeat of a later
- * entry goes unseen), missing tile hashes would be blamed on the log as a wrong root.
+ * entry goes unseen), missing tile hashes would be blamed on the log as a wrong root, another
+ * log's progress would be taken for this one's.
  * @throws RunproofError MALFORMED_REQUEST
  */
-function checkSaved(saved: AuditProgress): void {
+function checkSaved(saved: AuditProgress, origin: string): void {
   const { bundles } = saved;
+  if (saved.origin !== origin) throw unusableProgress(`it is for log ${JSON.stringify(saved.origin)}, not ${JSON.stringify(origin)}`);
   if (!Number.isSafeInteger(bundles) || bundles < 0) throw unusableProgress(`${bundles} bundles`);
   if (!Number.isSafeInteger(saved.lastTime) || saved.lastTime < 0) throw unusableProgress(`last time ${saved.lastTime}`);
   if (saved.identities.length < bundles * TILE_WIDTH * HASH_SIZE) throw unusableProgress(`${saved.identities.length} bytes of identities for ${bundles} bundles`);
