@@ -52,6 +52,8 @@ export interface FixtureFaults {
   missingBundle?: number;
   /** The full bundle with this index is served with its first entry changed from its second request on. */
   changedOnReread?: number;
+  /** The full bundle with this index answers 404 from its second request on (served once only). */
+  missingOnReread?: number;
 }
 
 /** Options for {@link buildFixtureLog}. */
@@ -285,8 +287,11 @@ export function buildFixtureLog(opts: FixtureOptions): FixtureLog {
   }
 
   type Answer = { status: number; body: Uint8Array | string; headers?: Record<string, string> };
-  /** reread is the changed answer of {@link FixtureFaults.changedOnReread}, if this request is one. */
+  /** reread is the answer of {@link FixtureFaults.changedOnReread} or {@link FixtureFaults.missingOnReread}, if this request is one. */
   function reread(path: string): Answer | undefined {
+    if (faults.missingOnReread !== undefined && path === `/${entriesPath(faults.missingOnReread, TILE_WIDTH)}` && requests.filter((p) => p === path).length >= 2) {
+      return { status: 404, body: 'not found\n' };
+    }
     if (faults.changedOnReread === undefined || path !== `/${entriesPath(faults.changedOnReread, TILE_WIDTH)}`) return undefined;
     if (requests.filter((p) => p === path).length < 2) return undefined;
     const bytes = serveBundle(faults.changedOnReread, TILE_WIDTH)!.slice();

@@ -21,6 +21,7 @@
 import { RunproofError, isRunproofError } from '../../src/errors.js';
 import { toBase64 } from '../../src/encoding/base64.js';
 import { toHex } from '../../src/encoding/hex.js';
+import { formatIdentity } from '../../src/declaration/identity.js';
 import { equalBytes } from '../../src/encoding/utf8.js';
 import { HASH_SIZE, leafHash } from '../../src/merkle/hash.js';
 import { rootFromHashes, rootNodes } from '../../src/merkle/tree.js';
@@ -319,7 +320,7 @@ async function checkFetched(run: AuditRun, f: Fetched): Promise<void> {
       if (!(e instanceof Unconfirmed)) throw e;
       if (e.k !== from) known.clear();
       from = e.k;
-      known.set(e.position, await sameIdentity(run, e.position, bundle, e.offset));
+      known.set(e.position, await confirm(run, b * TILE_WIDTH + e.k, e, bundle));
     }
   }
   if (run.opts.state !== undefined) keepUnsaved(run, bundle, width);
@@ -580,6 +581,25 @@ async function sameIdentity(run: AuditRun, position: number, data: Uint8Array, o
   }
   const at = (position - b * TILE_WIDTH) * record + RECORD_PREFIX + ENTRY_IDENTITY_OFFSET;
   return sameBytes(bundle, at, data, offset);
+}
+
+/**
+ * confirm runs {@link sameIdentity} for entry `index`. If the earlier bundle cannot be read again
+ * (UNAVAILABLE, UNREACHABLE), the repeat is unproven, not disproven: the error names both entries
+ * and the identity, so a log holding a real repeat cannot hide it behind a plain "not served".
+ */
+async function confirm(run: AuditRun, index: number, u: Unconfirmed, data: Uint8Array): Promise<boolean> {
+  try {
+    return await sameIdentity(run, u.position, data, u.offset);
+  } catch (e) {
+    if (!isRunproofError(e, 'UNAVAILABLE') && !isRunproofError(e, 'UNREACHABLE')) throw e;
+    const identity = formatIdentity(data.subarray(u.offset, u.offset + HASH_SIZE));
+    throw new RunproofError(e.code, `entry ${index}'s identity ${identity} has the key of entry ${u.position}'s, a likely repeat left unconfirmed: ${e.message}`, {
+      evidence: { index, earlier: u.position, identity, ...e.evidence },
+      cause: e,
+      ...(e.source !== undefined ? { source: e.source } : {}),
+    });
+  }
 }
 
 /** keepUnsaved appends the identities of a checked bundle for the next progress save. */
