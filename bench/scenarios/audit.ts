@@ -3,7 +3,7 @@
  * bundle from `runproof-log serve` and re-derives the tree. Baseline: the RFC 6962 root of as
  * many leaves computed in one process on one core with the fastest SHA-256 here (the audit's own
  * hashing: four messages at a time in WebAssembly SIMD for each full tile, bench/baselines/compute.ts;
- * node:crypto is slower for these short inputs) — the least work any one-core audit of the log must do. The CLI hashes on two worker threads beside its main thread, so it
+ * node:crypto is slower for these short inputs) — the least work any one-core audit of the log must do. The CLI hashes on a worker thread beside its main thread, so it
  * can beat the one-core baseline; the same root hashed on two cores at once (the two subtrees
  * of the RFC 6962 split on two threads) is reported beside it as the two-core floor. The
  * audit's peak RSS (VmHWM) is measured too: the target bounds it.
@@ -60,7 +60,7 @@ export const audit: Scenario = {
       note:
         `best of 2 rounds alternating with the baselines; audit's own timer ${report.seconds.toFixed(2)} s; the whole CLI run including Node start-up ${(ms / 1000).toFixed(2)} s (${wall.toFixed(0)} entries/s); ` +
         `peak RSS ${mb(peak)} MB (the larger of the 2 rounds); ` +
-        `the same root on two cores at once: ${base2.toFixed(0)} leaves/s (${(report.entriesPerSecond / base2).toFixed(2)}×) — the audit hashes on two worker threads, but the log server, the audit's main thread (HTTP, entry checks) and its workers all share this machine's 2 cores, so neither raw figure is a floor it can reach`,
+        `the same root on two cores at once: ${base2.toFixed(0)} leaves/s (${(report.entriesPerSecond / base2).toFixed(2)}×) — the audit hashes on a worker thread beside its main thread, but the log server, the audit's main thread (HTTP, entry checks) and its worker all share this machine's 2 cores, so neither raw figure is a floor it can reach`,
     });
   },
 };

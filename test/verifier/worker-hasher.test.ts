@@ -2,7 +2,7 @@
  * The audit's worker-thread BundleHasher (verifier/audit/worker-hasher.ts), BUILT (the workers
  * load dist/verifier/audit/hasher.js; needs `npx tsc -p tsconfig.json` first): every answer is
  * hashFullBundle's for that bundle, with more requests in flight than the workers have slots,
- * spread over two workers; other shapes are answered undefined; close ends it.
+ * spread over two workers and on the default one; other shapes are answered undefined; close ends it.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -56,5 +56,21 @@ describe('workerHasher', () => {
       await hasher.close();
     }
     await expect(hasher.hashBundle(fullBundle().bundle, fullBundle().leaves)).rejects.toThrow(/closed/);
+  });
+
+  it('answers as hashFullBundle on the one worker the CLI starts (the default)', async () => {
+    const hasher = workerHasher();
+    try {
+      const cases = Array.from({ length: 80 }, (_, i) => {
+        const c = fullBundle();
+        if (i % 5 === 2) c.leaves[32 * (i % 256)]! ^= 0x80; // a wrong leaf hash
+        return c;
+      });
+      const answers = await Promise.all(cases.map((c) => hasher.hashBundle(c.bundle, c.leaves)));
+      answers.forEach((a, i) => expect(a).toEqual(hashFullBundle(cases[i]!.bundle, cases[i]!.leaves)));
+      expect(answers.filter((a) => a === undefined).length).toBe(16);
+    } finally {
+      await hasher.close();
+    }
   });
 });
