@@ -33,6 +33,7 @@ import type { LogClient } from '../log-client.js';
 import { FAST_ENTRY_SIZE, foldTile, hashFullBundle, leafMatches } from './hasher.js';
 import { IdentitySet } from './identity-set.js';
 import { inOrder } from './ordered.js';
+import { savedPrefixProblem } from './resume-check.js';
 import type { AuditProgress, AuditStateStore } from './state.js';
 
 /** Options for {@link audit}. */
@@ -78,6 +79,11 @@ export interface AuditReport {
   witnesses: WitnessVerdict[];
   /** Entries taken from saved progress instead of downloaded again. */
   resumedFrom: number;
+  /**
+   * Why saved progress was not used and the audit started from the beginning, if it was
+   * discarded: it is not proven to be the start of the tree signed now (state.ts).
+   */
+  progressDiscarded?: string;
   /** Hash tiles and entry bundles downloaded in this run. */
   tilesFetched: number;
   bundlesFetched: number;
@@ -127,6 +133,8 @@ interface AuditRun {
   lastLeaves: Uint8Array;
   /** Full bundles whose progress is saved. */
   savedUpTo: number;
+  /** Why the saved progress was discarded, if it was. */
+  progressDiscarded?: string;
   tilesFetched: number;
   bundlesFetched: number;
 }
@@ -153,12 +161,16 @@ export async function audit(client: LogClient, opts: AuditOptions): Promise<Audi
     tilesFetched: run.tilesFetched,
     bundlesFetched: run.bundlesFetched,
   };
+  if (run.progressDiscarded !== undefined) report.progressDiscarded = run.progressDiscarded;
   if (run.firstTime !== undefined) report.firstTime = run.firstTime;
   if (run.size > 0) report.lastTime = run.rules.lastTime;
   return report;
 }
 
-/** beginRun verifies the current checkpoint and resumes from saved progress when it is a prefix of this tree. */
+/**
+ * beginRun verifies the current checkpoint and resumes from saved progress when it is proven a
+ * prefix of this tree (resume-check.ts); otherwise it discards the progress and starts at 0.
+ */
 async function beginRun(client: LogClient, opts: AuditOptions): Promise<AuditRun> {
   const note = await client.checkpoint();
   const trusted = verifyCheckpoint(note, opts.trust);
@@ -166,7 +178,15 @@ async function beginRun(client: LogClient, opts: AuditOptions): Promise<AuditRun
   const fullBundles = Math.floor(size / TILE_WIDTH);
   let saved = opts.state !== undefined ? await opts.state.load(origin) : undefined;
   if (saved !== undefined) checkSaved(saved, origin);
-  if (saved !== undefined && saved.bundles > fullBundles) saved = undefined;
+  let progressDiscarded: string | undefined;
+  if (saved !== undefined && saved.bundles > fullBundles) {
+    progressDiscarded = `it covers ${saved.bundles * TILE_WIDTH} entries, more than the checkpoint's ${size}`;
+  } else if (saved !== undefined && saved.bundles > 0) {
+    // Saved progress is unsigned: use it only if it is the start of the tree signed now.
+    progressDiscarded = await savedPrefixProblem(client, saved.tileHashes, saved.bundles, size, root);
+  }
+  // The audit then starts from 0, and its first save replaces the files (AuditStateStore.save).
+  if (progressDiscarded !== undefined) saved = undefined;
   const start = saved?.bundles ?? 0;
   const run: AuditRun = {
     client,
@@ -193,6 +213,7 @@ async function beginRun(client: LogClient, opts: AuditOptions): Promise<AuditRun
     tilesFetched: 0,
     bundlesFetched: 0,
   };
+  if (progressDiscarded !== undefined) run.progressDiscarded = progressDiscarded;
   if (saved !== undefined) {
     const ids = run.resumed;
     for (let o = 0; o < ids.length; o += HASH_SIZE) {

@@ -30,7 +30,8 @@ gzip-compressed bundles are accepted.
   --vkey KEY         the log's verifier key, name+hexkeyid+base64
   --policy FILE      a c2sp.org/tlog-policy file (log keys, witnesses, quorum)
   --concurrency N    bundles downloaded in parallel (default 32)
-  --state DIR        keep verified progress in DIR and resume from it next time
+  --state DIR        keep verified progress in DIR and resume from it next time, if the
+                     log proves it is the start of the tree it signs now (else start over)
   --gzip             ask for gzip-compressed bundles: ≈ 20% fewer bytes (entries are mostly
                      SHA-256 identities), for CPU on both sides; off by default
   --single-thread    hash on the main thread; by default, with more than one CPU, a worker
@@ -59,6 +60,7 @@ function printReport(r: AuditReport, seconds: number): void {
   if (r.firstTime !== undefined && r.lastTime !== undefined) fields.push(['entries', `${iso(r.firstTime)} … ${iso(r.lastTime)}`]);
   else if (r.lastTime !== undefined) fields.push(['last entry', iso(r.lastTime)]);
   if (r.resumedFrom > 0) fields.push(['resumed', `entries before ${r.resumedFrom} were verified in an earlier run`]);
+  if (r.progressDiscarded !== undefined) fields.push(['resumed', `no: saved progress discarded, audited from the start (${r.progressDiscarded})`]);
   fields.push(['downloaded', `${r.bundlesFetched} bundles, ${r.tilesFetched} hash tiles`]);
   fields.push(['time', `${seconds.toFixed(2)} s (${Math.round((r.size - r.resumedFrom) / Math.max(seconds, 1e-3))} entries/s)`]);
   printFields(fields);
