@@ -206,6 +206,29 @@ describe.concurrent('runproof audit', () => {
     });
   });
 
+  it('--state resumes over the same history, and starts over (exit 0, saying why) over another', async () => {
+    const state = mkdtempSync(join(dir, 'state-'));
+    await served({ size: 700 }, async (url, log) => {
+      expect((await runproof(['audit', '--log', url, '--vkey', log.vkey, '--state', state])).code).toBe(0);
+    });
+    await served({ size: 1_000 }, async (url, log) => {
+      const r = await runproof(['audit', '--log', url, '--vkey', log.vkey, '--state', state, '--json']);
+      const out = JSON.parse(r.stdout) as Record<string, unknown>;
+      expect(out).toMatchObject({ ok: true, size: 1_000, resumedFrom: 512 });
+      expect(out).not.toHaveProperty('progressDiscarded');
+    });
+    // The same origin and key, another history: the saved progress is not the start of this tree.
+    await served({ size: 1_000, rewriteAt: 3 }, async (url, log) => {
+      const human = await runproof(['audit', '--log', url, '--vkey', log.vkey, '--state', state]);
+      expect(human.code).toBe(0);
+      expect(human.stdout).toMatch(/resumed +no: saved progress discarded, audited from the start \(its first 768 entries/);
+    });
+    await served({ size: 1_100 }, async (url, log) => {
+      const r = await runproof(['audit', '--log', url, '--vkey', log.vkey, '--state', state, '--json']);
+      expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, resumedFrom: 0, progressDiscarded: expect.stringMatching(/not a prefix/) as unknown });
+    });
+  });
+
   it('an unreachable log exits 3; bad usage exits 2', async () => {
     const log = buildFixtureLog({ size: 1 });
     expect((await runproof(['audit', '--log', 'http://127.0.0.1:9', '--vkey', log.vkey])).code).toBe(3);

@@ -4,8 +4,14 @@
  * entry time, every identity seen so far, and the hash of each full level-0 tile (the tree nodes
  * at level 8, from which every higher tile and the root are recomputed).
  *
- * Only data the audit computed itself from entries is kept, never a hash the log served, so a
- * resumed audit proves as much as a fresh one: the final root comparison covers the old prefix.
+ * Only data the audit computed itself from entries is kept, never a hash the log served. It is
+ * saved as bundles are checked, before the final root comparison, so it is not signed: a run may
+ * have been interrupted while the log served entries no checkpoint signs, or the log (same origin
+ * and key) may have replaced that history since. A resumed audit therefore uses the progress only
+ * once a consistency proof from the log's tiles leads from the root of the saved tile hashes to
+ * the signed root (resume-check.ts); otherwise it discards it, audits from the start and says so
+ * in its report (AuditReport.progressDiscarded), never blaming the log for unsigned data. Then
+ * the final root comparison covers the saved prefix too: a resumed audit proves what a fresh one does.
  */
 
 /** Audit progress after `bundles` full bundles of the log `origin`. */
