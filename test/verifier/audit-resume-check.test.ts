@@ -187,3 +187,18 @@ describe('audit resumed against a log that does not serve the proof', () => {
     expect(r).toMatchObject({ resumedFrom: 11 * 256 });
   });
 });
+
+describe('the state directory starting over', () => {
+  it('leaves loadable progress when a save from 0 stops after emptying the files', async () => {
+    const dir = await savedFrom();
+    const store = dirStateStore(dir);
+    const saved = (await store.load('fixture.example/log'))!;
+    expect(saved.bundles).toBe(11);
+    // An append that fails once the files are emptied, as a crash there would leave them.
+    const broken = { ...saved, identities: 5 as unknown as Uint8Array };
+    await expect(store.save(0, broken)).rejects.toThrow();
+    const after = await store.load('fixture.example/log');
+    expect(after).toMatchObject({ bundles: 0, lastTime: 0 });
+    expect(after!.identities.length + after!.tileHashes.length).toBe(0);
+  });
+});

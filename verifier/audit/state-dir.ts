@@ -7,7 +7,8 @@
  *
  * The binary files are appended first and progress.json renamed into place last, so after a
  * crash progress.json never claims more than the files hold; extra bytes from an interrupted
- * append are cut off on the next load. Node-only (node:fs): the library audit takes any
+ * append are cut off on the next load. A save from 0 (a first run, or one that discarded older
+ * progress) first sets progress.json to 0 bundles, then empties the files. Node-only (node:fs): the library audit takes any
  * {@link AuditStateStore}.
  */
 import { appendFile, mkdir, readFile, rename, truncate, writeFile } from 'node:fs/promises';
@@ -69,16 +70,21 @@ export function dirStateStore(dir: string): AuditStateStore {
 
     async save(from, progress) {
       await mkdir(dir, { recursive: true });
+      const writeProgress = async (file: ProgressFile) => {
+        const tmp = `${paths.progress}.tmp`;
+        await writeFile(tmp, JSON.stringify(file) + '\n');
+        await rename(tmp, paths.progress);
+      };
       if (from === 0) {
+        // Starting over (also after the audit discarded older progress): progress.json first says
+        // 0 bundles, so a crash while the files are emptied leaves no claim they cannot back.
+        await writeProgress({ version: 1, origin: progress.origin, bundles: 0, lastTime: 0 });
         await writeFile(paths.identities, new Uint8Array(0));
         await writeFile(paths.tiles, new Uint8Array(0));
       }
       await appendFile(paths.identities, progress.identities);
       await appendFile(paths.tiles, progress.tileHashes);
-      const file: ProgressFile = { version: 1, origin: progress.origin, bundles: progress.bundles, lastTime: progress.lastTime };
-      const tmp = `${paths.progress}.tmp`;
-      await writeFile(tmp, JSON.stringify(file) + '\n');
-      await rename(tmp, paths.progress);
+      await writeProgress({ version: 1, origin: progress.origin, bundles: progress.bundles, lastTime: progress.lastTime });
     },
   };
 }
