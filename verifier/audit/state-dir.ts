@@ -8,8 +8,8 @@
  * The binary files are appended first and progress.json renamed into place last, so after a
  * crash progress.json never claims more than the files hold; extra bytes from an interrupted
  * append are cut off on the next load. A save from 0 (a first run, or one that discarded older
- * progress) first sets progress.json to 0 bundles, then empties the files. Node-only (node:fs): the library audit takes any
- * {@link AuditStateStore}.
+ * progress) first sets progress.json to 0 bundles, then empties the files. Node-only (node:fs):
+ * the library audit takes any {@link AuditStateStore}.
  */
 import { appendFile, mkdir, readFile, rename, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
