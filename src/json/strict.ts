@@ -74,6 +74,17 @@ const MINUS = 0x2d, PLUS = 0x2b, DOT = 0x2e, ZERO = 0x30, NINE = 0x39;
  */
 const PLAIN_RUN = /[^"\\\u0000-\u001f\ud800-\udfff]*/y;
 
+/**
+ * canonicalEscape is how RFC 8785 (§3.2.2.2, ECMAScript `JSON.stringify`) writes the code unit
+ * `u` when a `\u` escape in the input denotes it: the C0 controls without a short form, as
+ * `\u00xx` in lower-case hex. Any other code unit has another canonical form (a short escape, or
+ * the character itself), so no `\u` text equals it.
+ */
+function canonicalEscape(u: number): string | undefined {
+  if (u >= 0x20 || u === 0x08 || u === 0x09 || u === 0x0a || u === 0x0c || u === 0x0d) return undefined;
+  return '\\u' + u.toString(16).padStart(4, '0');
+}
+
 function isDigit(c: number): boolean {
   return c >= ZERO && c <= NINE;
 }
@@ -90,6 +101,13 @@ class Parser {
   pos = 0;
   /** Path segments of the value being parsed; only `segs[0..depth)` is meaningful. */
   readonly segs: (string | number)[] = [];
+  /**
+   * Whether the text read so far is exactly RFC 8785 canonical text (src/json/canonical.ts): no
+   * whitespace, members in UTF-16 code unit order, strings escaped as `JSON.stringify` escapes
+   * them, numbers as ECMAScript prints them. Cleared by the first deviation; costs a comparison
+   * per member and per number, nothing per plain string character.
+   */
+  canonical = true;
 
   constructor(
     readonly text: string,
@@ -114,6 +132,7 @@ class Parser {
       if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) p++;
       else break;
     }
+    if (p !== this.pos) this.canonical = false; // §3.2.1: canonical text has no whitespace
     this.pos = p;
   }
 
@@ -157,12 +176,16 @@ class Parser {
       this.pos++;
       return obj;
     }
+    let previous: string | undefined;
     for (;;) {
       if (t.charCodeAt(this.pos) !== QUOTE) this.syntax('expected a member name', depth);
       const key = this.string(depth, true);
       this.segs[depth] = key;
       // A1: duplicate names are rejected, compared after unescaping (RFC 8259 §4 leaves it open).
       if (Object.hasOwn(obj, key)) this.fail('JSON_DUPLICATE_KEY', `duplicate member name ${JSON.stringify(key)}`, depth + 1);
+      // RFC 8785 §3.2.3: canonical members ascend by UTF-16 code units, which `<` compares.
+      if (previous !== undefined && key < previous) this.canonical = false;
+      previous = key;
       this.ws();
       if (t.charCodeAt(this.pos) !== COLON) this.syntax('expected ":" after a member name', depth + 1);
       this.pos++;
@@ -239,7 +262,7 @@ class Parser {
         switch (e) {
           case 0x22: out += '"'; break;
           case 0x5c: out += '\\'; break;
-          case 0x2f: out += '/'; break;
+          case 0x2f: out += '/'; this.canonical = false; break; // canonical text writes "/" as is
           case 0x62: out += '\b'; break;
           case 0x66: out += '\f'; break;
           case 0x6e: out += '\n'; break;
@@ -254,6 +277,7 @@ class Parser {
             }
             const u = a * 4096 + b * 256 + d * 16 + f;
             if (u >= 0xd800 && u <= 0xdfff) surrogates = true;
+            if (this.canonical && t.slice(p - 2, p + 4) !== canonicalEscape(u)) this.canonical = false;
             out += String.fromCharCode(u);
             p += 4;
             break;
@@ -320,6 +344,8 @@ class Parser {
     this.pos = p;
     const literal = t.slice(begin, p);
     const n = Number(literal);
+    // §3.2.2.3: canonical numbers are written as ECMAScript Number::toString writes them.
+    if (this.canonical && literal !== String(n)) this.canonical = false;
     if (integer) {
       // A3: an integer beyond ±(2^53−1) cannot be represented exactly; rounding is monotonic and
       // 2^53 is exact, so every such literal converts to a magnitude of at least 2^53.
@@ -349,6 +375,18 @@ class Parser {
  *   JSON_DUPLICATE_KEY, JSON_LONE_SURROGATE, JSON_UNSAFE_INTEGER, JSON_NUMBER_OVERFLOW, JSON_NUMBER_UNDERFLOW
  */
 export function parseStrictJson(input: Uint8Array | string, opts: StrictJsonOptions = {}): JsonValue {
+  return parseStrictJsonNotingForm(input, opts).value;
+}
+
+/**
+ * parseStrictJsonNotingForm is {@link parseStrictJson} that also tells whether the input already
+ * is the RFC 8785 canonical text of the value it holds (`canonical`: the input equals
+ * `canonicalJson(value)`, as text, or as its UTF-8 bytes). A client that sends canonical bytes —
+ * the runproof client does — then needs no canonical form written again: its input is hashed as
+ * it is. Same rules, errors and order as parseStrictJson.
+ * @throws RunproofError as {@link parseStrictJson}
+ */
+export function parseStrictJsonNotingForm(input: Uint8Array | string, opts: StrictJsonOptions = {}): { value: JsonValue; canonical: boolean } {
   const maxBytes = opts.maxBytes ?? MAX_DECLARATION_BYTES;
   const maxDepth = opts.maxDepth ?? MAX_DECLARATION_DEPTH;
   let text: string;
@@ -371,5 +409,8 @@ export function parseStrictJson(input: Uint8Array | string, opts: StrictJsonOpti
       throw new RunproofError('JSON_INVALID_UTF8', 'input is not valid UTF-8', { path: '$', cause });
     }
   }
-  return new Parser(text, maxDepth).parseDocument();
+  const parser = new Parser(text, maxDepth);
+  const value = parser.parseDocument();
+  // Valid UTF-8 decodes one to one, so bytes whose text is canonical are the canonical bytes.
+  return { value, canonical: parser.canonical };
 }
