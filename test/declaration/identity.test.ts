@@ -78,7 +78,7 @@ describe('declarationIdentity', () => {
 });
 
 describe('declarationDigest', () => {
-  const nodeSha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  const nodeSha256 = (text: string | Uint8Array) => createHash('sha256').update(text).digest();
 
   it('gives the identity and digest declarationIdentity gives, hashing the canonical text with the given function', () => {
     const texts = [
@@ -91,10 +91,27 @@ describe('declarationDigest', () => {
       const got = declarationDigest(new TextEncoder().encode(text), nodeSha256);
       expect(got.identity).toBe(want.identity);
       expect(Array.from(got.digest)).toEqual(Array.from(want.digest));
-      let hashed = '';
+      let hashed: string | Uint8Array = '';
       declarationDigest(text, (t) => ((hashed = t), nodeSha256(t)));
-      expect(hashed).toBe(new TextDecoder().decode(want.canonical));
+      expect(typeof hashed === 'string' ? hashed : new TextDecoder().decode(hashed)).toBe(new TextDecoder().decode(want.canonical));
     }
+  });
+
+  it('hashes canonical input as it came, and writes the canonical text of any other', () => {
+    const spaced = MINIMAL.replace('{', '{ ');
+    const canonical = new TextDecoder().decode(declarationIdentity(spaced).canonical);
+    const seen: (string | Uint8Array)[] = [];
+    const spy = (t: string | Uint8Array) => (seen.push(t), nodeSha256(t));
+    const bytes = new TextEncoder().encode(canonical);
+    const a = declarationDigest(bytes, spy);
+    const b = declarationDigest(canonical, spy);
+    const c = declarationDigest(spaced, spy);
+    const d = declarationDigest(new TextEncoder().encode(spaced), spy);
+    // The canonical input itself (the very bytes, the very string) reached the hash; the spaced one did not.
+    expect(seen[0]).toBe(bytes);
+    expect(seen[1]).toBe(canonical);
+    expect([seen[2], seen[3]]).toEqual([canonical, canonical]);
+    expect(new Set([a.identity, b.identity, c.identity, d.identity]).size).toBe(1);
   });
 
   it('passes the same errors through, in the same order', () => {
@@ -105,7 +122,7 @@ describe('declarationDigest', () => {
 });
 
 describe('parsedDeclarationDigest', () => {
-  const nodeSha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  const nodeSha256 = (text: string | Uint8Array) => createHash('sha256').update(text).digest();
   /** A declaration as a batch carries it: a member of a body parsed with the batch's depth bound (64 + 3). */
   const member = (declaration: string, maxDepth = 67): JsonValue => (parseStrictJson(`{"items":[{"declaration":${declaration}}]}`, { maxDepth }) as { items: { declaration: JsonValue }[] }).items[0]!.declaration;
 

@@ -12,6 +12,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyReceipt } from '../../src/receipt/verify.js';
+import { declarationIdentity } from '../../src/declaration/identity.js';
 import { createAppParts, type AppParts } from '../../log-server/http/app.js';
 import type { AppOptions } from '../../log-server/http/context.js';
 import { fastSubmit } from '../../log-server/http/fast-submit.js';
@@ -115,6 +116,25 @@ describe('single-declaration fast path', () => {
     const text = await t.metrics.registry.metrics();
     expect(text).toContain('runproof_log_submissions_total{kind="new"} 1\n');
     expect(text).toContain('runproof_log_submissions_total{kind="duplicate"} 2\n');
+  });
+
+  it('gives one identity to every spelling of a declaration, canonical bytes (hashed as sent) or not', async () => {
+    const s = await serve();
+    const canonical = new TextDecoder().decode(declarationIdentity(declaration(2)).canonical);
+    const spellings = [
+      canonical, // the fast path hashes these bytes as they came
+      declaration(2), // compact, another member order
+      JSON.stringify(JSON.parse(canonical), null, 2), // whitespace
+      canonical.replace('"salt":"fast-', '"salt":"fast\\u002d'), // an escape the canonical form does not use
+    ];
+    const answers = [];
+    for (const body of spellings) answers.push(JSON.parse((await post(s.base, '/v1/declarations', body)).body) as { identity: string; index: number; duplicate: boolean });
+    answers.push(JSON.parse(await (await postJson(s.parts.app, '/v1/declarations', canonical)).text()) as { identity: string; index: number; duplicate: boolean });
+    expect(answers.map((a) => [a.identity, a.index, a.duplicate])).toEqual(
+      answers.map((_, i) => [declarationIdentity(canonical).identity, 0, i > 0]),
+    );
+    expect(s.answered.fast).toBe(4);
+    expect(t.log.size).toBe(1);
   });
 
   it('answers bad bodies with the one error mapping, counted as Hono counts them', async () => {
