@@ -5,6 +5,7 @@
  * passing lists between processes.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { canonicalJson } from '../../src/json/canonical.js';
 
 /** A realistic Anthropic Messages declaration, salt left out (it is appended per request). */
 const TEMPLATE = {
@@ -35,8 +36,14 @@ const TEMPLATE = {
   ],
 };
 
-/** The template as JSON text without its closing brace, so a salt member can be appended. */
+/** The template as compact JSON text in its own member order, without its closing brace. */
 const PREFIX = JSON.stringify(TEMPLATE).slice(0, -1);
+
+/**
+ * The template with a salt as RFC 8785 canonical text, split where the salt goes ("salt" sorts
+ * between "parameters" and "schema"; a salt is base64url, which needs no escape).
+ */
+const CANONICAL = canonicalJson({ ...TEMPLATE, salt: '\u0000' }).split(JSON.stringify('\u0000'));
 
 /**
  * saltFactory returns a function that yields distinct 22-character base64url salts: a random
@@ -48,8 +55,20 @@ export function saltFactory(): () => string {
   return () => prefix + (n++).toString(36).padStart(10, '0');
 }
 
-/** declarationText returns one declaration with the given salt, as compact JSON. */
+/**
+ * declarationText returns one declaration with the given salt as its canonical text: the bytes the
+ * runproof client sends when it submits a declaration (client/declare.ts, `submit: 'declaration'`).
+ */
 export function declarationText(salt: string): string {
+  return `${CANONICAL[0]}"${salt}"${CANONICAL[1]}`;
+}
+
+/**
+ * compactDeclarationText is the same declaration as compact JSON in the template's member order:
+ * not canonical, as a client that does not canonicalise might send it. The log writes its
+ * canonical form before hashing.
+ */
+export function compactDeclarationText(salt: string): string {
   return `${PREFIX},"salt":"${salt}"}`;
 }
 

@@ -1,5 +1,6 @@
 /**
- * Single declarations over HTTP: realistic ≈1.3 KB run declarations, each distinct (salted),
+ * Single declarations over HTTP: realistic ≈1.3 KB run declarations in canonical form (as the
+ * runproof client sends them; one report row sends compact non-canonical JSON), each distinct (salted),
  * POSTed one per request at a fixed number of connections to `runproof-log serve`; each answer
  * is a durable receipt (the log answers after COMMIT). Baseline: a bare Hono endpoint on the same
  * @hono/node-server that parses the same body and answers.
@@ -56,15 +57,22 @@ const CPU_TARGET_US = 150;
 export const single: Scenario = {
   name: 'single',
   async run(ctx: BenchContext) {
-    for (const connections of CONNECTIONS) await singleAt(ctx, connections);
+    for (const connections of CONNECTIONS) await singleAt(ctx, connections, 'canonical');
+    await singleAt(ctx, 128, 'compact');
   },
 };
 
-async function singleAt(ctx: BenchContext, connections: number): Promise<void> {
-  const target = TARGETS[connections]!;
-  const load = { kind: 'declaration' as const, path: '/v1/declarations', connections, durationSec: ctx.seconds, warmupSec: ctx.warmup, maxRequests: 2_000_000 };
+/**
+ * singleAt measures one connection count. The judged rows send each declaration as its canonical
+ * text, as the runproof client does; `compact` (a report row, no target) sends compact JSON in
+ * another member order, which the log must write in canonical form before hashing.
+ */
+async function singleAt(ctx: BenchContext, connections: number, form: 'canonical' | 'compact'): Promise<void> {
+  const target = form === 'canonical' ? TARGETS[connections]! : undefined;
+  const kind = form === 'canonical' ? ('declaration' as const) : ('declaration-compact' as const);
+  const load = { kind, path: '/v1/declarations', connections, durationSec: ctx.seconds, warmupSec: ctx.warmup, maxRequests: 2_000_000 };
   const hono = await startBaseline('hono');
-  const log = await startLog(freshDir(ctx, `single-${connections}`));
+  const log = await startLog(freshDir(ctx, `single-${connections}${form === 'canonical' ? '' : `-${form}`}`));
   let base: LoadResult;
   let r: LoadResult;
   let size: number;
@@ -86,7 +94,7 @@ async function singleAt(ctx: BenchContext, connections: number): Promise<void> {
   const checked = checkReceipts(r.samples, log.vkey);
   if (size < r.ok) throw new Error(`the log holds ${size} entries but answered ${r.ok} submissions`);
   ctx.say(`runproof-log (${connections} connections): ${r.perSecond.toFixed(0)}/s, p99 ${r.latencyMs.p99} ms, ${cpuPerAnswer(r).toFixed(0)} µs CPU each (bare Hono ${cpuPerAnswer(base).toFixed(0)} µs)`);
-  const scenario = `single declarations (HTTP, ${connections} connections)`;
+  const scenario = `single declarations${form === 'canonical' ? '' : ', non-canonical JSON bodies'} (HTTP, ${connections} connections)`;
   const note = `${connections} connections; best of ${ctx.rounds} alternating rounds (runproof ${rates(all.subject)}/s; bare Hono ${rates(all.base)}/s); ${r.ok.toLocaleString('en-US')} receipts in ${r.seconds} s, ${checked} sampled receipts verified offline, log size ${size} ≥ answers`;
   ctx.record({
     scenario,
@@ -94,8 +102,7 @@ async function singleAt(ctx: BenchContext, connections: number): Promise<void> {
     value: r.perSecond,
     unit: '/s',
     baseline: { name: 'bare Hono parse+answer', value: base.perSecond, unit: '/s' },
-    target: `≥ ${target.ratio.toFixed(2)}× bare Hono`,
-    met: r.perSecond >= target.ratio * base.perSecond,
+    ...(target === undefined ? {} : { target: `≥ ${target.ratio.toFixed(2)}× bare Hono`, met: r.perSecond >= target.ratio * base.perSecond }),
     note,
   });
   ctx.record({
@@ -104,9 +111,8 @@ async function singleAt(ctx: BenchContext, connections: number): Promise<void> {
     value: r.latencyMs.p99,
     unit: 'ms',
     baseline: { name: 'bare Hono p99', value: base.latencyMs.p99, unit: 'ms' },
-    target: `p99 ≤ ${target.p99Ms} ms`,
+    ...(target === undefined ? {} : { target: `p99 ≤ ${target.p99Ms} ms`, met: r.latencyMs.p99 <= target.p99Ms }),
     absolute: true,
-    met: r.latencyMs.p99 <= target.p99Ms,
     note: `p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms (bare Hono: p50 ${base.latencyMs.p50}, p99 ${base.latencyMs.p99}, max ${base.latencyMs.max} ms)`,
   });
   const cpu = cpuPerAnswer(r);
@@ -117,9 +123,8 @@ async function singleAt(ctx: BenchContext, connections: number): Promise<void> {
     value: cpu,
     unit: 'µs',
     baseline: { name: 'bare Hono CPU per request', value: baseCpu, unit: 'µs' },
-    target: `≤ ${CPU_TARGET_US} µs`,
+    ...(target === undefined ? {} : { target: `≤ ${CPU_TARGET_US} µs`, met: cpu <= CPU_TARGET_US }),
     absolute: true,
-    met: cpu <= CPU_TARGET_US,
     note: `user + system CPU of the server process (/proc/<pid>/stat) over the measured run of the kept round, ÷ receipts: ${r.serverCpuSec!.toFixed(2)} s for ${r.ok.toLocaleString('en-US')}, ${busy(r)} (bare Hono ${base.serverCpuSec!.toFixed(2)} s for ${base.ok.toLocaleString('en-US')} answers, ${busy(base)}) — a server near one core is bound by its CPU, not by the sync`,
   });
 }
