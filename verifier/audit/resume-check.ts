@@ -9,12 +9,13 @@
  * A prefix that does not check is not evidence against the log (nothing in it is signed): the
  * audit discards it and starts over, and says so in its report.
  */
-import { isRunproofError } from '../../src/errors.js';
+import { RunproofError } from '../../src/errors.js';
 import { HASH_SIZE } from '../../src/merkle/hash.js';
 import { consistencyProofFromHashes, consistencyProofNodes, judgeConsistency } from '../../src/merkle/proof.js';
 import { TILE_WIDTH } from '../../src/merkle/tiles.js';
 import type { LogClient } from '../log-client.js';
 import { nodeHashAt } from './hasher.js';
+import { readProofHashes } from './signed-tree.js';
 
 /** Deepest compact range of a tree of ≤ 2^63 level-8 nodes (one per level, and one spare). */
 const MAX_DEPTH = 64;
@@ -58,14 +59,12 @@ export function prefixRoot(tileHashes: Uint8Array, count: number): Uint8Array {
 export async function savedPrefixProblem(client: LogClient, tileHashes: Uint8Array, bundles: number, size: number, root: Uint8Array): Promise<string | undefined> {
   const prefix = bundles * TILE_WIDTH;
   const oldRoot = prefixRoot(tileHashes, bundles);
-  let proof: Uint8Array[];
-  try {
-    const nodes = consistencyProofNodes(prefix, size);
-    proof = nodes.length === 0 ? [] : consistencyProofFromHashes(prefix, size, await client.hashReader(size)(nodes));
-  } catch (e) {
-    if (isRunproofError(e, 'UNREACHABLE') || isRunproofError(e, 'UNAVAILABLE') || !isRunproofError(e)) throw e;
-    return `the log did not serve the consistency proof from its first ${prefix} entries to size ${size}: ${e.message}`;
+  const hashes = await readProofHashes(client, size, consistencyProofNodes(prefix, size));
+  if (hashes instanceof RunproofError) {
+    if (hashes.code === 'UNREACHABLE' || hashes.code === 'UNAVAILABLE') throw hashes;
+    return `the log did not serve the consistency proof from its first ${prefix} entries to size ${size}: ${hashes.message}`;
   }
+  const proof = consistencyProofFromHashes(prefix, size, hashes);
   const judged = judgeConsistency(prefix, size, oldRoot, root, proof);
   if (judged.verdict === 'consistent') return undefined;
   // A failed proof may be the cached tiles' fault (they are unsigned too): a later proof from

@@ -1,0 +1,139 @@
+/**
+ * Tying what an audit saw in unsigned answers to the tree its checkpoint signs, with RFC 9162
+ * proofs read from the log's hash tiles (c2sp.org/tlog-tiles).
+ *
+ * Entry bundles, hash tiles and saved progress are unsigned: a fault the audit sees in them is
+ * evidence against the log only once what shows it is proven to be in the signed tree. The proofs
+ * here are read only after something is found (an honest log never pays for them) and checked with
+ * the pure RFC 9162 verification in src/merkle. A proof that does not lead to the signed root
+ * proves nothing about the log: the served data does not match the signed tree. A tile the log
+ * does not serve now leaves the question open.
+ *
+ * Partial right-edge bundles need nothing special: every proof is for the tree of the
+ * checkpoint's size, whose nodes come from the tiles at the widths that size implies (the partial
+ * tile, or the prefix of the full one once the log has it, as tlog-tiles allows; LogClient.tile).
+ */
+import { RunproofError, isRunproofError } from '../../src/errors.js';
+import { equalBytes } from '../../src/encoding/utf8.js';
+import { type Hash, leafHash } from '../../src/merkle/hash.js';
+import { inclusionProofFromHashes, inclusionProofNodes, rootFromInclusionProof, verifyInclusion } from '../../src/merkle/proof.js';
+import { TILE_HEIGHT, TILE_WIDTH } from '../../src/merkle/tiles.js';
+import type { NodeId } from '../../src/merkle/tree.js';
+import type { LogClient } from '../log-client.js';
+
+/** The tree a checkpoint signs, and where to read its tiles. */
+export interface SignedTree {
+  client: LogClient;
+  size: number;
+  root: Uint8Array;
+}
+
+/**
+ * What became of tying served data to the signed tree: `proven` with the proof; `unproven` when
+ * the log's answers do not lead to the signed root (nothing about the log follows); `unavailable`
+ * when the log did not serve what the proof needs (UNAVAILABLE or UNREACHABLE, naming the URL).
+ */
+export type Tie<T> = { verdict: 'proven'; proof: T } | Untied;
+
+/** A {@link Tie} that did not prove anything. */
+export type Untied = { verdict: 'unproven'; why: string } | { verdict: 'unavailable'; error: RunproofError };
+
+/**
+ * readProofHashes reads the hashes of `nodes` in the tree of `size` from the log's tiles; nothing
+ * read is authenticated. A log answer that yields no hashes (404, 429/5xx, unreachable, a
+ * malformed tile) is returned as its error, for the caller to judge: what it means depends on
+ * what the proof is for.
+ */
+export async function readProofHashes(client: LogClient, size: number, nodes: readonly NodeId[]): Promise<Hash[] | RunproofError> {
+  if (nodes.length === 0) return [];
+  try {
+    return await client.hashReader(size)(nodes);
+  } catch (e) {
+    if (isRunproofError(e)) return e;
+    throw e;
+  }
+}
+
+/**
+ * notRead judges a log answer that did not give what a proof of the tree of `size` needs: a
+ * resource the checkpoint requires that is not served now (404, 429/5xx, unreachable) leaves the
+ * proof `unavailable`; an answer that arrived malformed is `unproven` (a check it failed).
+ */
+export function notRead(e: RunproofError, size: number): Untied {
+  if (e.code === 'NOT_FOUND') {
+    const url = String(e.evidence?.['url'] ?? '');
+    const error = new RunproofError('UNAVAILABLE', `the log does not serve ${url}, which its checkpoint of size ${size} requires`, { evidence: { url }, cause: e });
+    return { verdict: 'unavailable', error };
+  }
+  if (e.code === 'UNAVAILABLE' || e.code === 'UNREACHABLE') return { verdict: 'unavailable', error: e };
+  return { verdict: 'unproven', why: `the log served a malformed answer: ${e.message}` };
+}
+
+/** leadsToRoot tells whether `proof` is an inclusion proof of `leaf` at `index` in the tree of `size` with `root` (RFC 9162 §2.1.3.2). */
+function leadsToRoot(leaf: Hash, index: number, size: number, proof: readonly Hash[], root: Hash): boolean {
+  try {
+    verifyInclusion(leaf, index, size, proof, root);
+    return true;
+  } catch (e) {
+    if (isRunproofError(e, 'PROOF_FAILED')) return false;
+    throw e;
+  }
+}
+
+/** An entry as the log served it: its index and bytes. */
+export interface ServedEntry {
+  index: number;
+  entry: Uint8Array;
+}
+
+/**
+ * proveEntries reads from the log's tiles the inclusion proof of each served entry in the signed
+ * tree, and checks each against the signed root with the entry's own leaf hash: `proven` (the
+ * proofs, in order) only if every entry, exactly as served, is in the signed tree.
+ */
+export async function proveEntries(tree: SignedTree, entries: readonly ServedEntry[]): Promise<Tie<Hash[][]>> {
+  const { client, size, root } = tree;
+  const plans = entries.map((e) => inclusionProofNodes(e.index, size));
+  const hashes = await readProofHashes(client, size, plans.flat());
+  if (hashes instanceof RunproofError) return notRead(hashes, size);
+  const proofs: Hash[][] = [];
+  let at = 0;
+  for (const [i, { index, entry }] of entries.entries()) {
+    const n = plans[i]!.length;
+    const proof = inclusionProofFromHashes(index, size, hashes.slice(at, at + n));
+    at += n;
+    if (!leadsToRoot(leafHash(entry), index, size, proof, root)) {
+      // The cached tiles may be what is wrong (they are unsigned too): read them again next time.
+      client.forgetTiles();
+      return { verdict: 'unproven', why: `the inclusion proof of entry ${index} as served does not lead to the signed root` };
+    }
+    proofs.push(proof);
+  }
+  return { verdict: 'proven', proof: proofs };
+}
+
+/**
+ * proveTileHash tells whether `tileHash` is the hash of full bundle `b` in the signed tree (the
+ * tree node 8 levels above its entries). It reads the leaf hash of the bundle's first entry and
+ * that entry's inclusion proof: a full bundle is an aligned perfect subtree of every tree that
+ * holds it, so the first 8 hashes of the proof are the leaf's siblings inside the bundle and
+ * folding them onto the leaf gives the bundle's node; the rest leads from that node to the root.
+ * `proven` gives the leaf hash and the whole proof, which a third party checks the same way.
+ */
+export async function proveTileHash(tree: SignedTree, b: number, tileHash: Uint8Array): Promise<Tie<{ leaf: Hash; proof: Hash[] }>> {
+  const { client, size, root } = tree;
+  if ((b + 1) * TILE_WIDTH > size) throw new Error(`audit: bundle ${b} is not full in a tree of size ${size} (bug)`);
+  const first = b * TILE_WIDTH;
+  const hashes = await readProofHashes(client, size, [{ level: 0, index: first }, ...inclusionProofNodes(first, size)]);
+  if (hashes instanceof RunproofError) return notRead(hashes, size);
+  const leaf = hashes[0]!;
+  const proof = inclusionProofFromHashes(first, size, hashes.slice(1));
+  if (!leadsToRoot(leaf, first, size, proof, root)) {
+    client.forgetTiles();
+    return { verdict: 'unproven', why: `the log's tiles for entry ${first} do not lead to the signed root` };
+  }
+  // Entry `first` is leaf 0 of the bundle's own 256-leaf tree, with the same siblings.
+  const node = rootFromInclusionProof(leaf, 0, TILE_WIDTH, proof.slice(0, TILE_HEIGHT));
+  if (!equalBytes(node, tileHash)) return { verdict: 'unproven', why: `the signed tree's hash of bundle ${b} is not the one recomputed from the bundle audited` };
+  return { verdict: 'proven', proof: { leaf, proof } };
+}
