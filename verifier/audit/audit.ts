@@ -11,7 +11,9 @@
  *   - the root recomputed from the entries equals the signed root.
  *
  * The first fault stops the audit with AUDIT_FAILED and evidence (the index, what was expected
- * and found, the URLs). Bundles and level-0 tiles are fetched with bounded concurrency and checked
+ * and found, the URLs). An entry-rule fault, and a bundle read again that differs, are seen in
+ * unsigned answers: before one is held against the log it is proven against the signed root
+ * (fault-evidence.ts; `evidence.proven`). Bundles and level-0 tiles are fetched with bounded concurrency and checked
  * in log order; hashing reads the bundle bytes in place with no per-entry objects (hasher.ts),
  * and a BundleHasher option can move it off the main thread (worker-hasher.ts, which the CLI
  * uses): a full bundle it vouches for skips only the leaf comparisons, any other is checked here
@@ -33,6 +35,7 @@ import type { LogClient } from '../log-client.js';
 import { FAST_ENTRY_SIZE, foldTile, hashFullBundle, leafMatches } from './hasher.js';
 import { IdentitySet } from './identity-set.js';
 import { inOrder } from './ordered.js';
+import { proveRuleFault, rereadMismatch } from './fault-evidence.js';
 import { savedPrefixProblem } from './resume-check.js';
 import type { AuditProgress, AuditStateStore } from './state.js';
 
@@ -338,6 +341,8 @@ async function checkFetched(run: AuditRun, f: Fetched): Promise<void> {
       checkBundle(run, b, width, bundle, leaves, urls, tileHash !== undefined, from, known);
       break;
     } catch (e) {
+      // Seen in served data: proven against the signed tree before it is held against the log.
+      if (e instanceof RuleFault) throw await proveRuleFault(run, b, bundle, b * TILE_WIDTH + e.k, e.fault, e.seen);
       if (!(e instanceof Unconfirmed)) throw e;
       if (e.k !== from) known.clear();
       from = e.k;
@@ -456,7 +461,7 @@ function checkBundle(
   };
   // One callback per bundle, not per entry: the audit reads millions of entries.
   const onFault = (fault: EntryFault) => {
-    throw at(k, fault.message, fault.evidence);
+    throw new RuleFault(k, fault, at(k, fault.message, fault.evidence));
   };
   // Every record before `from` was a 41-byte entry (checked in an earlier pass).
   let o = from * (RECORD_PREFIX + FAST_ENTRY_SIZE);
@@ -541,6 +546,18 @@ function checkTile(tile: Tile, served: Uint8Array, want: Uint8Array, url: string
 }
 
 /**
+ * Thrown by checkBundle when entry `k` breaks an entry rule: `seen` is the fault as seen in the
+ * served bundle, which checkFetched proves against the signed tree (fault-evidence.ts) first.
+ */
+class RuleFault {
+  constructor(
+    readonly k: number,
+    readonly fault: EntryFault,
+    readonly seen: RunproofError,
+  ) {}
+}
+
+/**
  * Thrown by checkBundle when the identity of entry `k` (at `offset` in the bundle) has the key
  * of the identity at `position`, which is in an earlier bundle: {@link sameIdentity} compares them.
  */
@@ -593,12 +610,14 @@ async function sameIdentity(run: AuditRun, position: number, data: Uint8Array, o
   fullTileHash(leaves, hash, 0);
   const audited = run.tileHashes.subarray(b * HASH_SIZE, (b + 1) * HASH_SIZE);
   if (!whole || !equalBytes(hash, audited)) {
-    throw fail(`bundle ${b}, read again to compare entry ${position}'s identity, is not the bundle audited`, {
+    const seen = fail(`bundle ${b}, read again to compare entry ${position}'s identity, is not the bundle audited`, {
       index: position,
       bundle: url,
       expected: toHex(audited),
       found: toHex(hash),
     });
+    // `audited` comes from an unsigned answer too: held against the log only once it is proven the signed one.
+    throw await rereadMismatch(run, b, audited, bundle, seen);
   }
   const at = (position - b * TILE_WIDTH) * record + RECORD_PREFIX + ENTRY_IDENTITY_OFFSET;
   return sameBytes(bundle, at, data, offset);

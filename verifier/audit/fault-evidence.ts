@@ -1,0 +1,168 @@
+/**
+ * Turning what an audit saw in unsigned answers into a verdict about the log (signed-tree.ts).
+ *
+ * Only signed statements are evidence. An entry-rule fault seen in a served bundle (an entry not
+ * 41 bytes or of another type, a time going back, an identity logged twice) is reported as the
+ * log's only with inclusion proofs of the entries that show it against the signed root
+ * (`evidence.proven: true`, with everything a third party needs to check it offline). If the
+ * proofs do not check, the served data does not match the signed tree: the audit still fails,
+ * with `proven: false`, and nothing about the log's rules follows. If the log does not serve the
+ * proofs' tiles now, the fault is left unproven (UNAVAILABLE / UNREACHABLE, naming it).
+ *
+ * The same holds for a bundle read again to compare an identity: it is held against the log only
+ * once the bundle audited first is proven to be the signed one.
+ */
+import { RunproofError, isRunproofError } from '../../src/errors.js';
+import { toBase64 } from '../../src/encoding/base64.js';
+import type { Hash } from '../../src/merkle/hash.js';
+import { TILE_WIDTH } from '../../src/merkle/tiles.js';
+import { ENTRY_IDENTITY_OFFSET, ENTRY_IDENTITY_SIZE } from '../../src/note/entry.js';
+import { checkEntry, type EntryFault, type EntryRule, type EntryRulesState } from '../../src/note/entry-rules.js';
+import { type ServedEntry, type SignedTree, type Untied, notRead, proveEntries, proveTileHash } from './signed-tree.js';
+
+/** The signed tree under audit, with its signed checkpoint note. */
+export interface AuditedTree extends SignedTree {
+  note: string;
+}
+
+/** Bytes per bundle record before the entry: a big-endian uint16 length (c2sp.org/tlog-tiles). */
+const RECORD_PREFIX = 2;
+
+/**
+ * recordAt returns the entry of record `k` of a bundle, or undefined if the bundle ends first.
+ * It walks the length prefixes: it runs only when a fault is proven, never per entry.
+ */
+export function recordAt(bundle: Uint8Array, k: number): Uint8Array | undefined {
+  let o = 0;
+  for (let i = 0; i < k; i++) {
+    if (o + RECORD_PREFIX > bundle.length) return undefined;
+    o += RECORD_PREFIX + bundle[o]! * 256 + bundle[o + 1]!;
+  }
+  if (o + RECORD_PREFIX > bundle.length) return undefined;
+  const end = o + RECORD_PREFIX + bundle[o]! * 256 + bundle[o + 1]!;
+  return end <= bundle.length ? bundle.subarray(o + RECORD_PREFIX, end) : undefined;
+}
+
+/**
+ * The entry that a fault at `index` is seen against, if any: the earlier entry with the same
+ * identity, or the previous entry for a time going back (the audit stops at the first fault, so
+ * the latest time before `index` is that of entry index − 1).
+ */
+function otherEntry(fault: EntryFault, index: number): number | undefined {
+  if (fault.rule === 'duplicate-identity') return fault.evidence['earlier'] as number;
+  if (fault.rule === 'time-decreased') return index - 1;
+  return undefined;
+}
+
+/**
+ * servedEntry returns entry `index` as the log serves it: from `bundle` (bundle `b`, at hand) or by
+ * reading its full bundle again. A bundle not served now, or served without that entry, is the {@link Untied} to report.
+ */
+async function servedEntry(tree: AuditedTree, index: number, b: number, bundle: Uint8Array): Promise<ServedEntry | Untied> {
+  const at = Math.floor(index / TILE_WIDTH);
+  let data = bundle;
+  if (at !== b) {
+    try {
+      data = await tree.client.entries(at, TILE_WIDTH);
+    } catch (e) {
+      if (!isRunproofError(e)) throw e;
+      return notRead(e, tree.size);
+    }
+  }
+  const entry = recordAt(data, index - at * TILE_WIDTH);
+  if (entry === undefined) return { verdict: 'unproven', why: `bundle ${at} as served now has no entry ${index}` };
+  return { index, entry };
+}
+
+/**
+ * breaks tells whether the entries themselves break `rule`: the last one, after the first for a
+ * time or a repeat (checkEntry, the one statement of the rules). Proven entries that do not are
+ * not the entries the audit judged (a bundle read again, or saved progress, said otherwise).
+ */
+function breaks(rule: EntryRule, entries: readonly ServedEntry[]): boolean {
+  const last = entries[entries.length - 1]!;
+  const earlier = entries.length > 1 ? entries[0] : undefined;
+  const state: EntryRulesState = { lastTime: 0 };
+  const none = () => undefined;
+  let clean = true;
+  if (earlier !== undefined) {
+    checkEntry(earlier.entry, 0, earlier.entry.length, earlier.index, state, none, () => {
+      clean = false;
+    });
+  }
+  if (!clean) return false;
+  const seen = (data: Uint8Array, offset: number) => {
+    if (earlier === undefined) return undefined;
+    for (let i = 0; i < ENTRY_IDENTITY_SIZE; i++) if (data[offset + i] !== earlier.entry[ENTRY_IDENTITY_OFFSET + i]) return undefined;
+    return earlier.index;
+  };
+  let broken = false;
+  checkEntry(last.entry, 0, last.entry.length, last.index, state, seen, (f) => {
+    if (f.rule === rule) broken = true;
+  });
+  return broken;
+}
+
+/** unproven is the AUDIT_FAILED of something seen only in served data that does not match the signed tree. */
+function unproven(seen: RunproofError, why: string, evidence: Record<string, unknown>): RunproofError {
+  return new RunproofError('AUDIT_FAILED', `${seen.message}, as served; but the served data does not match the tree the checkpoint signs (${why}): unproven, not evidence that the log broke its rules`, {
+    evidence: { ...seen.evidence, ...evidence, proven: false, why },
+  });
+}
+
+/** unavailable names what `seen` showed when the log does not serve what would prove it (as confirm() in audit.ts does for repeats). */
+function unavailable(seen: RunproofError, e: RunproofError): RunproofError {
+  return new RunproofError(e.code, `${seen.message}, a fault left unproven: ${e.message}`, {
+    evidence: { ...seen.evidence, ...e.evidence },
+    cause: e,
+    ...(e.source !== undefined ? { source: e.source } : {}),
+  });
+}
+
+const b64 = (proof: readonly Hash[]) => proof.map((h) => toBase64(h));
+
+/**
+ * proveRuleFault proves the entry-rule `fault` of entry `index`, seen in bundle `b` (`bundle` as
+ * served) and reported as `seen` (AUDIT_FAILED with the index, URLs and the rule's details), and
+ * returns the error to throw: AUDIT_FAILED with `evidence.proven` true (the signed checkpoint, and
+ * each entry showing the fault in base64 with its index and inclusion proof) or false (the
+ * reason); UNAVAILABLE / UNREACHABLE if the log does not serve what the proof needs.
+ * @throws Error only for a bug
+ */
+export async function proveRuleFault(tree: AuditedTree, b: number, bundle: Uint8Array, index: number, fault: EntryFault, seen: RunproofError): Promise<RunproofError> {
+  const about = { rule: fault.rule, checkpoint: tree.note };
+  const other = otherEntry(fault, index);
+  const entries: ServedEntry[] = [];
+  for (const i of other === undefined ? [index] : [other, index]) {
+    const got = await servedEntry(tree, i, b, bundle);
+    if ('verdict' in got) return got.verdict === 'unavailable' ? unavailable(seen, got.error) : unproven(seen, got.why, about);
+    entries.push(got);
+  }
+  const served = entries.map((e) => ({ index: e.index, entry: toBase64(e.entry) }));
+  const tie = await proveEntries(tree, entries);
+  if (tie.verdict === 'unavailable') return unavailable(seen, tie.error);
+  if (tie.verdict === 'unproven') return unproven(seen, tie.why, { ...about, entries: served });
+  if (!breaks(fault.rule, entries)) return unproven(seen, 'the entries the signed tree holds there do not break this rule', { ...about, entries: served });
+  const which = entries.length === 1 ? `entry ${index} is` : `entries ${entries[0]!.index} and ${index} are`;
+  return new RunproofError('AUDIT_FAILED', `${seen.message}; proven: ${which} in the tree the checkpoint signs (inclusion proofs in the evidence)`, {
+    evidence: { ...seen.evidence, ...about, proven: true, entries: served.map((e, i) => ({ ...e, proof: b64(tie.proof[i]!) })) },
+  });
+}
+
+/**
+ * rereadMismatch judges full bundle `b` read again (`bundle`) whose hash is not `audited`, the
+ * tile hash recomputed from the bundle audited first (reported as `seen`): AUDIT_FAILED with
+ * `proven: true` if `audited` is proven the signed tree's hash of bundle `b` (the leaf hash of its
+ * first entry and that entry's inclusion proof, whose first 8 hashes fold it to `audited`, and the
+ * bundle read again in base64), else with `proven: false`; UNAVAILABLE / UNREACHABLE if the log
+ * does not serve the proof's tiles.
+ */
+export async function rereadMismatch(tree: AuditedTree, b: number, audited: Uint8Array, bundle: Uint8Array, seen: RunproofError): Promise<RunproofError> {
+  const tie = await proveTileHash(tree, b, audited);
+  if (tie.verdict === 'unavailable') return unavailable(seen, tie.error);
+  if (tie.verdict === 'unproven') return unproven(seen, tie.why, { checkpoint: tree.note });
+  const { leaf, proof } = tie.proof;
+  return new RunproofError('AUDIT_FAILED', `${seen.message}; proven: the bundle audited is bundle ${b} of the tree the checkpoint signs (inclusion proof in the evidence), the one read again is not`, {
+    evidence: { ...seen.evidence, proven: true, checkpoint: tree.note, leaf: { index: b * TILE_WIDTH, hash: toBase64(leaf) }, proof: b64(proof), served: toBase64(bundle) },
+  });
+}
