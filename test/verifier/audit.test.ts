@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { isRunproofError, type RunproofError } from '../../src/errors.js';
 import { LogClient } from '../../verifier/log-client.js';
 import { audit, type AuditOptions, type BundleHasher } from '../../verifier/audit/audit.js';
@@ -19,6 +19,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { parsePolicy } from '../../src/note/policy.js';
 import { verifierKey } from '../../src/note/keys.js';
 import { served, testWitness, type FixtureOptions } from '../helpers/fixture-log.js';
+import { weakKeys } from '../helpers/weak-keys.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -42,25 +43,6 @@ async function auditError(opts: FixtureOptions, extra: Partial<AuditOptions> = {
     }
     throw new Error('audit passed a broken log');
   });
-}
-
-/**
- * weakKeys makes the IdentitySets created while `f` runs key identities by their last `bytes`
- * bytes only (their random tables zero elsewhere), so different identities share keys all the
- * time: every such candidate must be told apart by comparing the identities themselves.
- */
-async function weakKeys<T>(f: () => Promise<T>, bytes = 1): Promise<T> {
-  const real = crypto.getRandomValues.bind(crypto);
-  const spy = vi.spyOn(crypto, 'getRandomValues').mockImplementation(<A extends ArrayBufferView | null>(a: A): A => {
-    real(a as ArrayBufferView);
-    if (a instanceof Int32Array && a.length === 32 * 256 * 2) a.fill(0, 0, (32 - bytes) * 512); // only the last bytes count
-    return a;
-  });
-  try {
-    return await f();
-  } finally {
-    spy.mockRestore();
-  }
 }
 
 describe('audit of an honest log', () => {

@@ -1,0 +1,226 @@
+/**
+ * Audit faults carry only signed evidence (verifier/audit/fault-evidence.ts). An entry-rule fault
+ * seen in a served bundle is the log's only once the entries that show it are proven in the
+ * signed tree: a log that really signed such a tree is AUDIT_FAILED with `proven: true` and
+ * evidence that checks offline; an honest log whose server (or a man in the middle) doctors a
+ * bundle is AUDIT_FAILED with `proven: false`, never accused of breaking its rules; proof tiles
+ * that are not served leave the fault unproven (UNAVAILABLE). The same for a bundle read again
+ * to compare identities. Every log is served over loopback HTTP: a fixture log, and a hostile
+ * server in front of it where one answer is doctored.
+ */
+import { describe, expect, it } from 'vitest';
+import { isRunproofError, type RunproofError } from '../../src/errors.js';
+import { fromBase64 } from '../../src/encoding/base64.js';
+import { toHex } from '../../src/encoding/hex.js';
+import { HASH_SIZE, leafHash } from '../../src/merkle/hash.js';
+import { rootFromInclusionProof, verifyInclusion } from '../../src/merkle/proof.js';
+import { TILE_WIDTH, entriesPath, hashFromTileRange, tilePath } from '../../src/merkle/tiles.js';
+import { encodeBundle, parseBundle } from '../../src/merkle/bundle.js';
+import { decodeEntry, encodeEntry, entryTime, ENTRY_IDENTITY_OFFSET, ENTRY_SIZE } from '../../src/note/entry.js';
+import { openCheckpoint } from '../../src/note/checkpoint.js';
+import { parseVerifierKey } from '../../src/note/keys.js';
+import { LogClient } from '../../verifier/log-client.js';
+import { audit, type AuditOptions, type BundleHasher } from '../../verifier/audit/audit.js';
+import { hashFullBundle } from '../../verifier/audit/hasher.js';
+import { served, type FixtureLog, type FixtureOptions } from '../helpers/fixture-log.js';
+import { hostileLog, type HostileAnswer } from '../helpers/hostile-log.js';
+import { weakKeys } from '../helpers/weak-keys.js';
+
+/** A BundleHasher on this thread that answers a turn later, as a worker would. */
+const laterHasher: BundleHasher = {
+  hashBundle: (bundle, leaves) => new Promise((resolve) => setImmediate(() => resolve(hashFullBundle(bundle, leaves)))),
+};
+
+type Lie = (req: { path: string; count: number }) => HostileAnswer | undefined;
+
+/**
+ * auditError audits the fixture log of `opts`, through a hostile server that answers with
+ * `lie(log)` where it returns an answer (`count`: how many times that path was asked, from 1),
+ * and returns the error with the log.
+ */
+async function auditError(opts: FixtureOptions, lie?: (log: FixtureLog) => Lie, extra: Partial<AuditOptions> = {}): Promise<{ e: RunproofError; log: FixtureLog }> {
+  return served(opts, async (upstream, log) => {
+    const counts = new Map<string, number>();
+    const answer = lie?.(log);
+    const front = await hostileLog(upstream, ({ path }) => {
+      const count = (counts.get(path) ?? 0) + 1;
+      counts.set(path, count);
+      return answer?.({ path, count });
+    });
+    try {
+      await audit(new LogClient(front.url), { trust: { vkey: log.vkey }, concurrency: 4, ...extra });
+    } catch (e) {
+      if (isRunproofError(e)) return { e, log };
+      throw e;
+    } finally {
+      await front.close();
+    }
+    throw new Error('audit passed a broken log');
+  });
+}
+
+const octets = { 'content-type': 'application/octet-stream' };
+
+/**
+ * doctor answers bundle `b` (full) and its level-0 tile with entry `index` replaced by
+ * `change(entry)`, the tile hashing the changed entry so that the bundle and its tile agree (a man
+ * in the middle who knows tlog-tiles); every other tile, and the checkpoint, stay honest. With
+ * `firstOnly` the doctored answers are given to the first request only.
+ */
+function doctor(index: number, change: (entry: Uint8Array, log: FixtureLog) => Uint8Array, firstOnly = false): (log: FixtureLog) => Lie {
+  return (log) => {
+    const b = Math.floor(index / TILE_WIDTH);
+    const entries: Uint8Array[] = [];
+    for (let i = b * TILE_WIDTH; i < (b + 1) * TILE_WIDTH; i++) entries.push(i === index ? change(log.entry(i).slice(), log) : log.entry(i));
+    const bundle = encodeBundle(entries);
+    const tile = new Uint8Array(TILE_WIDTH * HASH_SIZE);
+    entries.forEach((e, k) => tile.set(leafHash(e), k * HASH_SIZE));
+    return ({ path, count }) => {
+      if (firstOnly && count > 1) return undefined;
+      if (path === `/${entriesPath(b, TILE_WIDTH)}`) return { body: bundle, headers: octets };
+      if (path === `/${tilePath({ level: 0, index: b, width: TILE_WIDTH })}`) return { body: tile, headers: octets };
+      return undefined;
+    };
+  };
+}
+
+/** refuse answers `status` to every request for a hash tile at level 1 (which only the proofs read before the audit fails). */
+const refuse = (status: number) => (): Lie => ({ path }) => (path.startsWith('/tile/1/') ? { status, body: 'no\n' } : undefined);
+
+/** Entry changes a lying server might make. */
+const repeatOf = (earlier: number) => (e: Uint8Array, log: FixtureLog) => {
+  e.set(log.entry(earlier).subarray(ENTRY_IDENTITY_OFFSET), ENTRY_IDENTITY_OFFSET);
+  return e;
+};
+const timeBack = (e: Uint8Array) => encodeEntry({ ...decodeEntry(e), timestamp: entryTime(e, 0) - 5 });
+const longer = (e: Uint8Array) => Uint8Array.of(...e, 0);
+
+/**
+ * checkOffline re-checks proven evidence with nothing but the evidence and the log's key: the
+ * checkpoint's signature, each entry's inclusion proof against its root, and the rule broken.
+ */
+function checkOffline(e: RunproofError, vkey: string): void {
+  const ev = e.evidence as { checkpoint: string; rule: string; entries: { index: number; entry: string; proof: string[] }[] };
+  const { size, root } = openCheckpoint(ev.checkpoint, parseVerifierKey(vkey)).checkpoint;
+  const bytes = ev.entries.map((x) => fromBase64(x.entry));
+  ev.entries.forEach((x, i) => verifyInclusion(leafHash(bytes[i]!), x.index, size, x.proof.map((p) => fromBase64(p, HASH_SIZE)), root));
+  const last = bytes[bytes.length - 1]!;
+  if (ev.rule === 'duplicate-identity') {
+    expect(ev.entries).toHaveLength(2);
+    expect(toHex(last.subarray(ENTRY_IDENTITY_OFFSET))).toBe(toHex(bytes[0]!.subarray(ENTRY_IDENTITY_OFFSET)));
+  } else if (ev.rule === 'time-decreased') {
+    expect(ev.entries.map((x) => x.index)).toEqual([ev.entries[1]!.index - 1, ev.entries[1]!.index]);
+    expect(entryTime(last, 0)).toBeLessThan(entryTime(bytes[0]!, 0));
+  } else {
+    expect(ev.rule).toBe('malformed');
+    expect(last.length !== ENTRY_SIZE || last[0] !== 0x01).toBe(true);
+  }
+}
+
+describe('an entry-rule fault the log really signed is proven', () => {
+  const cases: [string, FixtureOptions['faults'] & object, number, number[]][] = [
+    ['a repeat in the partial bundle of an entry bundles before', { duplicate: [12, 901] }, 901, [12, 901]],
+    ['a repeat within one bundle', { duplicate: [300, 301] }, 301, [300, 301]],
+    ['a time going back at the first entry of a bundle', { timeBackwards: 256 }, 256, [255, 256]],
+    ['a time going back in the partial bundle', { timeBackwards: 950 }, 950, [949, 950]],
+    ['an unknown entry type', { wrongType: 3 }, 3, [3]],
+  ];
+  for (const [name, faults, index, shown] of cases) {
+    it(name, async () => {
+      for (const extra of [{}, { hasher: laterHasher }]) {
+        const { e, log } = await auditError({ size: 1_000, faults }, undefined, extra);
+        expect(e.code).toBe('AUDIT_FAILED');
+        expect(e.evidence).toMatchObject({ index, proven: true, checkpoint: log.checkpoint });
+        expect((e.evidence?.['entries'] as { index: number }[]).map((x) => x.index)).toEqual(shown);
+        expect(e.message).toMatch(/; proven: /);
+        checkOffline(e, log.vkey);
+      }
+    });
+  }
+
+  it('a repeat of an entry whose bundle is read again under colliding keys', async () => {
+    const { e, log } = await weakKeys(() => auditError({ size: 700, faults: { duplicate: [5, 600] } }));
+    expect(e.evidence).toMatchObject({ index: 600, earlier: 5, proven: true });
+    checkOffline(e, log.vkey);
+  });
+});
+
+describe('an honest log whose server doctors a bundle is not accused of breaking its rules', () => {
+  const cases: [string, (e: Uint8Array, log: FixtureLog) => Uint8Array, RegExp][] = [
+    ['a repeated identity', repeatOf(12), /^entry 300: identity sha256:[0-9a-f]{64} was already logged at index 12, as served/],
+    ['a time going back', timeBack, /^entry 300: time \d+ is before the previous entry's \d+, as served/],
+    ['an entry of 42 bytes', longer, /^entry 300: entry is 42 bytes, want 41, as served/],
+  ];
+  for (const [name, change, seen] of cases) {
+    it(name, async () => {
+      for (const extra of [{}, { hasher: laterHasher }]) {
+        const { e } = await auditError({ size: 1_000 }, doctor(300, change), extra);
+        expect(e.code).toBe('AUDIT_FAILED');
+        expect(e.message).toMatch(seen);
+        expect(e.message).toMatch(/does not match the tree the checkpoint signs .*unproven, not evidence that the log broke its rules/);
+        expect(e.evidence).toMatchObject({ index: 300, proven: false });
+        // Entry 299 (the previous one, for a time) has the doctored leaf 300 as its sibling.
+        expect(String(e.evidence?.['why'])).toMatch(/inclusion proof of entry (299|300) as served does not lead to the signed root/);
+      }
+    });
+  }
+});
+
+describe('a fault whose proof the log does not serve is left unproven', () => {
+  for (const status of [404, 503]) {
+    it(`proof tiles answering ${status}: UNAVAILABLE, naming the fault`, async () => {
+      const { e } = await auditError({ size: 1_000, faults: { duplicate: [12, 901] } }, refuse(status));
+      expect(e.code).toBe('UNAVAILABLE');
+      expect(e.message).toMatch(/^entry 901: identity sha256:[0-9a-f]{64} was already logged at index 12, a fault left unproven: /);
+      expect(e.evidence).toMatchObject({ index: 901, earlier: 12 });
+      expect(String(e.evidence?.['url'])).toMatch(/\/tile\/1\//);
+    });
+  }
+
+  it('the previous bundle not served again for a time going back: UNAVAILABLE, naming the fault', async () => {
+    const { e } = await auditError({ size: 1_000, faults: { timeBackwards: 256, missingOnReread: 0 } });
+    expect(e.code).toBe('UNAVAILABLE');
+    expect(e.message).toMatch(/^entry 256: time \d+ is before the previous entry's \d+, a fault left unproven: /);
+    expect(String(e.evidence?.['url'])).toMatch(/\/tile\/entries\/000$/);
+  });
+});
+
+describe('a bundle read again that is not the bundle audited', () => {
+  it('is the log serving another bundle when the one audited is proven the signed one', async () => {
+    const { e, log } = await weakKeys(() => auditError({ size: 700, faults: { changedOnReread: 0 } }));
+    expect(e.code).toBe('AUDIT_FAILED');
+    expect(e.message).toMatch(/^bundle 0, read again .* is not the bundle audited; proven: /);
+    const ev = e.evidence as { proven: boolean; checkpoint: string; expected: string; leaf: { index: number; hash: string }; proof: string[]; served: string };
+    expect(ev.proven).toBe(true);
+    // Offline: the leaf and its proof lead to the signed root, their first 8 hashes fold to the
+    // tile hash audited, and the bundle served again hashes to something else.
+    const { size, root } = openCheckpoint(ev.checkpoint, parseVerifierKey(log.vkey)).checkpoint;
+    const leaf = fromBase64(ev.leaf.hash, HASH_SIZE);
+    const proof = ev.proof.map((p) => fromBase64(p, HASH_SIZE));
+    verifyInclusion(leaf, ev.leaf.index, size, proof, root);
+    expect(toHex(rootFromInclusionProof(leaf, 0, TILE_WIDTH, proof.slice(0, 8)))).toBe(ev.expected);
+    const leaves = new Uint8Array(TILE_WIDTH * HASH_SIZE);
+    parseBundle(fromBase64(ev.served), TILE_WIDTH).forEach((x, k) => leaves.set(leafHash(x), k * HASH_SIZE));
+    expect(toHex(hashFromTileRange(leaves, 0, TILE_WIDTH))).not.toBe(ev.expected);
+  });
+
+  it('is unproven when the bundle audited was the doctored one and the one read again is honest', async () => {
+    // Bundle 0 and its tile are doctored in agreement on their first request only: the audit
+    // meets a candidate repeat in bundle 1, reads bundle 0 again and gets the honest one.
+    const fresh = (e: Uint8Array) => {
+      e[ENTRY_IDENTITY_OFFSET] = e[ENTRY_IDENTITY_OFFSET]! ^ 0xff;
+      return e;
+    };
+    const { e } = await weakKeys(() => auditError({ size: 700 }, doctor(5, fresh, true)));
+    expect(e.code).toBe('AUDIT_FAILED');
+    expect(e.message).toMatch(/^bundle 0, read again .* is not the bundle audited, as served; but the served data does not match the tree the checkpoint signs .*unproven/);
+    expect(e.evidence).toMatchObject({ proven: false });
+    expect(String(e.evidence?.['why'])).toMatch(/signed tree's hash of bundle 0 is not the one recomputed from the bundle audited/);
+  });
+
+  it('is left unproven (UNAVAILABLE) when the proof tiles are not served', async () => {
+    const { e } = await weakKeys(() => auditError({ size: 700, faults: { changedOnReread: 0 } }, refuse(503)));
+    expect(e.code).toBe('UNAVAILABLE');
+    expect(e.message).toMatch(/bundle 0, read again .* is not the bundle audited, a fault left unproven: /);
+  });
+});
