@@ -144,9 +144,11 @@ interface AuditRun {
 
 /**
  * audit downloads and re-derives the whole log at `client` against its current checkpoint.
- * @throws RunproofError AUDIT_FAILED with evidence on the first fault; the checkpoint's own codes
+ * @throws RunproofError AUDIT_FAILED with evidence on the first fault (`evidence.proven` for a
+ *   broken entry rule and a changed re-read: fault-evidence.ts); the checkpoint's own codes
  *   (INVALID_SIGNATURE, ORIGIN_MISMATCH, QUORUM_NOT_MET, …) if it does not verify; UNREACHABLE /
- *   UNAVAILABLE if the log cannot be read (a resource its checkpoint requires is missing)
+ *   UNAVAILABLE if the log cannot be read (a resource its checkpoint requires is missing, also one
+ *   a fault's proof needs)
  */
 export async function audit(client: LogClient, opts: AuditOptions): Promise<AuditReport> {
   const run = await beginRun(client, opts);
