@@ -13,12 +13,12 @@
  * The first fault stops the audit with AUDIT_FAILED and evidence (the index, what was expected
  * and found, the URLs). An entry-rule fault, and a bundle read again that differs, are seen in
  * unsigned answers: before one is held against the log it is proven against the signed root
- * (fault-evidence.ts; `evidence.proven`). Bundles and level-0 tiles are fetched with bounded concurrency and checked
- * in log order; hashing reads the bundle bytes in place with no per-entry objects (hasher.ts),
- * and a BundleHasher option can move it off the main thread (worker-hasher.ts, which the CLI
- * uses): a full bundle it vouches for skips only the leaf comparisons, any other is checked here
- * entry by entry, so the first fault reported is the same. Progress can be saved and resumed
- * (see state.ts).
+ * (fault-evidence.ts; `evidence.proven`). Bundles and level-0 tiles are fetched with bounded
+ * concurrency and checked in log order; hashing reads the bundle bytes in place with no
+ * per-entry objects (hasher.ts), and a BundleHasher option can move it off the main thread
+ * (worker-hasher.ts, which the CLI uses): a full bundle it vouches for skips only the leaf
+ * comparisons, any other is checked here entry by entry, so the first fault reported is the
+ * same. Progress can be saved and resumed (see state.ts).
  */
 import { RunproofError, isRunproofError } from '../../src/errors.js';
 import { toBase64 } from '../../src/encoding/base64.js';
@@ -32,10 +32,10 @@ import { ENTRY_IDENTITY_OFFSET, entryTime } from '../../src/note/entry.js';
 import { checkEntry, type EntryFault, type EntryRulesState } from '../../src/note/entry-rules.js';
 import { verifyCheckpoint, type ReceiptTrust, type WitnessVerdict } from '../../src/receipt/verify.js';
 import type { LogClient } from '../log-client.js';
+import { proveRuleFault, rereadMismatch } from './fault-evidence.js';
 import { FAST_ENTRY_SIZE, foldTile, hashFullBundle, leafMatches } from './hasher.js';
 import { IdentitySet } from './identity-set.js';
 import { inOrder } from './ordered.js';
-import { proveRuleFault, rereadMismatch } from './fault-evidence.js';
 import { savedPrefixProblem } from './resume-check.js';
 import type { AuditProgress, AuditStateStore } from './state.js';
 
