@@ -8,7 +8,10 @@
  * to compare identities. Every log is served over loopback HTTP: a fixture log, and a hostile
  * server in front of it where one answer is doctored.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { isRunproofError, type RunproofError } from '../../src/errors.js';
 import { fromBase64 } from '../../src/encoding/base64.js';
 import { toHex } from '../../src/encoding/hex.js';
@@ -22,9 +25,13 @@ import { parseVerifierKey } from '../../src/note/keys.js';
 import { LogClient } from '../../verifier/log-client.js';
 import { audit, type AuditOptions, type BundleHasher } from '../../verifier/audit/audit.js';
 import { hashFullBundle } from '../../verifier/audit/hasher.js';
+import { dirStateStore } from '../../verifier/audit/state-dir.js';
 import { served, type FixtureLog, type FixtureOptions } from '../helpers/fixture-log.js';
 import { hostileLog, type HostileAnswer } from '../helpers/hostile-log.js';
 import { weakKeys } from '../helpers/weak-keys.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 /** A BundleHasher on this thread that answers a turn later, as a worker would. */
 const laterHasher: BundleHasher = {
@@ -164,6 +171,42 @@ describe('an honest log whose server doctors a bundle is not accused of breaking
       }
     });
   }
+});
+
+describe('a fault that only saved progress shows is not held against the log', () => {
+  // Saved progress is unsigned: its tile hashes are proven a prefix of the signed tree before
+  // it is used, but its identities and last time are not. Proven entries that do not break the
+  // rule mean the fault came from the progress, not from the log.
+  const saved = async (edit: (dir: string, log: FixtureLog) => void) => {
+    const dir = mkdtempSync(join(tmpdir(), 'runproof-evidence-'));
+    dirs.push(dir);
+    await served({ size: 512, stored: 1_000 }, async (url, log) => {
+      await audit(new LogClient(url), { trust: { vkey: log.vkey }, state: dirStateStore(dir) });
+      edit(dir, log);
+    });
+    return auditError({ size: 1_000 }, undefined, { state: dirStateStore(dir) });
+  };
+
+  it('a last time the entries do not have', async () => {
+    const { e } = await saved((dir) => {
+      const progress = JSON.parse(readFileSync(join(dir, 'progress.json'), 'utf8')) as { lastTime: number };
+      writeFileSync(join(dir, 'progress.json'), JSON.stringify({ ...progress, lastTime: 2 ** 52 }));
+    });
+    expect(e.code).toBe('AUDIT_FAILED');
+    expect(e.message).toMatch(/^entry 512: time \d+ is before the previous entry's 4503599627370496, as served; .*unproven/);
+    expect(e.evidence).toMatchObject({ proven: false, why: 'the entries the signed tree holds there do not break this rule' });
+  });
+
+  it('an identity the entry at its position does not have', async () => {
+    const { e } = await saved((dir, log) => {
+      const ids = readFileSync(join(dir, 'identities.bin'));
+      ids.set(log.entry(600).subarray(ENTRY_IDENTITY_OFFSET), 10 * HASH_SIZE);
+      writeFileSync(join(dir, 'identities.bin'), ids);
+    });
+    expect(e.code).toBe('AUDIT_FAILED');
+    expect(e.message).toMatch(/^entry 600: identity sha256:[0-9a-f]{64} was already logged at index 10, as served; .*unproven/);
+    expect(e.evidence).toMatchObject({ proven: false, why: 'the entries the signed tree holds there do not break this rule' });
+  });
 });
 
 describe('a fault whose proof the log does not serve is left unproven', () => {
