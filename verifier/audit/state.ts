@@ -12,6 +12,8 @@
  * the signed root (resume-check.ts); otherwise it discards it, audits from the start and says so
  * in its report (AuditReport.progressDiscarded), never blaming the log for unsigned data. Then
  * the final root comparison covers the saved prefix too: a resumed audit proves what a fresh one does.
+ * The proof covers the tile hashes, not the identities or the last time: a repeat or a time going
+ * back that they alone show is reported proven: false (fault-evidence.ts), not as the log's.
  */
 
 /** Audit progress after `bundles` full bundles of the log `origin`. */
