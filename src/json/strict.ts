@@ -240,7 +240,9 @@ class Parser {
   /**
    * Parses a string (RFC 8259 §7). For a member name the error path is the enclosing object's,
    * for a value its own. Lone surrogates (A2) are detected on the decoded text, so an escaped
-   * high surrogate followed by an escaped low one is a valid pair.
+   * high surrogate followed by an escaped low one is a valid pair; a raw surrogate (only a string
+   * input can hold one: UTF-8 cannot) must be half of a raw pair, as it would be in the input's
+   * UTF-8, so that a string input and its bytes are judged alike.
    */
   string(depth: number, isKey: boolean): string {
     const t = this.text;
@@ -248,6 +250,7 @@ class Parser {
     let start = p;
     let out = '';
     let surrogates = false;
+    let rawLone = false;
     for (;;) {
       // Skip natively over the run of characters that need no attention here.
       PLAIN_RUN.lastIndex = p;
@@ -293,12 +296,18 @@ class Parser {
         this.pos = p;
         this.syntax(Number.isNaN(c) ? 'unterminated string' : 'control character in a string', depth);
       }
-      if (c >= 0xd800 && c <= 0xdfff) surrogates = true;
+      if (c >= 0xd800 && c <= 0xdfff) {
+        // A raw high half followed by a raw low half is one character; anything else raw is lone,
+        // even when an escape next to it would complete a pair in the decoded text.
+        const next = t.charCodeAt(p + 1);
+        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) p++;
+        else rawLone = true;
+      }
       p++;
     }
     out = start === this.pos + 1 ? t.slice(start, p) : out + t.slice(start, p);
     this.pos = p + 1;
-    if (surrogates && hasLoneSurrogate(out)) {
+    if (rawLone || (surrogates && hasLoneSurrogate(out))) {
       if (isKey) this.segs[depth] = out;
       this.fail('JSON_LONE_SURROGATE', `lone surrogate in a ${isKey ? 'member name' : 'string'}`, isKey ? depth + 1 : depth);
     }

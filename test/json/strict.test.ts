@@ -90,6 +90,17 @@ describe('A2 lone surrogates and UTF-8', () => {
     expectCode(() => parseStrictJson('{"k\udc00":1}'), 'JSON_LONE_SURROGATE');
   });
 
+  it('a raw surrogate half is lone even when an escape beside it would complete the pair', () => {
+    // Not well-formed UTF-16 as text, and no UTF-8 could carry it: its bytes would be refused too.
+    expectCode(() => parseStrictJson('["\ud83d\\ude00"]'), 'JSON_LONE_SURROGATE', '$[0]');
+    expectCode(() => parseStrictJson('["\\ud83d\ude00"]'), 'JSON_LONE_SURROGATE', '$[0]');
+    expectCode(() => parseStrictJson('{"\ud83d\\ude00":1}'), 'JSON_LONE_SURROGATE');
+    // Raw pairs and escaped pairs stay valid.
+    expect(parseStrictJson('["\ud83d\ude00"]')).toEqual(['\u{1f600}']);
+    expect(parseStrictJson('["\\ud83d\\ude00"]')).toEqual(['\u{1f600}']);
+    expect(parseStrictJson('["a\ud83d\ude00\ud83d\ude00b"]')).toEqual(['a\u{1f600}\u{1f600}b']);
+  });
+
   it('raw surrogates encoded in UTF-8 bytes are invalid UTF-8', () => {
     // "\xED\xA0\x80" is U+D800 in (invalid) UTF-8 — CESU-style.
     expectCode(() => parseStrictJson(bytes(0x22, 0xed, 0xa0, 0x80, 0x22)), 'JSON_INVALID_UTF8', '$');
