@@ -11,14 +11,14 @@
  * configured) passes, the shared in-flight body budget has room, and the client's rate bucket
  * (when a rate is set) has a token — taken last, so a request handed to Hono has taken nothing.
  * Everything else goes to Hono untouched, which answers it, refusal or not, in its one way. Once
- * it took a request, the answer is the route's own (routes/submit.ts `declare`: same parsing,
- * same sequencer, same durable receipt, same metrics), and an error the one mapping of
- * ./errors.ts, reported as the app reports its errors.
+ * it took a request, the answer is the route's own (routes/submit.ts `declareBytes`, `declare`
+ * written as bytes: same parsing, same sequencer, same durable receipt, same metrics, the same
+ * JSON text), and an error the one mapping of ./errors.ts, reported as the app reports its errors.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppParts } from './app.js';
 import { bodyCutShort, isJsonMediaType } from './middleware/body.js';
-import { declare } from './routes/submit.js';
+import { declareBytes } from './routes/submit.js';
 
 /** The one path this handles. */
 const PATH = '/v1/declarations';
@@ -38,6 +38,8 @@ export interface FastSubmitOptions {
  */
 export function fastSubmit(parts: AppParts, o: FastSubmitOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   const s = parts.settings;
+  // Escaped checkpoints for the answers' bytes (routes/submit.ts declareBytes).
+  const checkpoints = new Map<string, Buffer>();
   return (req, res) => {
     if (req.method !== 'POST' || req.url !== PATH || !o.accepting()) return false;
     const h = req.headers;
@@ -66,9 +68,9 @@ export function fastSubmit(parts: AppParts, o: FastSubmitOptions): (req: Incomin
         parts.answerError(bodyCutShort(body));
         return done();
       }
-      declare(s, body, false, started)
+      declareBytes(s, body, started, checkpoints)
         .then(
-          (result) => send(res, 200, JSON_TYPE, JSON.stringify(result)),
+          (answer) => send(res, 200, JSON_TYPE, answer),
           (e: unknown) => {
             const a = parts.answerError(e);
             send(res, a.status, { ...a.headers, ...JSON_TYPE }, a.body);
@@ -110,7 +112,7 @@ function readBody(req: IncomingMessage, bytes: number, then: (body: Uint8Array |
 
 const JSON_TYPE = { 'Content-Type': 'application/json' };
 
-function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer): void {
   if (res.destroyed) return;
   res.writeHead(status, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) });
   res.end(body);

@@ -6,7 +6,7 @@
  * receipts, and identities that need escaping.
  */
 import { describe, expect, it } from 'vitest';
-import { encodeBatchAnswer, type BatchResult } from '../../log-server/http/batch-answer.js';
+import { encodeBatchAnswer, encodeSubmitAnswer, type AcceptedResult, type BatchResult } from '../../log-server/http/batch-answer.js';
 import { receiptText } from '../../log-server/receipts.js';
 import type { ReceiptParts } from '../../log-server/receipts.js';
 import { formatTlogProof, parseTlogProof } from '../../src/note/tlog-proof.js';
@@ -61,5 +61,39 @@ describe('encodeBatchAnswer', () => {
     // Path texts are root end first in the parts, leaf end first in the proof.
     expect(proof.path.map((h) => Buffer.from(h).toString('base64'))).toEqual([...p.path].reverse());
     expect(receiptText(p)).toBe(formatTlogProof(proof));
+  });
+});
+
+describe('encodeSubmitAnswer', () => {
+  /** The JSON text the Hono route answers with: the result with its receipt as text. */
+  const text = (r: AcceptedResult) => JSON.stringify({ ...r, receipt: receiptText(r.receipt) });
+
+  it('writes exactly JSON.stringify(result), the receipt parts standing for their text', () => {
+    const kept = new Map<string, Buffer>();
+    const results: AcceptedResult[] = [
+      { identity: `sha256:${'ab'.repeat(32)}`, index: 0, timestamp: 1764662400000, duplicate: false, receipt: parts(0, CHECKPOINT) },
+      { identity: `sha256:${'cd'.repeat(32)}`, index: 7, timestamp: 1764662400001, duplicate: true, receipt: parts(7, COSIGNED, 20) },
+      { identity: `sha256:${'23'.repeat(32)}`, index: 10, timestamp: 1764662400002, duplicate: false, receipt: parts(10, UNICODE, 0) },
+      // Not written directly (needs escaping): JSON.stringify's bytes all the same.
+      { identity: `sha256:"${odd}`, index: 12, timestamp: 5, duplicate: false, receipt: parts(12, CHECKPOINT) },
+      { identity: `sha256:${'01'.repeat(32)}`, index: 9, timestamp: 1764662400002, duplicate: false, receipt: parts(9, CHECKPOINT), quorum: { required: 2, met: false } },
+    ];
+    for (const r of [...results, ...results]) {
+      const bytes = encodeSubmitAnswer(r, kept);
+      expect(bytes.toString('utf8')).toBe(text(r));
+      expect(bytes.equals(Buffer.from(text(r), 'utf8'))).toBe(true);
+    }
+  });
+
+  it('keeps a few escaped checkpoints between answers, never a wrong one', () => {
+    const kept = new Map<string, Buffer>();
+    // More distinct checkpoints than are kept, then the first ones again: each answer still ends
+    // with its own checkpoint, and the cache never grows past its bound.
+    const checkpoints = Array.from({ length: 40 }, (_, i) => CHECKPOINT.replace('\n12\n', `\n${12 + i}\n`));
+    for (const cp of [...checkpoints, ...checkpoints.slice(0, 5)]) {
+      const r: AcceptedResult = { identity: `sha256:${'ef'.repeat(32)}`, index: 3, timestamp: 9, duplicate: false, receipt: parts(3, cp, 2) };
+      expect(encodeSubmitAnswer(r, kept).toString('utf8')).toBe(text(r));
+      expect(kept.size).toBeLessThanOrEqual(16);
+    }
   });
 });

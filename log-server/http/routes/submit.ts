@@ -17,7 +17,7 @@ import { declarationDigest, formatIdentity } from '../../../src/declaration/iden
 import { parseStrictJson } from '../../../src/json/strict.js';
 import type { MaybePromise, ReceiptParts, Sequenced } from '../../log.js';
 import type { AppSettings } from '../context.js';
-import { encodeBatchAnswer, type BatchResult } from '../batch-answer.js';
+import { encodeBatchAnswer, encodeSubmitAnswer, type AcceptedResult, type BatchResult } from '../batch-answer.js';
 import { batchItemsOf, identityMember, readItems, type BatchItems } from '../batch-items.js';
 import { readBody, requireJson } from '../middleware/body.js';
 import { bodyBudget } from '../middleware/body-budget.js';
@@ -64,6 +64,24 @@ function wantsCosigned(c: Context): boolean {
  * and the node:http fast path (../fast-submit.ts) both answer with it.
  */
 export function declare(s: AppSettings, body: Uint8Array, wait: boolean, started: number): Promise<SubmitResult> {
+  return sequenced(s, body, (seq, identity) => answer(s, seq, identity, wait, started));
+}
+
+/**
+ * declareBytes is {@link declare} without `?wait=cosigned` answered as the UTF-8 bytes of the
+ * JSON text `declare` resolves with (../batch-answer.ts `encodeSubmitAnswer`): same parsing,
+ * sequencer, durable receipt and metrics. For the node:http fast path (../fast-submit.ts);
+ * `checkpoints` keeps escaped checkpoints between its answers.
+ */
+export function declareBytes(s: AppSettings, body: Uint8Array, started: number, checkpoints: Map<string, Buffer>): Promise<Buffer> {
+  return sequenced(s, body, (seq, identity) => {
+    const accepted = acceptedParts(s, seq, identity, s.cosign(seq.checkpoint), started);
+    return accepted instanceof Promise ? accepted.then((a) => encodeSubmitAnswer(a, checkpoints)) : encodeSubmitAnswer(accepted, checkpoints);
+  });
+}
+
+/** sequenced logs one declaration body and hands its sequenced entry and identity to `then`. */
+function sequenced<T>(s: AppSettings, body: Uint8Array, then: (seq: Sequenced, identity: string) => MaybePromise<T>): Promise<T> {
   // Not `async`, and one chained promise rather than an `await` and an async answer on top of
   // it: fewer promises per submission. A bad body still arrives as a rejection.
   let d: { identity: string; digest: Uint8Array };
@@ -72,7 +90,21 @@ export function declare(s: AppSettings, body: Uint8Array, wait: boolean, started
   } catch (e) {
     return Promise.reject(e);
   }
-  return s.log.submit(d.digest).then((seq) => answer(s, seq, d.identity, wait, started));
+  return s.log.submit(d.digest).then((seq) => then(seq, d.identity));
+}
+
+/**
+ * acceptedParts is an accepted submission's answer with its receipt in parts against `checkpoint`
+ * (for ../batch-answer.ts to write as bytes), counted in the metrics; synchronous when the
+ * receipt is.
+ */
+function acceptedParts(s: AppSettings, seq: Sequenced, identity: string, checkpoint: string, started: number): MaybePromise<AcceptedResult> {
+  const result = (receipt: ReceiptParts): AcceptedResult => {
+    s.metrics?.submitted(seq.duplicate, (performance.now() - started) / 1000);
+    return { identity, index: seq.index, timestamp: seq.timestamp, duplicate: seq.duplicate, receipt };
+  };
+  const parts = s.log.receiptParts(seq.index, checkpoint, seq.entry);
+  return parts instanceof Promise ? parts.then(result) : result(parts);
 }
 
 /** answer turns a sequenced entry into the JSON answer, with the (maybe cosigned) receipt; synchronous when that is. */
@@ -106,12 +138,7 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
     const out = sequenced.map((seq, k): MaybePromise<BatchResult> => {
       let checkpoint = cosigned.get(seq.checkpoint);
       if (checkpoint === undefined) cosigned.set(seq.checkpoint, (checkpoint = s.cosign(seq.checkpoint)));
-      const result = (receipt: ReceiptParts): BatchResult => {
-        s.metrics?.submitted(seq.duplicate, (performance.now() - started) / 1000);
-        return { identity: identities[k]!, index: seq.index, timestamp: seq.timestamp, duplicate: seq.duplicate, receipt };
-      };
-      const parts = s.log.receiptParts(seq.index, checkpoint, seq.entry);
-      return parts instanceof Promise ? parts.then(result) : result(parts);
+      return acceptedParts(s, seq, identities[k]!, checkpoint, started);
     });
     // Awaited only when a receipt had to wait for storage: a promise per item costs time on 1000-item batches.
     return out.some((a) => a instanceof Promise) ? Promise.all(out) : (out as BatchResult[]);
