@@ -229,22 +229,14 @@ describe('a fault whose proof the log does not serve is left unproven', () => {
 });
 
 describe('a bundle read again that is not the bundle audited', () => {
-  it('is the log serving another bundle when the one audited is proven the signed one', async () => {
-    const { e, log } = await weakKeys(() => auditError({ size: 700, faults: { changedOnReread: 0 } }));
+  // Two unsigned answers for one bundle that disagree fail the audit, but are no evidence against
+  // the log, whichever of them is the signed one: nothing signed says the log served the other.
+  it('is unproven when the one read again is the changed one (a man in the middle on the re-read)', async () => {
+    const { e } = await weakKeys(() => auditError({ size: 700, faults: { changedOnReread: 0 } }));
     expect(e.code).toBe('AUDIT_FAILED');
-    expect(e.message).toMatch(/^bundle 0, read again .* is not the bundle audited; proven: /);
-    const ev = e.evidence as { proven: boolean; checkpoint: string; expected: string; leaf: { index: number; hash: string }; proof: string[]; served: string };
-    expect(ev.proven).toBe(true);
-    // Offline: the leaf and its proof lead to the signed root, their first 8 hashes fold to the
-    // tile hash audited, and the bundle served again hashes to something else.
-    const { size, root } = openCheckpoint(ev.checkpoint, parseVerifierKey(log.vkey)).checkpoint;
-    const leaf = fromBase64(ev.leaf.hash, HASH_SIZE);
-    const proof = ev.proof.map((p) => fromBase64(p, HASH_SIZE));
-    verifyInclusion(leaf, ev.leaf.index, size, proof, root);
-    expect(toHex(rootFromInclusionProof(leaf, 0, TILE_WIDTH, proof.slice(0, 8)))).toBe(ev.expected);
-    const leaves = new Uint8Array(TILE_WIDTH * HASH_SIZE);
-    parseBundle(fromBase64(ev.served), TILE_WIDTH).forEach((x, k) => leaves.set(leafHash(x), k * HASH_SIZE));
-    expect(toHex(hashFromTileRange(leaves, 0, TILE_WIDTH))).not.toBe(ev.expected);
+    expect(e.message).toMatch(/^bundle 0, read again .* is not the bundle audited, as served; but the served data does not match the tree the checkpoint signs .*unproven/);
+    expect(e.evidence).toMatchObject({ proven: false, why: 'two answers for one bundle disagree, and neither is signed' });
+    expect(typeof e.evidence?.['served']).toBe('string');
   });
 
   it('is unproven when the bundle audited was the doctored one and the one read again is honest', async () => {
@@ -256,14 +248,48 @@ describe('a bundle read again that is not the bundle audited', () => {
     };
     const { e } = await weakKeys(() => auditError({ size: 700 }, doctor(5, fresh, true)));
     expect(e.code).toBe('AUDIT_FAILED');
-    expect(e.message).toMatch(/^bundle 0, read again .* is not the bundle audited, as served; but the served data does not match the tree the checkpoint signs .*unproven/);
+    expect(e.message).toMatch(/^bundle 0, read again .* is not the bundle audited, as served; .*unproven/);
     expect(e.evidence).toMatchObject({ proven: false });
-    expect(String(e.evidence?.['why'])).toMatch(/signed tree's hash of bundle 0 is not the one recomputed from the bundle audited/);
   });
 
-  it('is left unproven (UNAVAILABLE) when the proof tiles are not served', async () => {
+  it('needs no proof tiles to say so (it reads none)', async () => {
     const { e } = await weakKeys(() => auditError({ size: 700, faults: { changedOnReread: 0 } }, refuse(503)));
-    expect(e.code).toBe('UNAVAILABLE');
-    expect(e.message).toMatch(/bundle 0, read again .* is not the bundle audited, a fault left unproven: /);
+    expect(e.code).toBe('AUDIT_FAILED');
+    expect(e.evidence).toMatchObject({ proven: false });
+  });
+});
+
+describe('saved progress that would blame the log for its own values', () => {
+  it('a real time going back is said from the proven entries, not from a saved last time', async () => {
+    // The log really signed a time going back at entry 512; the saved last time was edited to a
+    // value no entry has. The fault is proven, and its message and values are the entries' own.
+    const dir = mkdtempSync(join(tmpdir(), 'runproof-evidence-'));
+    dirs.push(dir);
+    const faults = { timeBackwards: 512 };
+    await served({ size: 512, stored: 1_000, faults }, async (url, log) => {
+      await audit(new LogClient(url), { trust: { vkey: log.vkey }, state: dirStateStore(dir) });
+    });
+    const progress = JSON.parse(readFileSync(join(dir, 'progress.json'), 'utf8')) as { lastTime: number };
+    writeFileSync(join(dir, 'progress.json'), JSON.stringify({ ...progress, lastTime: 2 ** 52 }));
+    const { e, log } = await auditError({ size: 1_000, faults }, undefined, { state: dirStateStore(dir) });
+    expect(e.code).toBe('AUDIT_FAILED');
+    expect(e.evidence).toMatchObject({ index: 512, proven: true });
+    expect(e.message).toMatch(/^entry 512: time \d+ is before the previous entry's \d+; proven: entries 511 and 512 /);
+    expect(e.message).not.toContain(String(2 ** 52));
+    expect(JSON.stringify(e.evidence)).not.toContain(String(2 ** 52));
+    checkOffline(e, log.vkey);
+  });
+
+  it('progress of no bundle with a last time is refused, not taken for an entry before entry 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runproof-evidence-'));
+    dirs.push(dir);
+    await served({ size: 512, stored: 1_000 }, async (url, log) => {
+      await audit(new LogClient(url), { trust: { vkey: log.vkey }, state: dirStateStore(dir) });
+    });
+    const progress = JSON.parse(readFileSync(join(dir, 'progress.json'), 'utf8')) as object;
+    writeFileSync(join(dir, 'progress.json'), JSON.stringify({ ...progress, bundles: 0, lastTime: 2 ** 52 }));
+    const { e } = await auditError({ size: 1_000 }, undefined, { state: dirStateStore(dir) });
+    expect(e.code).toBe('MALFORMED_REQUEST');
+    expect(e.message).toMatch(/saved audit progress is unusable \(last time 4503599627370496 without any bundle\)/);
   });
 });

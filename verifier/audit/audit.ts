@@ -253,6 +253,8 @@ function checkSaved(saved: AuditProgress, origin: string): void {
   if (saved.origin !== origin) throw unusableProgress(`it is for log ${JSON.stringify(saved.origin)}, not ${JSON.stringify(origin)}`);
   if (!Number.isSafeInteger(bundles) || bundles < 0) throw unusableProgress(`${bundles} bundles`);
   if (!Number.isSafeInteger(saved.lastTime) || saved.lastTime < 0) throw unusableProgress(`last time ${saved.lastTime}`);
+  // A last time is an entry's: progress of no bundle has none (a time before entry 0 would be blamed on it).
+  if (bundles === 0 && saved.lastTime !== 0) throw unusableProgress(`last time ${saved.lastTime} without any bundle`);
   if (saved.identities.length < bundles * TILE_WIDTH * HASH_SIZE) throw unusableProgress(`${saved.identities.length} bytes of identities for ${bundles} bundles`);
   if (saved.tileHashes.length < bundles * HASH_SIZE) throw unusableProgress(`${saved.tileHashes.length} bytes of tile hashes for ${bundles} bundles`);
 }
@@ -592,8 +594,9 @@ function sameLocal(run: AuditRun, position: number, b: number, data: Uint8Array,
 /**
  * sameIdentity reads the full bundle holding entry `position` again and tells whether its
  * identity equals the one at `data[offset …]`. The bundle must be the one audited: its leaf
- * hashes must fold to the tile hash recomputed from it before (else the log served two
- * different bundles for one index: AUDIT_FAILED).
+ * hashes must fold to the tile hash recomputed from it before (else two answers for one bundle
+ * disagree: AUDIT_FAILED, proven: false). A repeat it confirms is proven with the rest of the
+ * fault (fault-evidence.ts); the bundle audited is tied to the signed root by the root check.
  */
 async function sameIdentity(run: AuditRun, position: number, data: Uint8Array, offset: number): Promise<boolean> {
   const b = Math.floor(position / TILE_WIDTH);
@@ -618,8 +621,8 @@ async function sameIdentity(run: AuditRun, position: number, data: Uint8Array, o
       expected: toHex(audited),
       found: toHex(hash),
     });
-    // `audited` comes from an unsigned answer too: held against the log only once it is proven the signed one.
-    throw await rereadMismatch(run, b, audited, bundle, seen);
+    // Both answers are unsigned: the audit fails, but this is not evidence against the log.
+    throw rereadMismatch(run, bundle, seen);
   }
   const at = (position - b * TILE_WIDTH) * record + RECORD_PREFIX + ENTRY_IDENTITY_OFFSET;
   return sameBytes(bundle, at, data, offset);

@@ -9,8 +9,9 @@
  * with `proven: false`, and nothing about the log's rules follows. If the log does not serve the
  * proofs' tiles now, the fault is left unproven (UNAVAILABLE / UNREACHABLE, naming it).
  *
- * The same holds for a bundle read again to compare an identity: it is held against the log only
- * once the bundle audited first is proven to be the signed one.
+ * A bundle read again to compare an identity that is not the bundle audited is two unsigned
+ * answers that disagree: the audit fails (it cannot tell which, if either, the log signed), with
+ * `proven: false`. Nothing signed shows that the log, and not the network, served either one.
  */
 import { RunproofError, isRunproofError } from '../../src/errors.js';
 import { toBase64 } from '../../src/encoding/base64.js';
@@ -18,7 +19,7 @@ import type { Hash } from '../../src/merkle/hash.js';
 import { TILE_WIDTH } from '../../src/merkle/tiles.js';
 import { ENTRY_IDENTITY_OFFSET, ENTRY_IDENTITY_SIZE } from '../../src/note/entry.js';
 import { checkEntry, type EntryFault, type EntryRule, type EntryRulesState } from '../../src/note/entry-rules.js';
-import { type ServedEntry, type SignedTree, type Untied, notRead, proveEntries, proveTileHash } from './signed-tree.js';
+import { type ServedEntry, type SignedTree, type Untied, notRead, proveEntries } from './signed-tree.js';
 
 /** The signed tree under audit, with its signed checkpoint note. */
 export interface AuditedTree extends SignedTree {
@@ -75,11 +76,12 @@ async function servedEntry(tree: AuditedTree, index: number, b: number, bundle: 
 }
 
 /**
- * breaks tells whether the entries themselves break `rule`: the last one, after the first for a
- * time or a repeat (checkEntry, the one statement of the rules). Proven entries that do not are
- * not the entries the audit judged (a bundle read again, or saved progress, said otherwise).
+ * faultIn returns the fault of `rule` that the entries themselves show — the last one, after the
+ * first for a time or a repeat (checkEntry, the one statement of the rules) — or undefined.
+ * Proven entries that show none are not the entries the audit judged (a bundle read again, or
+ * saved progress, said otherwise). The fault's message and values come from the entries alone.
  */
-function breaks(rule: EntryRule, entries: readonly ServedEntry[]): boolean {
+function faultIn(rule: EntryRule, entries: readonly ServedEntry[]): EntryFault | undefined {
   const last = entries[entries.length - 1]!;
   const earlier = entries.length > 1 ? entries[0] : undefined;
   const state: EntryRulesState = { lastTime: 0 };
@@ -90,17 +92,17 @@ function breaks(rule: EntryRule, entries: readonly ServedEntry[]): boolean {
       clean = false;
     });
   }
-  if (!clean) return false;
+  if (!clean) return undefined;
   const seen = (data: Uint8Array, offset: number) => {
     if (earlier === undefined) return undefined;
     for (let i = 0; i < ENTRY_IDENTITY_SIZE; i++) if (data[offset + i] !== earlier.entry[ENTRY_IDENTITY_OFFSET + i]) return undefined;
     return earlier.index;
   };
-  let broken = false;
+  let found: EntryFault | undefined;
   checkEntry(last.entry, 0, last.entry.length, last.index, state, seen, (f) => {
-    if (f.rule === rule) broken = true;
+    if (f.rule === rule) found = f;
   });
-  return broken;
+  return found;
 }
 
 /** unproven is the AUDIT_FAILED of something seen only in served data that does not match the signed tree. */
@@ -132,6 +134,8 @@ const b64 = (proof: readonly Hash[]) => proof.map((h) => toBase64(h));
 export async function proveRuleFault(tree: AuditedTree, b: number, bundle: Uint8Array, index: number, fault: EntryFault, seen: RunproofError): Promise<RunproofError> {
   const about = { rule: fault.rule, checkpoint: tree.note };
   const other = otherEntry(fault, index);
+  // Only saved progress (its last time) can put a time before entry 0: nothing the log served.
+  if (other !== undefined && other < 0) return unproven(seen, 'the time it was compared with came from saved progress, not from an entry', about);
   const entries: ServedEntry[] = [];
   for (const i of other === undefined ? [index] : [other, index]) {
     const got = await servedEntry(tree, i, b, bundle);
@@ -142,27 +146,22 @@ export async function proveRuleFault(tree: AuditedTree, b: number, bundle: Uint8
   const tie = await proveEntries(tree, entries);
   if (tie.verdict === 'unavailable') return unavailable(seen, tie.error);
   if (tie.verdict === 'unproven') return unproven(seen, tie.why, { ...about, entries: served });
-  if (!breaks(fault.rule, entries)) return unproven(seen, 'the entries the signed tree holds there do not break this rule', { ...about, entries: served });
+  const shown = faultIn(fault.rule, entries);
+  if (shown === undefined) return unproven(seen, 'the entries the signed tree holds there do not break this rule', { ...about, entries: served });
   const which = entries.length === 1 ? `entry ${index} is` : `entries ${entries[0]!.index} and ${index} are`;
-  return new RunproofError('AUDIT_FAILED', `${seen.message}; proven: ${which} in the tree the checkpoint signs (inclusion proofs in the evidence)`, {
-    evidence: { ...seen.evidence, ...about, proven: true, entries: served.map((e, i) => ({ ...e, proof: b64(tie.proof[i]!) })) },
+  // Said from the proven entries alone: what was seen may have come from saved progress.
+  return new RunproofError('AUDIT_FAILED', `entry ${index}: ${shown.message}; proven: ${which} in the tree the checkpoint signs (inclusion proofs in the evidence)`, {
+    evidence: { ...seen.evidence, ...shown.evidence, ...about, proven: true, entries: served.map((e, i) => ({ ...e, proof: b64(tie.proof[i]!) })) },
   });
 }
 
 /**
- * rereadMismatch judges full bundle `b` read again (`bundle`) whose hash is not `audited`, the
- * tile hash recomputed from the bundle audited first (reported as `seen`): AUDIT_FAILED with
- * `proven: true` if `audited` is proven the signed tree's hash of bundle `b` (the leaf hash of its
- * first entry and that entry's inclusion proof, whose first 8 hashes fold it to `audited`, and the
- * bundle read again in base64), else with `proven: false`; UNAVAILABLE / UNREACHABLE if the log
- * does not serve the proof's tiles.
+ * rereadMismatch is the error for full bundle `b` read again (`bundle`) that is not the bundle
+ * audited (reported as `seen`): AUDIT_FAILED with `proven: false`. Two unsigned answers for one
+ * bundle disagree, so the audit cannot go on, but nothing signed shows which one, if either, the
+ * log signed, nor that the log and not the network served them: proving the first one the
+ * signed bundle would not make the second one the log's word.
  */
-export async function rereadMismatch(tree: AuditedTree, b: number, audited: Uint8Array, bundle: Uint8Array, seen: RunproofError): Promise<RunproofError> {
-  const tie = await proveTileHash(tree, b, audited);
-  if (tie.verdict === 'unavailable') return unavailable(seen, tie.error);
-  if (tie.verdict === 'unproven') return unproven(seen, tie.why, { checkpoint: tree.note });
-  const { leaf, proof } = tie.proof;
-  return new RunproofError('AUDIT_FAILED', `${seen.message}; proven: the bundle audited is bundle ${b} of the tree the checkpoint signs (inclusion proof in the evidence), the one read again is not`, {
-    evidence: { ...seen.evidence, proven: true, checkpoint: tree.note, leaf: { index: b * TILE_WIDTH, hash: toBase64(leaf) }, proof: b64(proof), served: toBase64(bundle) },
-  });
+export function rereadMismatch(tree: AuditedTree, bundle: Uint8Array, seen: RunproofError): RunproofError {
+  return unproven(seen, 'two answers for one bundle disagree, and neither is signed', { checkpoint: tree.note, served: toBase64(bundle) });
 }

@@ -14,10 +14,8 @@
  * tile, or the prefix of the full one once the log has it, as tlog-tiles allows; LogClient.tile).
  */
 import { RunproofError, isRunproofError } from '../../src/errors.js';
-import { equalBytes } from '../../src/encoding/utf8.js';
 import { type Hash, leafHash } from '../../src/merkle/hash.js';
-import { inclusionProofFromHashes, inclusionProofNodes, rootFromInclusionProof, verifyInclusion } from '../../src/merkle/proof.js';
-import { TILE_HEIGHT, TILE_WIDTH } from '../../src/merkle/tiles.js';
+import { inclusionProofFromHashes, inclusionProofNodes, verifyInclusion } from '../../src/merkle/proof.js';
 import type { NodeId } from '../../src/merkle/tree.js';
 import type { LogClient } from '../log-client.js';
 
@@ -110,30 +108,4 @@ export async function proveEntries(tree: SignedTree, entries: readonly ServedEnt
     proofs.push(proof);
   }
   return { verdict: 'proven', proof: proofs };
-}
-
-/**
- * proveTileHash tells whether `tileHash` is the hash of full bundle `b` in the signed tree (the
- * tree node 8 levels above its entries). It reads the leaf hash of the bundle's first entry and
- * that entry's inclusion proof: a full bundle is an aligned perfect subtree of every tree that
- * holds it, so the first 8 hashes of the proof are the leaf's siblings inside the bundle and
- * folding them onto the leaf gives the bundle's node; the rest leads from that node to the root.
- * `proven` gives the leaf hash and the whole proof, which a third party checks the same way.
- */
-export async function proveTileHash(tree: SignedTree, b: number, tileHash: Uint8Array): Promise<Tie<{ leaf: Hash; proof: Hash[] }>> {
-  const { client, size, root } = tree;
-  if ((b + 1) * TILE_WIDTH > size) throw new Error(`audit: bundle ${b} is not full in a tree of size ${size} (bug)`);
-  const first = b * TILE_WIDTH;
-  const hashes = await readProofHashes(client, size, [{ level: 0, index: first }, ...inclusionProofNodes(first, size)]);
-  if (hashes instanceof RunproofError) return notRead(hashes, size);
-  const leaf = hashes[0]!;
-  const proof = inclusionProofFromHashes(first, size, hashes.slice(1));
-  if (!leadsToRoot(leaf, first, size, proof, root)) {
-    client.forgetTiles();
-    return { verdict: 'unproven', why: `the log's tiles for entry ${first} do not lead to the signed root` };
-  }
-  // Entry `first` is leaf 0 of the bundle's own 256-leaf tree, with the same siblings.
-  const node = rootFromInclusionProof(leaf, 0, TILE_WIDTH, proof.slice(0, TILE_HEIGHT));
-  if (!equalBytes(node, tileHash)) return { verdict: 'unproven', why: `the signed tree's hash of bundle ${b} is not the one recomputed from the bundle audited` };
-  return { verdict: 'proven', proof: { leaf, proof } };
 }
