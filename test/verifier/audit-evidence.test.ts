@@ -212,10 +212,10 @@ describe('a fault that only saved progress shows is not held against the log', (
 describe('a fault whose proof the log does not serve is left unproven', () => {
   for (const status of [404, 503]) {
     it(`proof tiles answering ${status}: UNAVAILABLE, naming the fault`, async () => {
-      const { e } = await auditError({ size: 1_000, faults: { duplicate: [12, 901] } }, refuse(status));
+      const { e, log } = await auditError({ size: 1_000, faults: { duplicate: [12, 901] } }, refuse(status));
       expect(e.code).toBe('UNAVAILABLE');
       expect(e.message).toMatch(/^entry 901: identity sha256:[0-9a-f]{64} was already logged at index 12, a fault left unproven: /);
-      expect(e.evidence).toMatchObject({ index: 901, earlier: 12 });
+      expect(e.evidence).toMatchObject({ index: 901, earlier: 12, rule: 'duplicate-identity', checkpoint: log.checkpoint });
       expect(String(e.evidence?.['url'])).toMatch(/\/tile\/1\//);
     });
   }

@@ -113,9 +113,9 @@ function unproven(seen: RunproofError, why: string, evidence: Record<string, unk
 }
 
 /** unavailable names what `seen` showed when the log does not serve what would prove it (as confirm() in audit.ts does for repeats). */
-function unavailable(seen: RunproofError, e: RunproofError): RunproofError {
+function unavailable(seen: RunproofError, e: RunproofError, about: Record<string, unknown>): RunproofError {
   return new RunproofError(e.code, `${seen.message}, a fault left unproven: ${e.message}`, {
-    evidence: { ...seen.evidence, ...e.evidence },
+    evidence: { ...seen.evidence, ...about, ...e.evidence },
     cause: e,
     ...(e.source !== undefined ? { source: e.source } : {}),
   });
@@ -139,12 +139,12 @@ export async function proveRuleFault(tree: AuditedTree, b: number, bundle: Uint8
   const entries: ServedEntry[] = [];
   for (const i of other === undefined ? [index] : [other, index]) {
     const got = await servedEntry(tree, i, b, bundle);
-    if ('verdict' in got) return got.verdict === 'unavailable' ? unavailable(seen, got.error) : unproven(seen, got.why, about);
+    if ('verdict' in got) return got.verdict === 'unavailable' ? unavailable(seen, got.error, about) : unproven(seen, got.why, about);
     entries.push(got);
   }
   const served = entries.map((e) => ({ index: e.index, entry: toBase64(e.entry) }));
   const tie = await proveEntries(tree, entries);
-  if (tie.verdict === 'unavailable') return unavailable(seen, tie.error);
+  if (tie.verdict === 'unavailable') return unavailable(seen, tie.error, about);
   if (tie.verdict === 'unproven') return unproven(seen, tie.why, { ...about, entries: served });
   const shown = faultIn(fault.rule, entries);
   if (shown === undefined) return unproven(seen, 'the entries the signed tree holds there do not break this rule', { ...about, entries: served });
