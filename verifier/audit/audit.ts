@@ -11,9 +11,9 @@
  *   - the root recomputed from the entries equals the signed root.
  *
  * The first fault stops the audit with AUDIT_FAILED and evidence (the index, what was expected
- * and found, the URLs). An entry-rule fault, and a bundle read again that differs, are seen in
- * unsigned answers: before one is held against the log it is proven against the signed root
- * (fault-evidence.ts; `evidence.proven`). Bundles and level-0 tiles are fetched with bounded
+ * and found, the URLs). An entry-rule fault is seen in unsigned answers: before it is held
+ * against the log it is proven against the signed root (fault-evidence.ts; `evidence.proven`);
+ * a bundle read again that differs from the one audited never is (`proven: false`). Bundles and level-0 tiles are fetched with bounded
  * concurrency and checked in log order; hashing reads the bundle bytes in place with no
  * per-entry objects (hasher.ts), and a BundleHasher option can move it off the main thread
  * (worker-hasher.ts, which the CLI uses): a full bundle it vouches for skips only the leaf
@@ -145,7 +145,7 @@ interface AuditRun {
 /**
  * audit downloads and re-derives the whole log at `client` against its current checkpoint.
  * @throws RunproofError AUDIT_FAILED with evidence on the first fault (`evidence.proven` for a
- *   broken entry rule and a changed re-read: fault-evidence.ts); the checkpoint's own codes
+ *   broken entry rule, false for a changed re-read: fault-evidence.ts); the checkpoint's own codes
  *   (INVALID_SIGNATURE, ORIGIN_MISMATCH, QUORUM_NOT_MET, …) if it does not verify; UNREACHABLE /
  *   UNAVAILABLE if the log cannot be read (a resource its checkpoint requires is missing, also one
  *   a fault's proof needs)
