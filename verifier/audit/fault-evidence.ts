@@ -156,7 +156,7 @@ export async function proveRuleFault(tree: AuditedTree, b: number, bundle: Uint8
 }
 
 /**
- * rereadMismatch is the error for full bundle `b` read again (`bundle`) that is not the bundle
+ * rereadMismatch is the error for a full bundle read again (`bundle`) that is not the bundle
  * audited (reported as `seen`): AUDIT_FAILED with `proven: false`. Two unsigned answers for one
  * bundle disagree, so the audit cannot go on, but nothing signed shows which one, if either, the
  * log signed, nor that the log and not the network served them: proving the first one the
