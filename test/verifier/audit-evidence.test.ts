@@ -209,21 +209,23 @@ describe('a fault that only saved progress shows is not held against the log', (
   });
 });
 
-describe('a fault whose proof the log does not serve is left unproven', () => {
+describe('a fault whose proof the log does not serve is left unproven, and the audit still fails', () => {
+  // Not UNAVAILABLE: a log that really broke a rule could refuse only the requests a proof makes.
   for (const status of [404, 503]) {
-    it(`proof tiles answering ${status}: UNAVAILABLE, naming the fault`, async () => {
+    it(`proof tiles answering ${status}: AUDIT_FAILED, proven: false, naming the fault`, async () => {
       const { e, log } = await auditError({ size: 1_000, faults: { duplicate: [12, 901] } }, refuse(status));
-      expect(e.code).toBe('UNAVAILABLE');
-      expect(e.message).toMatch(/^entry 901: identity sha256:[0-9a-f]{64} was already logged at index 12, a fault left unproven: /);
-      expect(e.evidence).toMatchObject({ index: 901, earlier: 12, rule: 'duplicate-identity', checkpoint: log.checkpoint });
+      expect(e.code).toBe('AUDIT_FAILED');
+      expect(e.message).toMatch(/^entry 901: identity sha256:[0-9a-f]{64} was already logged at index 12, as served; the log did not serve what would prove it: .*unproven, not evidence/);
+      expect(e.evidence).toMatchObject({ index: 901, earlier: 12, rule: 'duplicate-identity', checkpoint: log.checkpoint, proven: false });
       expect(String(e.evidence?.['url'])).toMatch(/\/tile\/1\//);
     });
   }
 
-  it('the previous bundle not served again for a time going back: UNAVAILABLE, naming the fault', async () => {
+  it('the previous bundle not served again for a time going back: AUDIT_FAILED, proven: false, naming the fault', async () => {
     const { e } = await auditError({ size: 1_000, faults: { timeBackwards: 256, missingOnReread: 0 } });
-    expect(e.code).toBe('UNAVAILABLE');
-    expect(e.message).toMatch(/^entry 256: time \d+ is before the previous entry's \d+, a fault left unproven: /);
+    expect(e.code).toBe('AUDIT_FAILED');
+    expect(e.message).toMatch(/^entry 256: time \d+ is before the previous entry's \d+, as served; the log did not serve what would prove it: /);
+    expect(e.evidence).toMatchObject({ proven: false, rule: 'time-decreased' });
     expect(String(e.evidence?.['url'])).toMatch(/\/tile\/entries\/000$/);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * A candidate repeat across bundles is confirmed by reading the earlier bundle again
  * (audit.ts sameIdentity). A log that holds a real repeat can refuse that second read: the
- * audit cannot prove the repeat then (UNAVAILABLE, not AUDIT_FAILED), but its verdict must say
- * which entries share a key, so the repeat is not hidden behind a plain "not served".
+ * audit cannot prove the repeat then, but it fails (AUDIT_FAILED, `proven: false`, not a "try
+ * again later" UNAVAILABLE) and says which entries share a key, so the repeat is not hidden
+ * behind a plain "not served".
  */
 import { describe, expect, it } from 'vitest';
 import { isRunproofError, type RunproofError } from '../../src/errors.js';
@@ -23,11 +24,11 @@ async function auditError(opts: FixtureOptions): Promise<RunproofError> {
 }
 
 describe('audit when the earlier bundle is not served again', () => {
-  it('reports the unconfirmed repeat (UNAVAILABLE, with both entries) instead of only the missing bundle', async () => {
+  it('fails with the unconfirmed repeat (AUDIT_FAILED, proven: false, both entries) instead of only the missing bundle', async () => {
     const e = await auditError({ size: 700, faults: { duplicate: [12, 601], missingOnReread: 0 } });
-    expect(e.code).toBe('UNAVAILABLE');
-    expect(e.message).toMatch(/entry 601.*entry 12/);
-    expect(e.evidence).toMatchObject({ index: 601, earlier: 12 });
+    expect(e.code).toBe('AUDIT_FAILED');
+    expect(e.message).toMatch(/entry 601.*entry 12.*a likely repeat left unproven/);
+    expect(e.evidence).toMatchObject({ index: 601, earlier: 12, proven: false });
     expect(String(e.evidence?.['identity'])).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(String(e.evidence?.['url'])).toMatch(/\/tile\/entries\/000$/);
   });

@@ -147,8 +147,7 @@ interface AuditRun {
  * @throws RunproofError AUDIT_FAILED with evidence on the first fault (`evidence.proven` for a
  *   broken entry rule, false for a changed re-read: fault-evidence.ts); the checkpoint's own codes
  *   (INVALID_SIGNATURE, ORIGIN_MISMATCH, QUORUM_NOT_MET, …) if it does not verify; UNREACHABLE /
- *   UNAVAILABLE if the log cannot be read (a resource its checkpoint requires is missing, also one
- *   a fault's proof needs)
+ *   UNAVAILABLE if the log cannot be read (a resource its checkpoint requires is missing)
  */
 export async function audit(client: LogClient, opts: AuditOptions): Promise<AuditReport> {
   const run = await beginRun(client, opts);
@@ -630,8 +629,10 @@ async function sameIdentity(run: AuditRun, position: number, data: Uint8Array, o
 
 /**
  * confirm runs {@link sameIdentity} for entry `index`. If the earlier bundle cannot be read again
- * (UNAVAILABLE, UNREACHABLE), the repeat is unproven, not disproven: the error names both entries
- * and the identity, so a log holding a real repeat cannot hide it behind a plain "not served".
+ * (UNAVAILABLE, UNREACHABLE), the repeat is unproven, not disproven: the audit fails with
+ * `proven: false`, naming both entries and the identity — neither hidden behind a plain "not
+ * served" nor turned into a "try again later" (a log holding a real repeat could refuse exactly
+ * that one read every time).
  */
 async function confirm(run: AuditRun, index: number, u: Unconfirmed, data: Uint8Array): Promise<boolean> {
   try {
@@ -639,10 +640,10 @@ async function confirm(run: AuditRun, index: number, u: Unconfirmed, data: Uint8
   } catch (e) {
     if (!isRunproofError(e, 'UNAVAILABLE') && !isRunproofError(e, 'UNREACHABLE')) throw e;
     const identity = formatIdentity(data.subarray(u.offset, u.offset + HASH_SIZE));
-    throw new RunproofError(e.code, `entry ${index}'s identity ${identity} has the key of entry ${u.position}'s, a likely repeat left unconfirmed: ${e.message}`, {
-      evidence: { index, earlier: u.position, identity, ...e.evidence },
+    const why = `the log did not serve what would confirm it: ${e.message}`;
+    throw new RunproofError('AUDIT_FAILED', `entry ${index}'s identity ${identity} has the key of entry ${u.position}'s, a likely repeat left unproven (${why}); not evidence that the log broke its rules`, {
+      evidence: { index, earlier: u.position, identity, ...e.evidence, proven: false, why },
       cause: e,
-      ...(e.source !== undefined ? { source: e.source } : {}),
     });
   }
 }

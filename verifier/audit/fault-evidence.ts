@@ -7,7 +7,8 @@
  * (`evidence.proven: true`, with everything a third party needs to check it offline). If the
  * proofs do not check, the served data does not match the signed tree: the audit still fails,
  * with `proven: false`, and nothing about the log's rules follows. If the log does not serve the
- * proofs' tiles now, the fault is left unproven (UNAVAILABLE / UNREACHABLE, naming it).
+ * proofs' tiles now, the fault is left unproven the same way (AUDIT_FAILED, `proven: false`,
+ * naming it): the audit saw it, so it fails, but it holds nothing against the log.
  *
  * A bundle read again to compare an identity that is not the bundle audited is two unsigned
  * answers that disagree: the audit fails (it cannot tell which, if either, the log signed), with
@@ -112,12 +113,18 @@ function unproven(seen: RunproofError, why: string, evidence: Record<string, unk
   });
 }
 
-/** unavailable names what `seen` showed when the log does not serve what would prove it (as confirm() in audit.ts does for repeats). */
-function unavailable(seen: RunproofError, e: RunproofError, about: Record<string, unknown>): RunproofError {
-  return new RunproofError(e.code, `${seen.message}, a fault left unproven: ${e.message}`, {
-    evidence: { ...seen.evidence, ...about, ...e.evidence },
+/**
+ * unprovable is the AUDIT_FAILED of a fault seen in served data whose proof the log does not
+ * serve now (404, 429/5xx, unreachable): the audit saw the fault and fails, but without the
+ * proof it is no evidence against the log (`proven: false`). Not UNAVAILABLE ("try again later",
+ * exit 3): a log that really broke a rule could refuse only the requests a proof makes — they are
+ * the only ones for upper tiles during the pass over the bundles — and so never fail an audit.
+ */
+function unprovable(seen: RunproofError, e: RunproofError, about: Record<string, unknown>): RunproofError {
+  const why = `the log did not serve what would prove it: ${e.message}`;
+  return new RunproofError('AUDIT_FAILED', `${seen.message}, as served; ${why}: unproven, not evidence that the log broke its rules`, {
+    evidence: { ...seen.evidence, ...about, ...e.evidence, proven: false, why },
     cause: e,
-    ...(e.source !== undefined ? { source: e.source } : {}),
   });
 }
 
@@ -128,7 +135,7 @@ const b64 = (proof: readonly Hash[]) => proof.map((h) => toBase64(h));
  * served) and reported as `seen` (AUDIT_FAILED with the index, URLs and the rule's details), and
  * returns the error to throw: AUDIT_FAILED with `evidence.proven` true (the signed checkpoint, and
  * each entry showing the fault in base64 with its index and inclusion proof) or false (the
- * reason); UNAVAILABLE / UNREACHABLE if the log does not serve what the proof needs.
+ * reason: the proofs do not check, or the log does not serve what they need).
  * @throws Error only for a bug
  */
 export async function proveRuleFault(tree: AuditedTree, b: number, bundle: Uint8Array, index: number, fault: EntryFault, seen: RunproofError): Promise<RunproofError> {
@@ -139,12 +146,12 @@ export async function proveRuleFault(tree: AuditedTree, b: number, bundle: Uint8
   const entries: ServedEntry[] = [];
   for (const i of other === undefined ? [index] : [other, index]) {
     const got = await servedEntry(tree, i, b, bundle);
-    if ('verdict' in got) return got.verdict === 'unavailable' ? unavailable(seen, got.error, about) : unproven(seen, got.why, about);
+    if ('verdict' in got) return got.verdict === 'unavailable' ? unprovable(seen, got.error, about) : unproven(seen, got.why, about);
     entries.push(got);
   }
   const served = entries.map((e) => ({ index: e.index, entry: toBase64(e.entry) }));
   const tie = await proveEntries(tree, entries);
-  if (tie.verdict === 'unavailable') return unavailable(seen, tie.error, about);
+  if (tie.verdict === 'unavailable') return unprovable(seen, tie.error, about);
   if (tie.verdict === 'unproven') return unproven(seen, tie.why, { ...about, entries: served });
   const shown = faultIn(fault.rule, entries);
   if (shown === undefined) return unproven(seen, 'the entries the signed tree holds there do not break this rule', { ...about, entries: served });
