@@ -78,9 +78,10 @@ const WORKER = join(REPO, 'dist', 'bench', 'load', 'worker.js');
 /**
  * runLoad starts the generator, waits for it (killed after the bounds plus 60 s) and returns its
  * figures; with `cpuOf` (the server's pid) also the server's CPU time over the measured run, and
- * with `alsoCpu` (a reading of CPU seconds) the growth of that reading over the same span.
+ * with `alsoCpu` (a reading of CPU seconds) the growth of that reading over the same span;
+ * `window` is told when the measured run starts and when the generator has exited.
  */
-export function runLoad(cfg: LoadConfig, opts: { cpuOf?: number; alsoCpu?: () => number } = {}): Promise<LoadResult> {
+export function runLoad(cfg: LoadConfig, opts: { cpuOf?: number; alsoCpu?: () => number; window?: { start(): void; end(): void } } = {}): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WORKER, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -94,6 +95,7 @@ export function runLoad(cfg: LoadConfig, opts: { cpuOf?: number; alsoCpu?: () =>
         measuring = true;
         if (opts.cpuOf !== undefined) cpuAtStart = cpuSeconds(opts.cpuOf);
         if (opts.alsoCpu !== undefined) otherAtStart = opts.alsoCpu();
+        opts.window?.start();
       }
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -102,6 +104,7 @@ export function runLoad(cfg: LoadConfig, opts: { cpuOf?: number; alsoCpu?: () =>
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
+      if (measuring) opts.window?.end();
       const line = out.trim().split('\n').pop() ?? '';
       if (code !== 0 || !line.startsWith('{')) return reject(new Error(`load generator exited ${code}: ${err.slice(-2000)}`));
       const result = JSON.parse(line) as LoadResult;
