@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { Log } from '../log-server/log.js';
-import { nativeEd25519Signer } from '../log-server/native-ed25519.js';
+import { nativeEd25519Signer } from '../node-shared/native-ed25519.js';
 import { sqliteBackend } from '../log-server/storage/sqlite.js';
 import { newSignerKey, parseSignerKey } from '../src/note/keys.js';
 

@@ -7,7 +7,14 @@
  * - {@link directoryStore}: keep declarations and receipts as files.
  *
  * See docs/client.md.
+ *
+ * Importing it makes node:crypto the first Ed25519 check of this process (a receipt's new
+ * checkpoint costs ≈ 0.1 ms instead of ≈ 1.2 ms); verdicts are the pure core's either way.
  */
+import { installNativeEd25519 } from '../node-shared/native-ed25519.js';
+
+installNativeEd25519();
+
 export { declare, type DeclareOptions, type Declared, type SubmitMode } from './declare.js';
 export { runproofFetch, IDENTITY_HEADER, STATUS_HEADER, type RunproofFetchOptions, type DeclaredInfo } from './fetch.js';
 export { directoryStore, storeFileName, type ReceiptStore } from './store.js';

@@ -19,6 +19,7 @@ import { describeUrl } from './storage/postgres/url.js';
 import { startLogServer } from './http/server.js';
 import { publishCommand } from './publish/command.js';
 import { RunproofError } from '../src/errors.js';
+import { installNativeEd25519 } from '../node-shared/native-ed25519.js';
 
 const USAGE = [
   'usage: runproof-log serve [options]',
@@ -88,6 +89,8 @@ async function migrateCommand(args: string[]): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // Witness cosignatures (and a migrated log's checkpoints) are checked with node:crypto first.
+  installNativeEd25519();
   if (command === '--help' || command === '-h' || command === 'help') {
     print(USAGE);
     return 0;

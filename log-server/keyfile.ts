@@ -9,7 +9,7 @@ import { isRunproofError } from '../src/errors.js';
 import { parseSignerKey, SIG_ED25519, type Signer } from '../src/note/keys.js';
 import { newKeyText, readSignerKeyFile, writeKeyFile } from '../node-shared/key-file.js';
 import { ConfigError } from './config.js';
-import { nativeEd25519Signer } from './native-ed25519.js';
+import { nativeEd25519Signer } from '../node-shared/native-ed25519.js';
 
 /**
  * readKeyFile loads a log signer key, refusing a file readable or writable by group or others.

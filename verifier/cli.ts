@@ -48,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
   if (!Object.hasOwn(COMMANDS, name)) {
     throw new UsageError(`unknown command ${JSON.stringify(name)}; run 'runproof --help'`);
   }
+  // Every command but these checks Ed25519 signatures: node:crypto first, the pure verdict always.
+  if (name !== 'identity' && name !== 'keygen') (await import('../node-shared/native-ed25519.js')).installNativeEd25519();
   const mod = (await import(`./commands/${name}.js`)) as { run(args: string[]): Promise<number> };
   return mod.run(rest);
 }

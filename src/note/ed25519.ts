@@ -92,11 +92,78 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 }
 
 /**
+ * A faster Ed25519 check from outside the pure core: in Node, node:crypto's (OpenSSL), which
+ * checks the cofactorless equation R = [S]B − [k]A by re-encoding it and comparing R's bytes.
+ * Only its `true` is used, and only where that implies this module's own verdict (see
+ * {@link ed25519Verify}); anything else is decided by noble as if there were no accelerator.
+ */
+export type Ed25519Accelerator = (publicKey: Uint8Array, msg: Uint8Array, sig: Uint8Array) => boolean;
+
+let accelerator: Ed25519Accelerator | undefined;
+
+/**
+ * useEd25519Accelerator installs (or, with undefined, removes) the {@link Ed25519Accelerator} for
+ * this process. The Node entry points install node:crypto's (node-shared/native-ed25519.ts);
+ * browsers and the library keep the pure check. Verdicts are the same either way.
+ */
+export function useEd25519Accelerator(a: Ed25519Accelerator | undefined): void {
+  accelerator = a;
+}
+
+/** Public keys already judged by {@link strictKey}, by their latin1 text (a process holds a few). */
+const strictKeys = new Map<string, boolean>();
+const MAX_STRICT_KEYS = 1024;
+
+/** strictKey tells whether noble's strict branch accepts `publicKey`: a canonical encoding of a point not of small order. */
+function strictKey(publicKey: Uint8Array): boolean {
+  const id = String.fromCharCode(...publicKey);
+  let ok = strictKeys.get(id);
+  if (ok === undefined) {
+    try {
+      ok = !ed.Point.fromBytes(publicKey, false).isSmallOrder();
+    } catch {
+      ok = false;
+    }
+    if (strictKeys.size >= MAX_STRICT_KEYS) strictKeys.clear();
+    strictKeys.set(id, ok);
+  }
+  return ok;
+}
+
+/** canonicalS tells whether the signature's S (its last 32 bytes, little-endian) is below L (RFC 8032 §5.1.7 step 1). */
+function canonicalS(sig: Uint8Array): boolean {
+  for (let i = 31; i >= 0; i--) {
+    const a = sig[32 + i]!;
+    const b = L_BYTES[i]!;
+    if (a !== b) return a < b;
+  }
+  return false; // S = L
+}
+
+/** L as 32 little-endian bytes, for {@link canonicalS}. */
+const L_BYTES = to32LE(L);
+
+/**
  * ed25519Verify checks a signature strictly (RFC 8032 §5.1.7, non-canonical encodings and
  * small-order keys rejected). It never throws on bad input: wrong lengths are simply `false`.
+ *
+ * With an accelerator installed, a signature is first offered to it when S < L and the key is
+ * strict. Its `true` means R's bytes are the canonical encoding of [S]B − [k]A, with k hashed
+ * from the same bytes as here; then noble decodes that same R, finds R + [k]A − [S]B = 0, and
+ * so accepts too (the cofactored equation follows from the exact one). Any other case — the
+ * accelerator says false (a bad signature, or one valid only cofactored, whose R has a
+ * small-order part), a key or S outside those, an accelerator that throws — is noble's to
+ * decide. So the verdict never depends on the accelerator; tests compare the two.
  */
 export function ed25519Verify(publicKey: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
   if (publicKey.length !== ED25519_PUBLIC_KEY_SIZE || sig.length !== ED25519_SIGNATURE_SIZE) return false;
+  if (accelerator !== undefined && canonicalS(sig) && strictKey(publicKey)) {
+    try {
+      if (accelerator(publicKey, msg, sig)) return true;
+    } catch {
+      // noble decides
+    }
+  }
   try {
     return ed.verify(sig, msg, publicKey, { zip215: false });
   } catch {

@@ -1,5 +1,5 @@
 /**
- * The log server's node:crypto Ed25519 signer (log-server/native-ed25519.ts) gives exactly the
+ * The log server's node:crypto Ed25519 signer (node-shared/native-ed25519.ts) gives exactly the
  * RFC 8032 §7.1 signatures, and the pure signer's signatures for random seeds and messages; a
  * key read from a key file signs checkpoints that verify under its verifier key.
  */
@@ -12,7 +12,7 @@ import { ed25519Signer } from '../../src/note/ed25519.js';
 import { parseVerifierKey, verifierKey } from '../../src/note/keys.js';
 import { openNote, signNote } from '../../src/note/note.js';
 import { createKeyFile, readKeyFile } from '../../log-server/keyfile.js';
-import { nativeEd25519Signer } from '../../log-server/native-ed25519.js';
+import { nativeEd25519Signer } from '../../node-shared/native-ed25519.js';
 import { hex, loadVector } from '../note/helpers.js';
 
 const rfc = loadVector('rfc8032-ed25519.json');
