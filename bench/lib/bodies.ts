@@ -72,6 +72,11 @@ export function compactDeclarationText(salt: string): string {
   return `${PREFIX},"salt":"${salt}"}`;
 }
 
+/** identityBody returns `{"identity":"sha256:…"}` with a random identity. */
+export function identityBody(): string {
+  return `{"identity":"sha256:${randomBytes(32).toString('hex')}"}`;
+}
+
 /** identityBatchBody returns `{"items":[{"identity":"sha256:…"},…]}` with `n` random identities. */
 export function identityBatchBody(n: number): string {
   const raw = randomBytes(32 * n).toString('hex');

@@ -11,7 +11,7 @@ import { REPO } from './procs.js';
 export interface LoadConfig {
   /** `http://127.0.0.1:<port>` (nothing else is accepted). */
   url: string;
-  kind: 'declaration' | 'declaration-compact' | 'identity-batch' | 'declaration-batch' | 'paths' | 'lookup';
+  kind: 'declaration' | 'declaration-compact' | 'identity' | 'identity-batch' | 'declaration-batch' | 'paths' | 'lookup';
   /** Request path (POST target, GET path, or the lookup prefix ending in `/`). */
   path: string;
   /** GET paths to rotate through (kind `paths`). */

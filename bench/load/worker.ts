@@ -14,7 +14,7 @@
  * duplicate from its index instead of sequencing.
  */
 import { Pool } from 'undici';
-import { benchIdentity, compactDeclarationText, declarationBatchBody, declarationText, identityBatchBody, saltFactory } from '../lib/bodies.js';
+import { benchIdentity, compactDeclarationText, declarationBatchBody, declarationText, identityBatchBody, identityBody, saltFactory } from '../lib/bodies.js';
 import { MEASURING, type LoadConfig, type LoadResult } from '../lib/load.js';
 
 /** One request to send: method, path, and a body for POSTs. */
@@ -32,6 +32,8 @@ function shots(cfg: LoadConfig): () => Shot {
       return () => ({ method: 'POST', path: cfg.path, body: declarationText(salt()) });
     case 'declaration-compact':
       return () => ({ method: 'POST', path: cfg.path, body: compactDeclarationText(salt()) });
+    case 'identity':
+      return () => ({ method: 'POST', path: cfg.path, body: identityBody() });
     case 'identity-batch':
       return () => ({ method: 'POST', path: cfg.path, body: identityBatchBody(cfg.items ?? 1000) });
     case 'declaration-batch':

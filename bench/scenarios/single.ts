@@ -3,7 +3,8 @@
  * runproof client sends them; one report row sends compact non-canonical JSON), each distinct (salted),
  * POSTed one per request at a fixed number of connections to `runproof-log serve`; each answer
  * is a durable receipt (the log answers after COMMIT). Baseline: a bare Hono endpoint on the same
- * @hono/node-server that parses the same body and answers.
+ * @hono/node-server that parses the same body and answers. A report row sends identities
+ * (`POST /v1/identities`, what the client sends by default) the same way.
  */
 import { ReceiptVerifier } from '../../src/receipt/verify.js';
 import { parseCheckpoint } from '../../src/note/checkpoint.js';
@@ -59,18 +60,21 @@ export const single: Scenario = {
   async run(ctx: BenchContext) {
     for (const connections of CONNECTIONS) await singleAt(ctx, connections, 'canonical');
     await singleAt(ctx, 128, 'compact');
+    await singleAt(ctx, 128, 'identity');
   },
 };
 
 /**
  * singleAt measures one connection count. The judged rows send each declaration as its canonical
  * text, as the runproof client does; `compact` (a report row, no target) sends compact JSON in
- * another member order, which the log must write in canonical form before hashing.
+ * another member order, which the log must write in canonical form before hashing; `identity`
+ * (a report row) sends `{"identity":"sha256:…"}` bodies, fresh identities, to /v1/identities.
  */
-async function singleAt(ctx: BenchContext, connections: number, form: 'canonical' | 'compact'): Promise<void> {
+async function singleAt(ctx: BenchContext, connections: number, form: 'canonical' | 'compact' | 'identity'): Promise<void> {
   const target = form === 'canonical' ? TARGETS[connections]! : undefined;
-  const kind = form === 'canonical' ? ('declaration' as const) : ('declaration-compact' as const);
-  const load = { kind, path: '/v1/declarations', connections, durationSec: ctx.seconds, warmupSec: ctx.warmup, maxRequests: 2_000_000 };
+  const kind = form === 'canonical' ? ('declaration' as const) : form === 'compact' ? ('declaration-compact' as const) : ('identity' as const);
+  const path = form === 'identity' ? '/v1/identities' : '/v1/declarations';
+  const load = { kind, path, connections, durationSec: ctx.seconds, warmupSec: ctx.warmup, maxRequests: 2_000_000 };
   const hono = await startBaseline('hono');
   const log = await startLog(freshDir(ctx, `single-${connections}${form === 'canonical' ? '' : `-${form}`}`));
   let base: LoadResult;
@@ -94,7 +98,8 @@ async function singleAt(ctx: BenchContext, connections: number, form: 'canonical
   const checked = checkReceipts(r.samples, log.vkey);
   if (size < r.ok) throw new Error(`the log holds ${size} entries but answered ${r.ok} submissions`);
   ctx.say(`runproof-log (${connections} connections): ${r.perSecond.toFixed(0)}/s, p99 ${r.latencyMs.p99} ms, ${cpuPerAnswer(r).toFixed(0)} µs CPU each (bare Hono ${cpuPerAnswer(base).toFixed(0)} µs)`);
-  const scenario = `single declarations${form === 'canonical' ? '' : ', non-canonical JSON bodies'} (HTTP, ${connections} connections)`;
+  const what = { canonical: 'single declarations', compact: 'single declarations, non-canonical JSON bodies', identity: 'single identities' }[form];
+  const scenario = `${what} (HTTP, ${connections} connections)`;
   const note = `${connections} connections; best of ${ctx.rounds} alternating rounds (runproof ${rates(all.subject)}/s; bare Hono ${rates(all.base)}/s); ${r.ok.toLocaleString('en-US')} receipts in ${r.seconds} s, ${checked} sampled receipts verified offline, log size ${size} ≥ answers`;
   ctx.record({
     scenario,
@@ -119,7 +124,7 @@ async function singleAt(ctx: BenchContext, connections: number, form: 'canonical
   const baseCpu = cpuPerAnswer(base);
   ctx.record({
     scenario,
-    figure: 'server CPU per declaration',
+    figure: form === 'identity' ? 'server CPU per identity' : 'server CPU per declaration',
     value: cpu,
     unit: 'µs',
     baseline: { name: 'bare Hono CPU per request', value: baseCpu, unit: 'µs' },

@@ -1,8 +1,9 @@
 /**
- * A node:http fast path for single declarations (`POST /v1/declarations`), in front of the Hono
- * app, as ./fast-reads.ts is for the tlog-tiles reads. Building the WHATWG Request and Response,
- * Hono's dispatch through five middlewares and the body read through the Request cost ≈ 10 % of
- * the server's CPU per declaration (docs/performance.md, "Single declarations").
+ * A node:http fast path for single submissions (`POST /v1/declarations` and `/v1/identities`), in
+ * front of the Hono app, as ./fast-reads.ts is for the tlog-tiles reads. Building the WHATWG
+ * Request and Response, Hono's dispatch through five middlewares and the body read through the
+ * Request cost ≈ 10 % of the server's CPU per declaration (docs/performance.md, "Single
+ * declarations"), and more of an identity submission's, which the client sends by default.
  *
  * It takes a request only when every guard of the Hono route would let it through, checked in a
  * way that changes nothing when one would not: the server accepts, the URL is exactly the path
@@ -11,17 +12,18 @@
  * configured) passes, the shared in-flight body budget has room, and the client's rate bucket
  * (when a rate is set) has a token — taken last, so a request handed to Hono has taken nothing.
  * Everything else goes to Hono untouched, which answers it, refusal or not, in its one way. Once
- * it took a request, the answer is the route's own (routes/submit.ts `declareBytes`, `declare`
- * written as bytes: same parsing, same sequencer, same durable receipt, same metrics, the same
- * JSON text), and an error the one mapping of ./errors.ts, reported as the app reports its errors.
+ * it took a request, the answer is the route's own (routes/submit.ts `declareBytes` and
+ * `identityBytes`, the routes written as bytes: same parsing, same sequencer, same durable
+ * receipt, same metrics, the same JSON text), and an error the one mapping of ./errors.ts,
+ * reported as the app reports its errors.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppParts } from './app.js';
 import { bodyCutShort, isJsonMediaType } from './middleware/body.js';
-import { declareBytes } from './routes/submit.js';
+import { declareBytes, identityBytes } from './routes/submit.js';
 
-/** The one path this handles. */
-const PATH = '/v1/declarations';
+/** The paths this handles, each with its route written as bytes. */
+const ROUTES: Record<string, typeof declareBytes> = { '/v1/declarations': declareBytes, '/v1/identities': identityBytes };
 
 /** How {@link fastSubmit} knows the server is stopping and tells it about requests in flight. */
 export interface FastSubmitOptions {
@@ -33,7 +35,7 @@ export interface FastSubmitOptions {
 }
 
 /**
- * fastSubmit returns a handler that takes a plain single-declaration POST (see the module comment)
+ * fastSubmit returns a handler that takes a plain single-submission POST (see the module comment)
  * and returns true, or returns false (having read and written nothing) for Hono to answer.
  */
 export function fastSubmit(parts: AppParts, o: FastSubmitOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
@@ -41,7 +43,8 @@ export function fastSubmit(parts: AppParts, o: FastSubmitOptions): (req: Incomin
   // Escaped checkpoints for the answers' bytes (routes/submit.ts declareBytes).
   const checkpoints = new Map<string, Buffer>();
   return (req, res) => {
-    if (req.method !== 'POST' || req.url !== PATH || !o.accepting()) return false;
+    const route = req.method === 'POST' && req.url !== undefined && Object.hasOwn(ROUTES, req.url) ? ROUTES[req.url]! : undefined;
+    if (route === undefined || !o.accepting()) return false;
     const h = req.headers;
     const type = h['content-type'];
     const length = h['content-length'];
@@ -68,7 +71,7 @@ export function fastSubmit(parts: AppParts, o: FastSubmitOptions): (req: Incomin
         parts.answerError(bodyCutShort(body));
         return done();
       }
-      declareBytes(s, body, started, checkpoints)
+      route(s, body, started, checkpoints)
         .then(
           (answer) => send(res, 200, JSON_TYPE, answer),
           (e: unknown) => {

@@ -199,7 +199,7 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
     waiting: () => inFlight++,
     settled: settle,
   });
-  const fastDeclarations = fastSubmit(parts, { accepting: () => accepting, waiting: () => inFlight++, settled: settle });
+  const fastSubmissions = fastSubmit(parts, { accepting: () => accepting, waiting: () => inFlight++, settled: settle });
 
   let server: Server;
   try {
@@ -214,7 +214,7 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
               settle();
             }
           },
-          // The tlog-tiles reads and single declarations skip the Request/Response objects
+          // The tlog-tiles reads and single submissions skip the Request/Response objects
           // (./fast-reads.ts, ./fast-submit.ts).
           createServer: ((options: ServerOptions, honoListener: RequestListener) => {
             listener = honoListener;
@@ -228,7 +228,7 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
                 connectionsCheckingInterval: Math.min(1000, cfg.headerTimeoutMs),
               },
               (req, res) => {
-                if (!fast(req, res) && !fastDeclarations(req, res)) honoListener(req, res);
+                if (!fast(req, res) && !fastSubmissions(req, res)) honoListener(req, res);
               },
             );
           }) as typeof createServer,

@@ -1,5 +1,5 @@
 /**
- * The node:http fast path for single declarations (log-server/http/fast-submit.ts) over real
+ * The node:http fast path for single submissions (log-server/http/fast-submit.ts) over real
  * loopback HTTP and a real log: what it answers must be what the Hono route answers (success and
  * errors, byte for byte, with the same headers and metrics), and every request some guard of the
  * route would refuse — query, media type, chunked or oversized body, token, rate, body budget,
@@ -161,7 +161,8 @@ describe('single-declaration fast path', () => {
       ['/v1/declarations', declaration(5), { 'content-type': 'application/json; charset=latin1' }, false, 415],
       ['/v1/declarations', declaration(6), { 'content-type': 'application/json' }, true, 200],
       ['/v1/declarations', ' '.repeat(5000), { 'content-type': 'application/json' }, false, 413],
-      ['/v1/identities', '{}', { 'content-type': 'application/json' }, false, 400],
+      ['/v1/identities?wait=sometimes', '{}', { 'content-type': 'application/json' }, false, 400],
+      ['/v1/batch', '{"items":[]}', { 'content-type': 'application/json' }, false, 200],
     ];
     for (const [path, body, headers, chunked, status] of cases) {
       const before = { ...s.answered };
@@ -253,6 +254,37 @@ describe('single-declaration fast path', () => {
     expect(trace.map((x) => x.rejections)).toEqual([1, 2, 3].map((n) => [`runproof_log_rejections_total{code="MALFORMED_REQUEST"} ${n}`]));
     expect(trace.map((x) => x.reported)).toEqual([[], [], []]);
     expect(budget.inUse).toBe(0);
+  });
+
+  it('logs an identity with a durable receipt, and answers exactly as the Hono route does', async () => {
+    const s = await serve();
+    const identity = `sha256:${createHash('sha256').update('fast identity').digest('hex')}`;
+    const body = JSON.stringify({ identity });
+    const first = await post(s.base, '/v1/identities', body);
+    expect(s.answered).toEqual({ fast: 1, hono: 0 });
+    const a = JSON.parse(first.body) as { identity: string; index: number; duplicate: boolean; receipt: string };
+    expect(a).toMatchObject({ identity, index: 0, duplicate: false });
+    verifyReceipt({ receipt: a.receipt, identity, trust: { vkey: t.vkey } });
+    // Both duplicate answers carry the same checkpoint: byte for byte the route's.
+    await expectSameAsHono(await post(s.base, '/v1/identities', body), await postJson(s.parts.app, '/v1/identities', body));
+    expect(s.answered.fast).toBe(2);
+    expect(t.log.size).toBe(1);
+    const text = await t.metrics.registry.metrics();
+    expect(text).toContain('runproof_log_submissions_total{kind="new"} 1\n');
+    expect(text).toContain('runproof_log_submissions_total{kind="duplicate"} 2\n');
+  });
+
+  it('answers bad identity bodies with the one error mapping', async () => {
+    const s = await serve();
+    const hex = 'ab'.repeat(32);
+    const bodies = ['{}', '[]', '{"identity":1}', `{"identity":"sha256:${hex.toUpperCase()}"}`, `{"identity":"sha512:${hex}"}`, `{"identity":"sha256:${hex}","identity":"sha256:${hex}"}`, `{"identity":"sha256:${hex}","x":1}`, '{"identity":'];
+    for (const body of bodies) {
+      const got = await post(s.base, '/v1/identities', body);
+      await expectSameAsHono(got, await postJson(s.parts.app, '/v1/identities', body));
+      expect(got.status, body).toBeGreaterThanOrEqual(400);
+    }
+    expect(s.answered).toEqual({ fast: bodies.length, hono: 0 });
+    expect(t.log.size).toBe(0);
   });
 
   it('takes nothing while the server is shutting down', async () => {

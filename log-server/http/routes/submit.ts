@@ -74,10 +74,33 @@ export function declare(s: AppSettings, body: Uint8Array, wait: boolean, started
  * `checkpoints` keeps escaped checkpoints between its answers.
  */
 export function declareBytes(s: AppSettings, body: Uint8Array, started: number, checkpoints: Map<string, Buffer>): Promise<Buffer> {
-  return sequenced(s, body, (seq, identity) => {
-    const accepted = acceptedParts(s, seq, identity, s.cosign(seq.checkpoint), started);
-    return accepted instanceof Promise ? accepted.then((a) => encodeSubmitAnswer(a, checkpoints)) : encodeSubmitAnswer(accepted, checkpoints);
-  });
+  return sequenced(s, body, (seq, identity) => answerBytes(s, seq, identity, started, checkpoints));
+}
+
+/**
+ * identityBytes is the `POST /v1/identities` route without `?wait=cosigned`, answered as bytes
+ * like {@link declareBytes}: the same strict parse of `{"identity":"sha256:…"}`, sequencer,
+ * durable receipt and metrics. For the node:http fast path (../fast-submit.ts).
+ */
+export function identityBytes(s: AppSettings, body: Uint8Array, started: number, checkpoints: Map<string, Buffer>): Promise<Buffer> {
+  let digest: Uint8Array;
+  try {
+    digest = identityOfBody(body, s.maxBodyBytes);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return s.log.submit(digest).then((seq) => answerBytes(s, seq, formatIdentity(digest), started, checkpoints));
+}
+
+/** identityOfBody reads the digest of an identity submission's body, `{"identity":"sha256:<hex>"}`. */
+function identityOfBody(body: Uint8Array, maxBytes: number): Uint8Array {
+  return identityMember(parseStrictJson(body, { maxBytes }), '$');
+}
+
+/** answerBytes is an accepted submission's answer (receipt against the cosigned checkpoint) as JSON bytes. */
+function answerBytes(s: AppSettings, seq: Sequenced, identity: string, started: number, checkpoints: Map<string, Buffer>): MaybePromise<Buffer> {
+  const accepted = acceptedParts(s, seq, identity, s.cosign(seq.checkpoint), started);
+  return accepted instanceof Promise ? accepted.then((a) => encodeSubmitAnswer(a, checkpoints)) : encodeSubmitAnswer(accepted, checkpoints);
 }
 
 /** sequenced logs one declaration body and hands its sequenced entry and identity to `then`. */
@@ -159,7 +182,7 @@ export function submitRoutes(app: Hono, s: AppSettings, guards: MiddlewareHandle
   app.post('/v1/identities', async (c) => {
     const started = performance.now();
     const wait = wantsCosigned(c);
-    const digest = identityMember(parseStrictJson(await readBody(c, s.maxBodyBytes), { maxBytes: s.maxBodyBytes }), '$');
+    const digest = identityOfBody(await readBody(c, s.maxBodyBytes), s.maxBodyBytes);
     return c.json(await answer(s, await s.log.submit(digest), formatIdentity(digest), wait, started));
   });
 
