@@ -33,7 +33,7 @@ import { checkEntry, type EntryFault, type EntryRulesState } from '../../src/not
 import { verifyCheckpoint, type ReceiptTrust, type WitnessVerdict } from '../../src/receipt/verify.js';
 import type { LogClient } from '../log-client.js';
 import { proveRuleFault, rereadMismatch } from './fault-evidence.js';
-import { FAST_ENTRY_SIZE, foldTile, hashFullBundle, leafMatches } from './hasher.js';
+import { FAST_ENTRY_SIZE, bundleLeaves, foldTile, hashFullBundle, leafMatches } from './hasher.js';
 import { IdentitySet } from './identity-set.js';
 import { inOrder } from './ordered.js';
 import { savedPrefixProblem } from './resume-check.js';
@@ -152,7 +152,8 @@ interface AuditRun {
 export async function audit(client: LogClient, opts: AuditOptions): Promise<AuditReport> {
   const run = await beginRun(client, opts);
   await checkLevelZero(run);
-  const computed = await checkUpperLevels(run);
+  const computed = recomputedLevels(run);
+  await checkUpperLevels(run, computed);
   checkRoot(run, computed);
   await saveProgress(run, run.fullBundles);
   const report: AuditReport = {
@@ -363,17 +364,48 @@ async function checkFetched(run: AuditRun, f: Fetched): Promise<void> {
 }
 
 /**
- * checkUpperLevels checks every served tile at level ≥ 1 against the hashes recomputed from the
- * level below, and returns the recomputed hashes per level (level 0: the partial bundle's leaves).
+ * fullBundleHash returns the leaf hashes of the entries of a full bundle, whatever their size,
+ * and their tile hash (the node 8 levels up); undefined if it is not 256 records.
  */
-async function checkUpperLevels(run: AuditRun): Promise<Uint8Array[]> {
-  const { client, size } = run;
+function fullBundleHash(bundle: Uint8Array): { leaves: Uint8Array; hash: Uint8Array } | undefined {
+  const leaves = bundleLeaves(bundle, TILE_WIDTH);
+  if (leaves === undefined) return undefined;
+  const hash = new Uint8Array(HASH_SIZE);
+  fullTileHash(leaves, hash, 0);
+  return { leaves, hash };
+}
+
+/** auditedHash returns the tile hash recomputed for full bundle `b`. */
+function auditedHash(run: AuditRun, b: number): Uint8Array {
+  return run.tileHashes.subarray(b * HASH_SIZE, (b + 1) * HASH_SIZE);
+}
+
+/**
+ * recomputedLevels folds the recomputed level-8 hashes into the hashes of every tile level above,
+ * and returns them per tile level (level 0: the partial bundle's leaves; level 1: `tileHashes`).
+ */
+function recomputedLevels(run: AuditRun): Uint8Array[] {
+  const { size } = run;
   const computed: Uint8Array[] = [run.lastLeaves, run.tileHashes];
   for (let level = 1; Math.floor(size / TILE_WIDTH ** level) > 0; level++) {
     const below = computed[level]!;
-    const count = Math.ceil(Math.floor(size / TILE_WIDTH ** level) / TILE_WIDTH);
     const fullAbove = Math.floor(size / TILE_WIDTH ** (level + 1));
     const above = hashBuffer(fullAbove, size);
+    for (let j = 0; j < fullAbove; j++) fullTileHash(below.subarray(j * TILE_WIDTH * HASH_SIZE, (j + 1) * TILE_WIDTH * HASH_SIZE), above, j * HASH_SIZE);
+    computed.push(above);
+  }
+  return computed;
+}
+
+/**
+ * checkUpperLevels checks every served tile at level ≥ 1 against the hashes recomputed from the
+ * entries ({@link recomputedLevels}).
+ */
+async function checkUpperLevels(run: AuditRun, computed: readonly Uint8Array[]): Promise<void> {
+  const { client, size } = run;
+  for (let level = 1; Math.floor(size / TILE_WIDTH ** level) > 0; level++) {
+    const below = computed[level]!;
+    const count = Math.ceil(Math.floor(size / TILE_WIDTH ** level) / TILE_WIDTH);
     const fetchTile = async (j: number) => {
       const tile: Tile = { level, index: j, width: tileWidthAt(level, j, size) };
       return { tile, data: await readLog(() => client.tile(tile), client.url(tilePath(tile)), size) };
@@ -382,15 +414,12 @@ async function checkUpperLevels(run: AuditRun): Promise<Uint8Array[]> {
       run.tilesFetched++;
       const want = below.subarray(tile.index * TILE_WIDTH * HASH_SIZE, (tile.index * TILE_WIDTH + tile.width) * HASH_SIZE);
       checkTile(tile, data, want, client.url(tilePath(tile)));
-      if (tile.width === TILE_WIDTH) fullTileHash(want, above, tile.index * HASH_SIZE);
     }
-    computed.push(above);
   }
-  return computed;
 }
 
 /** checkRoot recomputes the root from the recomputed hashes only and compares it with the signed one. */
-function checkRoot(run: AuditRun, computed: Uint8Array[]): void {
+function checkRoot(run: AuditRun, computed: readonly Uint8Array[]): void {
   const { size, root } = run;
   const readComputed = (t: Tile): Uint8Array => {
     if (t.level === 0 && t.index !== run.fullBundles) throw new Error(`audit: root needs level-0 tile ${t.index} (bug)`);
@@ -603,27 +632,20 @@ async function sameIdentity(run: AuditRun, position: number, data: Uint8Array, o
   const url = run.client.url(entriesPath(b, TILE_WIDTH));
   const bundle = await readLog(() => run.client.entries(b, TILE_WIDTH), url, run.size);
   run.bundlesFetched++;
-  const leaves = new Uint8Array(TILE_WIDTH * HASH_SIZE);
-  const record = RECORD_PREFIX + FAST_ENTRY_SIZE;
-  const whole = bundle.length === TILE_WIDTH * record;
-  for (let k = 0; whole && k < TILE_WIDTH; k++) {
-    if (bundle[k * record] !== 0 || bundle[k * record + 1] !== FAST_ENTRY_SIZE) break;
-    leaves.set(leafHash(bundle.subarray(k * record + RECORD_PREFIX, (k + 1) * record)), k * HASH_SIZE);
-  }
-  const hash = new Uint8Array(HASH_SIZE);
-  fullTileHash(leaves, hash, 0);
-  const audited = run.tileHashes.subarray(b * HASH_SIZE, (b + 1) * HASH_SIZE);
-  if (!whole || !equalBytes(hash, audited)) {
+  const got = fullBundleHash(bundle);
+  const audited = auditedHash(run, b);
+  if (got === undefined || !equalBytes(got.hash, audited)) {
     const seen = fail(`bundle ${b}, read again to compare entry ${position}'s identity, is not the bundle audited`, {
       index: position,
       bundle: url,
       expected: toHex(audited),
-      found: toHex(hash),
+      found: got === undefined ? 'not 256 entries' : toHex(got.hash),
     });
     // Both answers are unsigned: the audit fails, but this is not evidence against the log.
     throw rereadMismatch(run, bundle, seen);
   }
-  const at = (position - b * TILE_WIDTH) * record + RECORD_PREFIX + ENTRY_IDENTITY_OFFSET;
+  // Its tile hash is the audited one's: it is the bundle audited, 256 records of 41 bytes.
+  const at = (position - b * TILE_WIDTH) * (RECORD_PREFIX + FAST_ENTRY_SIZE) + RECORD_PREFIX + ENTRY_IDENTITY_OFFSET;
   return sameBytes(bundle, at, data, offset);
 }
 

@@ -19,6 +19,7 @@
  * it does not (test/verifier/sha256x4.test.ts compares the two).
  */
 import { sha256Compress, sha256Init, sha256Schedule } from '../../src/merkle/sha256-block.js';
+import { leafHash } from '../../src/merkle/hash.js';
 import { ENTRY_SIZE } from '../../src/note/entry.js';
 import { type Sha256x4, hashTileX4, loadSha256x4 } from './sha256x4.js';
 
@@ -182,4 +183,25 @@ export function hashFullBundleJs(bundle: Uint8Array, leaves: Uint8Array): Uint8A
   work.set(leaves);
   foldTile(work, 256);
   return work.slice(0, 32);
+}
+
+/**
+ * bundleLeaves returns the leaf hashes SHA-256(0x00 ‖ entry) of the `width` entries of `bundle`,
+ * whatever their size, or undefined if the bundle is not exactly `width` length-prefixed records
+ * (c2sp.org/tlog-tiles). It checks no rule: it is for a bundle read again, and for the tree
+ * recomputed after a fault, not for the pass over the bundles (see hashFullBundle).
+ */
+export function bundleLeaves(bundle: Uint8Array, width: number): Uint8Array | undefined {
+  const out = new Uint8Array(width * 32);
+  let o = 0;
+  for (let k = 0; k < width; k++) {
+    if (o + 2 > bundle.length) return undefined;
+    const n = bundle[o]! * 256 + bundle[o + 1]!;
+    o += 2;
+    if (o + n > bundle.length) return undefined;
+    if (n === FAST_ENTRY_SIZE) leafHashAt(bundle, o, out, k * 32);
+    else out.set(leafHash(bundle.subarray(o, o + n)), k * 32);
+    o += n;
+  }
+  return o === bundle.length ? out : undefined;
 }
