@@ -4,8 +4,9 @@
  * signed tree: a log that really signed such a tree is AUDIT_FAILED with `proven: true` and
  * evidence that checks offline; an honest log whose server (or a man in the middle) doctors a
  * bundle is AUDIT_FAILED with `proven: false`, never accused of breaking its rules; proof tiles
- * that are not served leave the fault unproven (UNAVAILABLE). The same for a bundle read again
- * to compare identities. Every log is served over loopback HTTP: a fixture log, and a hostile
+ * that are not served do not keep a real fault unproven: the audit proves it from its own
+ * recomputed tree, and fails with `proven: false` only if it cannot. The same for a bundle read
+ * again to compare identities. Every log is served over loopback HTTP: a fixture log, and a hostile
  * server in front of it where one answer is doctored.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -91,8 +92,14 @@ function doctor(index: number, change: (entry: Uint8Array, log: FixtureLog) => U
   };
 }
 
-/** refuse answers `status` to every request for a hash tile at level 1 (which only the proofs read before the audit fails). */
-const refuse = (status: number) => (): Lie => ({ path }) => (path.startsWith('/tile/1/') ? { status, body: 'no\n' } : undefined);
+/** refuse answers `status` to every request for a hash tile at level ≥ 1 (which only the proofs read before the audit fails). */
+const refuse = (status: number) => (): Lie => ({ path }) => (/^\/tile\/[1-9]/.test(path) ? { status, body: 'no\n' } : undefined);
+
+/** both answers with the first of two lies that answers. */
+const both = (a: (log: FixtureLog) => Lie, b: (log: FixtureLog) => Lie) => (log: FixtureLog): Lie => {
+  const [x, y] = [a(log), b(log)];
+  return (req) => x(req) ?? y(req);
+};
 
 /** Entry changes a lying server might make. */
 const repeatOf = (earlier: number) => (e: Uint8Array, log: FixtureLog) => {
@@ -209,17 +216,93 @@ describe('a fault that only saved progress shows is not held against the log', (
   });
 });
 
-describe('a fault whose proof the log does not serve is left unproven, and the audit still fails', () => {
-  // Not UNAVAILABLE: a log that really broke a rule could refuse only the requests a proof makes.
-  for (const status of [404, 503]) {
-    it(`proof tiles answering ${status}: AUDIT_FAILED, proven: false, naming the fault`, async () => {
-      const { e, log } = await auditError({ size: 1_000, faults: { duplicate: [12, 901] } }, refuse(status));
-      expect(e.code).toBe('AUDIT_FAILED');
-      expect(e.message).toMatch(/^entry 901: identity sha256:[0-9a-f]{64} was already logged at index 12, as served; the log did not serve what would prove it: .*unproven, not evidence/);
-      expect(e.evidence).toMatchObject({ index: 901, earlier: 12, rule: 'duplicate-identity', checkpoint: log.checkpoint, proven: false });
-      expect(String(e.evidence?.['url'])).toMatch(/\/tile\/1\//);
+describe('a fault the log really signed is proven from the audit\'s own tree when the log does not serve the proof tiles', () => {
+  // A log could refuse exactly the requests a proof makes (the only ones for upper tiles during the
+  // pass): the audit goes on over the bundles, recomputes the tree and builds the proofs from it.
+  const cases: [string, FixtureOptions, number, number[]][] = [
+    ['a repeat across bundles', { size: 1_000, faults: { duplicate: [12, 901] } }, 901, [12, 901]],
+    ['a repeat across bundles, in a tree of three tile levels', { size: 70_000, faults: { duplicate: [100, 66_000] } }, 66_000, [100, 66_000]],
+    ['a time going back at the first entry of a bundle', { size: 1_000, faults: { timeBackwards: 256 } }, 256, [255, 256]],
+    ['a time going back at the first entry of a bundle, in a tree of three tile levels', { size: 70_000, faults: { timeBackwards: 65_536 } }, 65_536, [65_535, 65_536]],
+    ['an unknown entry type', { size: 1_000, faults: { wrongType: 300 } }, 300, [300]],
+    ['an unknown entry type in the partial bundle, in a tree of three tile levels', { size: 70_000, faults: { wrongType: 69_950 } }, 69_950, [69_950]],
+  ];
+  for (const [name, opts, index, shown] of cases) {
+    it(name, async () => {
+      for (const [status, extra] of [[404, {}], [503, { hasher: laterHasher }]] as const) {
+        const { e, log } = await auditError(opts, refuse(status), extra);
+        expect(e.code).toBe('AUDIT_FAILED');
+        expect(e.evidence).toMatchObject({ index, proven: true, proofsFrom: 'recomputed tree', checkpoint: log.checkpoint });
+        expect((e.evidence?.['entries'] as { index: number }[]).map((x) => x.index)).toEqual(shown);
+        expect(e.message).toMatch(/; proven: /);
+        // The proof tiles were asked for, and refused.
+        expect(log.requests.some((p) => p.startsWith('/tile/1/'))).toBe(true);
+        checkOffline(e, log.vkey);
+      }
     });
   }
+
+  it('with saved progress, none is saved past the fault: a resumed audit meets it again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runproof-evidence-'));
+    dirs.push(dir);
+    const opts = { size: 1_000, faults: { duplicate: [12, 600] as [number, number] } };
+    for (let run = 0; run < 2; run++) {
+      const { e, log } = await auditError(opts, refuse(404), { state: dirStateStore(dir), saveEvery: 1 });
+      expect(e.evidence).toMatchObject({ index: 600, proven: true, proofsFrom: 'recomputed tree' });
+      checkOffline(e, log.vkey);
+      // Entry 600 is in bundle 2: bundles 0 and 1 are saved, nothing after.
+      expect((JSON.parse(readFileSync(join(dir, 'progress.json'), 'utf8')) as { bundles: number }).bundles).toBe(2);
+    }
+  });
+});
+
+describe('a fault whose proof the log does not serve, and that its own tree cannot prove either, is left unproven, and the audit still fails', () => {
+  // Not UNAVAILABLE: a log that really broke a rule could refuse only the requests a proof makes.
+  const notFromTree = /the log did not serve what would prove it: .*; and it could not be proven from the audit's own recomputed tree either: /;
+
+  for (const status of [404, 503]) {
+    it(`a later bundle not served (proof tiles answering ${status}): AUDIT_FAILED, proven: false, naming the fault and why`, async () => {
+      const { e, log } = await auditError({ size: 1_000, faults: { duplicate: [12, 300], missingBundle: 2 } }, refuse(status));
+      expect(e.code).toBe('AUDIT_FAILED');
+      expect(e.message).toMatch(/^entry 300: identity sha256:[0-9a-f]{64} was already logged at index 12, as served; .*unproven, not evidence/);
+      expect(e.message).toMatch(notFromTree);
+      expect(e.evidence).toMatchObject({ index: 300, earlier: 12, rule: 'duplicate-identity', checkpoint: log.checkpoint, proven: false });
+      expect(String(e.evidence?.['url'])).toMatch(/\/tile\/1\//);
+      expect(String(e.evidence?.['why'])).toMatch(/the pass over the bundles after it did not complete: the log does not serve \S+\/tile\/entries\/002,/);
+    });
+  }
+
+  it('a later bundle malformed: AUDIT_FAILED, proven: false', async () => {
+    const { e } = await auditError({ size: 1_000, faults: { timeBackwards: 300, truncatedBundle: 2 } }, refuse(404));
+    expect(e.code).toBe('AUDIT_FAILED');
+    expect(e.message).toMatch(notFromTree);
+    expect(e.evidence).toMatchObject({ index: 300, rule: 'time-decreased', proven: false });
+    expect(String(e.evidence?.['why'])).toMatch(/the pass over the bundles after it did not complete: the log served a malformed resource: \S+\/tile\/entries\/002 is not 256 entries$/);
+  });
+
+  it('served bundles whose root is not the signed root: AUDIT_FAILED, proven: false', async () => {
+    // An honest log whose bundle 1 and its tile are doctored in agreement to show a repeat.
+    for (const extra of [{}, { hasher: laterHasher }]) {
+      const { e } = await auditError({ size: 1_000 }, both(doctor(300, repeatOf(12)), refuse(503)), extra);
+      expect(e.code).toBe('AUDIT_FAILED');
+      expect(e.message).toMatch(notFromTree);
+      expect(e.evidence).toMatchObject({ index: 300, proven: false });
+      expect(String(e.evidence?.['why'])).toMatch(/the root recomputed from the bundles served is not the signed root$/);
+    }
+  });
+
+  it('the earlier bundle, read again for the proof, not the bundle audited: AUDIT_FAILED, proven: false', async () => {
+    // Bundle 0 is read for the pass, again to compare the identity, and a third time for the proof.
+    const changed = (log: FixtureLog): Lie => {
+      const entries = Array.from({ length: TILE_WIDTH }, (_, i) => (i === 40 ? timeBack(log.entry(i).slice()) : log.entry(i)));
+      return ({ path, count }) => (path === `/${entriesPath(0, TILE_WIDTH)}` && count === 3 ? { body: encodeBundle(entries), headers: octets } : undefined);
+    };
+    const { e } = await auditError({ size: 1_000, faults: { duplicate: [12, 300] } }, both(changed, refuse(404)));
+    expect(e.code).toBe('AUDIT_FAILED');
+    expect(e.message).toMatch(notFromTree);
+    expect(e.evidence).toMatchObject({ index: 300, earlier: 12, proven: false });
+    expect(String(e.evidence?.['why'])).toMatch(/bundle 0 as read for the proof is not the bundle audited$/);
+  });
 
   it('the previous bundle not served again for a time going back: AUDIT_FAILED, proven: false, naming the fault', async () => {
     const { e } = await auditError({ size: 1_000, faults: { timeBackwards: 256, missingOnReread: 0 } });

@@ -15,6 +15,7 @@ import { LogClient } from '../../verifier/log-client.js';
 import { proveConsistencyFromLog } from '../../verifier/consistency.js';
 import { runproof, VERIFIER_CLI as CLI } from '../helpers/runproof-cli.js';
 import { buildFixtureLog, served, testSeed, testSigner, testWitness, type FixtureOptions } from '../helpers/fixture-log.js';
+import { hostileLog } from '../helpers/hostile-log.js';
 
 let dir: string;
 let n = 0;
@@ -173,6 +174,27 @@ describe.concurrent('runproof audit', () => {
       });
     });
   }
+
+  it('a repeat whose proof tiles are refused: exit 1, proven from the recomputed tree; unproven if a later bundle is missing too', async () => {
+    const refuseUpper = ({ path }: { path: string }) => (/^\/tile\/[1-9]/.test(path) ? { status: 404, body: 'no\n' } : undefined);
+    const cases: [FixtureOptions['faults'] & object, object][] = [
+      [{ duplicate: [12, 300] }, { proven: true, proofsFrom: 'recomputed tree' }],
+      [{ duplicate: [12, 300], missingBundle: 2 }, { proven: false }],
+    ];
+    for (const [faults, verdict] of cases) {
+      await served({ size: 1_000, faults }, async (upstream, log) => {
+        const front = await hostileLog(upstream, refuseUpper);
+        try {
+          const r = await runproof(['audit', '--log', front.url, '--vkey', log.vkey, '--json']);
+          expect(r.code).toBe(1);
+          expect(r.reason).toMatch(/^runproof: AUDIT_FAILED: entry 300: /);
+          expect(JSON.parse(r.stdout)).toMatchObject({ code: 'AUDIT_FAILED', evidence: { index: 300, earlier: 12, ...verdict } });
+        } finally {
+          await front.close();
+        }
+      });
+    }
+  });
 
   it('a fault report names the entry, the values and the URL', async () => {
     await served({ size: 700, faults: { leafHashChanged: 400 } }, async (url, log) => {

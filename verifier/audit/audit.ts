@@ -12,7 +12,9 @@
  *
  * The first fault stops the audit with AUDIT_FAILED and evidence (the index, what was expected
  * and found, the URLs). An entry-rule fault is seen in unsigned answers: before it is held
- * against the log it is proven against the signed root (fault-evidence.ts; `evidence.proven`);
+ * against the log it is proven against the signed root (fault-evidence.ts; `evidence.proven`),
+ * with proofs read from the log's tiles or, if it does not serve them, built from the tree the
+ * audit recomputes from the rest of the bundles (only hashed then: {@link settlePending});
  * a bundle read again that differs from the one audited never is (`proven: false`). Bundles and level-0 tiles are fetched with bounded
  * concurrency and checked in log order; hashing reads the bundle bytes in place with no
  * per-entry objects (hasher.ts), and a BundleHasher option can move it off the main thread
@@ -26,13 +28,13 @@ import { toHex } from '../../src/encoding/hex.js';
 import { formatIdentity } from '../../src/declaration/identity.js';
 import { equalBytes } from '../../src/encoding/utf8.js';
 import { HASH_SIZE, leafHash } from '../../src/merkle/hash.js';
-import { rootFromHashes, rootNodes } from '../../src/merkle/tree.js';
+import { type HashReader, rootFromHashes, rootNodes } from '../../src/merkle/tree.js';
 import { type Tile, TILE_WIDTH, entriesPath, tilePath, tileReader, tileWidthAt } from '../../src/merkle/tiles.js';
 import { ENTRY_IDENTITY_OFFSET, entryTime } from '../../src/note/entry.js';
 import { checkEntry, type EntryFault, type EntryRulesState } from '../../src/note/entry-rules.js';
 import { verifyCheckpoint, type ReceiptTrust, type WitnessVerdict } from '../../src/receipt/verify.js';
 import type { LogClient } from '../log-client.js';
-import { proveRuleFault, rereadMismatch } from './fault-evidence.js';
+import { PendingFault, proveFromRecomputed, proveRuleFault, rereadMismatch } from './fault-evidence.js';
 import { FAST_ENTRY_SIZE, bundleLeaves, foldTile, hashFullBundle, leafMatches } from './hasher.js';
 import { IdentitySet } from './identity-set.js';
 import { inOrder } from './ordered.js';
@@ -138,6 +140,11 @@ interface AuditRun {
   savedUpTo: number;
   /** Why the saved progress was discarded, if it was. */
   progressDiscarded?: string;
+  /**
+   * An entry-rule fault whose proof tiles the log did not serve: the rest of the pass only
+   * hashes the bundles, to prove it from the recomputed tree ({@link settlePending}).
+   */
+  pending?: PendingFault;
   tilesFetched: number;
   bundlesFetched: number;
 }
@@ -147,12 +154,19 @@ interface AuditRun {
  * @throws RunproofError AUDIT_FAILED with evidence on the first fault (`evidence.proven` for a
  *   broken entry rule, false for a changed re-read: fault-evidence.ts); the checkpoint's own codes
  *   (INVALID_SIGNATURE, ORIGIN_MISMATCH, QUORUM_NOT_MET, …) if it does not verify; UNREACHABLE /
- *   UNAVAILABLE if the log cannot be read (a resource its checkpoint requires is missing)
+ *   UNAVAILABLE if the log cannot be read (a resource its checkpoint requires is missing) — not
+ *   once an entry-rule fault is seen, which is AUDIT_FAILED whatever the log serves after it
  */
 export async function audit(client: LogClient, opts: AuditOptions): Promise<AuditReport> {
   const run = await beginRun(client, opts);
-  await checkLevelZero(run);
+  try {
+    await checkLevelZero(run);
+  } catch (e) {
+    if (run.pending !== undefined && isRunproofError(e)) throw run.pending.unprovable(`the pass over the bundles after it did not complete: ${e.message}`);
+    throw e;
+  }
   const computed = recomputedLevels(run);
+  if (run.pending !== undefined) throw settlePending(run, run.pending, computed);
   await checkUpperLevels(run, computed);
   checkRoot(run, computed);
   await saveProgress(run, run.fullBundles);
@@ -293,9 +307,10 @@ async function checkLevelZero(run: AuditRun): Promise<void> {
   const fetchBundle = async (b: number): Promise<Fetched> => {
     const width = tileWidthAt(0, b, size);
     const tile: Tile = { level: 0, index: b, width };
+    // With a fault pending only the bundles are hashed: the level-0 tiles are not needed.
     const [bundle, leaves] = await Promise.all([
       readLog(() => client.entries(b, width), client.url(entriesPath(b, width)), size),
-      readLog(() => client.tile(tile), client.url(tilePath(tile)), size),
+      run.pending !== undefined ? new Uint8Array(0) : readLog(() => client.tile(tile), client.url(tilePath(tile)), size),
     ]);
     return { b, width, bundle, leaves };
   };
@@ -316,7 +331,7 @@ async function checkLevelZero(run: AuditRun): Promise<void> {
     const f = next.value;
     run.bundlesFetched++;
     run.tilesFetched++;
-    if (hasher !== undefined && f.width === TILE_WIDTH) {
+    if (hasher !== undefined && f.width === TILE_WIDTH && run.pending === undefined) {
       f.hashed = hasher.hashBundle(f.bundle, f.leaves);
       f.hashed.catch(() => undefined); // rethrown when checked; an earlier fault abandons it
       hashing.push(f);
@@ -331,6 +346,7 @@ async function checkLevelZero(run: AuditRun): Promise<void> {
 
 /** checkFetched checks one downloaded bundle in log order, records its tile hash and saves progress when due. */
 async function checkFetched(run: AuditRun, f: Fetched): Promise<void> {
+  if (run.pending !== undefined) return hashOnly(run, f);
   const { b, width, bundle, leaves } = f;
   // A full bundle the hasher vouched for has every leaf hash checked and its tile hash known.
   // Without a hasher, a full bundle is hashed here the same way (hashFullBundle: four hashes at a
@@ -346,7 +362,13 @@ async function checkFetched(run: AuditRun, f: Fetched): Promise<void> {
       break;
     } catch (e) {
       // Seen in served data: proven against the signed tree before it is held against the log.
-      if (e instanceof RuleFault) throw await proveRuleFault(run, b, bundle, b * TILE_WIDTH + e.k, e.fault, e.seen);
+      if (e instanceof RuleFault) {
+        const verdict = await proveRuleFault(run, b, bundle, b * TILE_WIDTH + e.k, e.fault, e.seen);
+        if (verdict instanceof RunproofError) throw verdict;
+        // No progress is saved from here on: a resumed audit meets the fault again.
+        run.pending = verdict;
+        return hashOnly(run, f);
+      }
       if (!(e instanceof Unconfirmed)) throw e;
       if (e.k !== from) known.clear();
       from = e.k;
@@ -361,6 +383,23 @@ async function checkFetched(run: AuditRun, f: Fetched): Promise<void> {
   run.opts.onProgress?.(Math.min(run.size, (b + 1) * TILE_WIDTH), run.size);
   const saveEvery = Math.max(1, run.opts.saveEvery ?? 64);
   if (width === TILE_WIDTH && (b + 1 - run.savedUpTo >= saveEvery || b + 1 === run.fullBundles)) await saveProgress(run, b + 1);
+}
+
+/**
+ * hashOnly records the tile hash (or, for the partial bundle, the leaf hashes) of a bundle from
+ * its own bytes, checking no rule: a fault is pending, and what is needed now is the tree.
+ * @throws RunproofError AUDIT_FAILED if the bundle is not `width` records
+ */
+function hashOnly(run: AuditRun, f: Fetched): void {
+  const { b, width, bundle } = f;
+  const leaves = bundleLeaves(bundle, width);
+  if (leaves === undefined) {
+    const url = run.client.url(entriesPath(b, width));
+    throw fail(`the log served a malformed resource: ${url} is not ${width} entries`, { url });
+  }
+  if (width !== TILE_WIDTH) run.lastLeaves = leaves;
+  else fullTileHash(leaves, run.tileHashes, b * HASH_SIZE);
+  run.opts.onProgress?.(Math.min(run.size, (b + 1) * TILE_WIDTH), run.size);
 }
 
 /**
@@ -418,16 +457,33 @@ async function checkUpperLevels(run: AuditRun, computed: readonly Uint8Array[]):
   }
 }
 
-/** checkRoot recomputes the root from the recomputed hashes only and compares it with the signed one. */
-function checkRoot(run: AuditRun, computed: readonly Uint8Array[]): void {
-  const { size, root } = run;
-  const readComputed = (t: Tile): Uint8Array => {
-    if (t.level === 0 && t.index !== run.fullBundles) throw new Error(`audit: root needs level-0 tile ${t.index} (bug)`);
+/**
+ * recomputedReader reads node hashes from the recomputed tree: `computed` ({@link recomputedLevels},
+ * whose level 0 is the partial bundle's) and the leaf hashes of the full bundles in `leafTiles`,
+ * by bundle index.
+ */
+function recomputedReader(run: AuditRun, computed: readonly Uint8Array[], leafTiles: ReadonlyMap<number, Uint8Array> = new Map()): HashReader {
+  return tileReader(run.size, (t: Tile): Uint8Array => {
+    if (t.level === 0 && t.index !== run.fullBundles) {
+      const leaves = leafTiles.get(t.index);
+      if (leaves === undefined) throw new Error(`audit: no leaf hashes of bundle ${t.index} at hand (bug)`);
+      return leaves;
+    }
     const data = computed[t.level]!;
     const from = t.level === 0 ? 0 : t.index * TILE_WIDTH * HASH_SIZE;
     return data.subarray(from, from + t.width * HASH_SIZE);
-  };
-  const got = rootFromHashes(size, tileReader(size, readComputed)(rootNodes(size)));
+  });
+}
+
+/** recomputedRoot returns the root of the recomputed tree. */
+function recomputedRoot(run: AuditRun, computed: readonly Uint8Array[]): Uint8Array {
+  return rootFromHashes(run.size, recomputedReader(run, computed)(rootNodes(run.size)));
+}
+
+/** checkRoot recomputes the root from the recomputed hashes only and compares it with the signed one. */
+function checkRoot(run: AuditRun, computed: readonly Uint8Array[]): void {
+  const { size, root } = run;
+  const got = recomputedRoot(run, computed);
   if (!equalBytes(got, root)) {
     throw fail(`the root of the ${size} entries served is not the signed root`, {
       checkpoint: run.note,
@@ -435,6 +491,25 @@ function checkRoot(run: AuditRun, computed: readonly Uint8Array[]): void {
       found: toBase64(got),
     });
   }
+}
+
+/**
+ * settlePending proves the pending fault from the audit's own tree once the pass is over, and
+ * returns the error to throw: proven (fault-evidence.ts) if the recomputed root is the signed one
+ * and the bundles of the fault's entries, as read for it, hash to the tile hashes recomputed for
+ * them; else the fault left unproven, saying why.
+ */
+function settlePending(run: AuditRun, pending: PendingFault, computed: readonly Uint8Array[]): RunproofError {
+  if (!equalBytes(recomputedRoot(run, computed), run.root)) return pending.unprovable('the root recomputed from the bundles served is not the signed root');
+  const leafTiles = new Map<number, Uint8Array>();
+  for (const [b, bundle] of pending.bundles) {
+    // The partial bundle can only be the fault's own, whose leaves hashOnly took from these bytes.
+    if (b === run.fullBundles) continue;
+    const got = fullBundleHash(bundle);
+    if (got === undefined || !equalBytes(got.hash, auditedHash(run, b))) return pending.unprovable(`bundle ${b} as read for the proof is not the bundle audited`);
+    leafTiles.set(b, got.leaves);
+  }
+  return proveFromRecomputed(run, pending, recomputedReader(run, computed, leafTiles));
 }
 
 /**

@@ -7,8 +7,11 @@
  * (`evidence.proven: true`, with everything a third party needs to check it offline). If the
  * proofs do not check, the served data does not match the signed tree: the audit still fails,
  * with `proven: false`, and nothing about the log's rules follows. If the log does not serve the
- * proofs' tiles now, the fault is left unproven the same way (AUDIT_FAILED, `proven: false`,
- * naming it): the audit saw it, so it fails, but it holds nothing against the log.
+ * proofs' tiles now, the fault is pending ({@link PendingFault}): the audit recomputes the tree
+ * from the rest of the bundles and proves it from that ({@link proveFromRecomputed}). If that
+ * fails too, or the other entry's bundle is not served, the fault is left unproven the same way
+ * (AUDIT_FAILED, `proven: false`, naming it): the audit saw it, so it fails, but it holds
+ * nothing against the log.
  *
  * A bundle read again to compare an identity that is not the bundle audited is two unsigned
  * answers that disagree: the audit fails (it cannot tell which, if either, the log signed), with
@@ -20,7 +23,8 @@ import type { Hash } from '../../src/merkle/hash.js';
 import { TILE_WIDTH } from '../../src/merkle/tiles.js';
 import { ENTRY_IDENTITY_OFFSET, ENTRY_IDENTITY_SIZE } from '../../src/note/entry.js';
 import { checkEntry, type EntryFault, type EntryRule, type EntryRulesState } from '../../src/note/entry-rules.js';
-import { type ServedEntry, type SignedTree, type Untied, notRead, proveEntries } from './signed-tree.js';
+import type { HashReader } from '../../src/merkle/tree.js';
+import { type Checked, type ServedEntry, type SignedTree, type Untied, notRead, proveEntries, proveEntriesFrom } from './signed-tree.js';
 
 /** The signed tree under audit, with its signed checkpoint note. */
 export interface AuditedTree extends SignedTree {
@@ -56,11 +60,17 @@ function otherEntry(fault: EntryFault, index: number): number | undefined {
   return undefined;
 }
 
+/** An entry as served, with the bundle it was read from (its full bundle's index and bytes). */
+interface ReadEntry extends ServedEntry {
+  bundle: number;
+  bytes: Uint8Array;
+}
+
 /**
  * servedEntry returns entry `index` as the log serves it: from `bundle` (bundle `b`, at hand) or by
  * reading its full bundle again. A bundle not served now, or served without that entry, is the {@link Untied} to report.
  */
-async function servedEntry(tree: AuditedTree, index: number, b: number, bundle: Uint8Array): Promise<ServedEntry | Untied> {
+async function servedEntry(tree: AuditedTree, index: number, b: number, bundle: Uint8Array): Promise<ReadEntry | Untied> {
   const at = Math.floor(index / TILE_WIDTH);
   let data = bundle;
   if (at !== b) {
@@ -73,7 +83,7 @@ async function servedEntry(tree: AuditedTree, index: number, b: number, bundle: 
   }
   const entry = recordAt(data, index - at * TILE_WIDTH);
   if (entry === undefined) return { verdict: 'unproven', why: `bundle ${at} as served now has no entry ${index}` };
-  return { index, entry };
+  return { index, entry, bundle: at, bytes: data };
 }
 
 /**
@@ -120,8 +130,8 @@ function unproven(seen: RunproofError, why: string, evidence: Record<string, unk
  * exit 3): a log that really broke a rule could refuse only the requests a proof makes — they are
  * the only ones for upper tiles during the pass over the bundles — and so never fail an audit.
  */
-function unprovable(seen: RunproofError, e: RunproofError, about: Record<string, unknown>): RunproofError {
-  const why = `the log did not serve what would prove it: ${e.message}`;
+function unprovable(seen: RunproofError, e: RunproofError, about: Record<string, unknown>, also = ''): RunproofError {
+  const why = `the log did not serve what would prove it: ${e.message}${also}`;
   return new RunproofError('AUDIT_FAILED', `${seen.message}, as served; ${why}: unproven, not evidence that the log broke its rules`, {
     evidence: { ...seen.evidence, ...about, ...e.evidence, proven: false, why },
     cause: e,
@@ -130,35 +140,86 @@ function unprovable(seen: RunproofError, e: RunproofError, about: Record<string,
 
 const b64 = (proof: readonly Hash[]) => proof.map((h) => toBase64(h));
 
+/** A fault seen, with the entries read to prove it and what it is reported with. */
+interface Fault {
+  index: number;
+  fault: EntryFault;
+  seen: RunproofError;
+  about: Record<string, unknown>;
+  entries: readonly ReadEntry[];
+}
+
+/**
+ * A fault whose proof tiles the log did not serve (`notServed`): the audit goes on over the
+ * bundles to recompute the tree itself and proves it from that ({@link proveFromRecomputed}).
+ * `bundles` holds the bytes of the bundles its entries were read from, by index.
+ */
+export class PendingFault {
+  readonly bundles: ReadonlyMap<number, Uint8Array>;
+
+  constructor(
+    readonly found: Fault,
+    readonly notServed: RunproofError,
+  ) {
+    this.bundles = new Map(found.entries.map((e) => [e.bundle, e.bytes]));
+  }
+
+  /**
+   * unprovable is the AUDIT_FAILED (`proven: false`) of this fault when it cannot be proven from
+   * the recomputed tree either, for the reason `why`.
+   */
+  unprovable(why: string): RunproofError {
+    return unprovable(this.found.seen, this.notServed, this.found.about, `; and it could not be proven from the audit's own recomputed tree either: ${why}`);
+  }
+}
+
 /**
  * proveRuleFault proves the entry-rule `fault` of entry `index`, seen in bundle `b` (`bundle` as
  * served) and reported as `seen` (AUDIT_FAILED with the index, URLs and the rule's details), and
  * returns the error to throw: AUDIT_FAILED with `evidence.proven` true (the signed checkpoint, and
  * each entry showing the fault in base64 with its index and inclusion proof) or false (the
- * reason: the proofs do not check, or the log does not serve what they need).
+ * reason: the proofs do not check, or the log does not serve the entries they are for). If the
+ * log does not serve the proofs' tiles, it returns a {@link PendingFault} instead.
  * @throws Error only for a bug
  */
-export async function proveRuleFault(tree: AuditedTree, b: number, bundle: Uint8Array, index: number, fault: EntryFault, seen: RunproofError): Promise<RunproofError> {
+export async function proveRuleFault(tree: AuditedTree, b: number, bundle: Uint8Array, index: number, fault: EntryFault, seen: RunproofError): Promise<RunproofError | PendingFault> {
   const about = { rule: fault.rule, checkpoint: tree.note };
   const other = otherEntry(fault, index);
   // Only saved progress (its last time) can put a time before entry 0: nothing the log served.
   if (other !== undefined && other < 0) return unproven(seen, 'the time it was compared with came from saved progress, not from an entry', about);
-  const entries: ServedEntry[] = [];
+  const entries: ReadEntry[] = [];
   for (const i of other === undefined ? [index] : [other, index]) {
     const got = await servedEntry(tree, i, b, bundle);
     if ('verdict' in got) return got.verdict === 'unavailable' ? unprovable(seen, got.error, about) : unproven(seen, got.why, about);
     entries.push(got);
   }
-  const served = entries.map((e) => ({ index: e.index, entry: toBase64(e.entry) }));
+  const f: Fault = { index, fault, seen, about, entries };
   const tie = await proveEntries(tree, entries);
-  if (tie.verdict === 'unavailable') return unprovable(seen, tie.error, about);
+  // A log could refuse exactly the requests a proof makes: the audit's own tree can prove it.
+  if (tie.verdict === 'unavailable') return new PendingFault(f, tie.error);
+  return judged(f, tie);
+}
+
+/**
+ * proveFromRecomputed proves a {@link PendingFault} with proofs built from `read`, the audit's
+ * own recomputed tree (whose root the caller found to be the signed root), and returns the error
+ * to throw: as {@link proveRuleFault}, with `evidence.proofsFrom: 'recomputed tree'` when proven.
+ */
+export function proveFromRecomputed(tree: AuditedTree, pending: PendingFault, read: HashReader): RunproofError {
+  return judged(pending.found, proveEntriesFrom(tree, pending.found.entries, read), { proofsFrom: 'recomputed tree' });
+}
+
+/** judged turns the tie of a fault's entries to the signed root into the error to throw. */
+function judged(f: Fault, tie: Checked<Hash[][]>, from: Record<string, unknown> = {}): RunproofError {
+  const { index, seen, about, entries } = f;
+  const served = entries.map((e) => ({ index: e.index, entry: toBase64(e.entry) }));
   if (tie.verdict === 'unproven') return unproven(seen, tie.why, { ...about, entries: served });
-  const shown = faultIn(fault.rule, entries);
+  const shown = faultIn(f.fault.rule, entries);
   if (shown === undefined) return unproven(seen, 'the entries the signed tree holds there do not break this rule', { ...about, entries: served });
   const which = entries.length === 1 ? `entry ${index} is` : `entries ${entries[0]!.index} and ${index} are`;
   // Said from the proven entries alone: what was seen may have come from saved progress.
   return new RunproofError('AUDIT_FAILED', `entry ${index}: ${shown.message}; proven: ${which} in the tree the checkpoint signs (inclusion proofs in the evidence)`, {
-    evidence: { ...seen.evidence, ...shown.evidence, ...about, proven: true, entries: served.map((e, i) => ({ ...e, proof: b64(tie.proof[i]!) })) },
+    evidence: { ...seen.evidence, ...shown.evidence, ...about, proven: true, ...from, entries: served.map((e, i) => ({ ...e, proof: b64(tie.proof[i]!) })) },
   });
 }
 

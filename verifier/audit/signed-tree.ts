@@ -1,6 +1,7 @@
 /**
  * Tying what an audit saw in unsigned answers to the tree its checkpoint signs, with RFC 9162
- * proofs read from the log's hash tiles (c2sp.org/tlog-tiles).
+ * proofs read from the log's hash tiles (c2sp.org/tlog-tiles) or built from the audit's own
+ * recomputed tree.
  *
  * Entry bundles, hash tiles and saved progress are unsigned: a fault the audit sees in them is
  * evidence against the log only once what shows it is proven to be in the signed tree. The proofs
@@ -16,7 +17,7 @@
 import { RunproofError, isRunproofError } from '../../src/errors.js';
 import { type Hash, leafHash } from '../../src/merkle/hash.js';
 import { inclusionProofFromHashes, inclusionProofNodes, verifyInclusion } from '../../src/merkle/proof.js';
-import type { NodeId } from '../../src/merkle/tree.js';
+import type { HashReader, NodeId } from '../../src/merkle/tree.js';
 import type { LogClient } from '../log-client.js';
 
 /** The tree a checkpoint signs, and where to read its tiles. */
@@ -32,6 +33,9 @@ export interface SignedTree {
  * when the log did not serve what the proof needs (UNAVAILABLE or UNREACHABLE, naming the URL).
  */
 export type Tie<T> = { verdict: 'proven'; proof: T } | Untied;
+
+/** A {@link Tie} from hashes at hand: nothing was left to read. */
+export type Checked<T> = Exclude<Tie<T>, { verdict: 'unavailable' }>;
 
 /** A {@link Tie} that did not prove anything. */
 export type Untied = { verdict: 'unproven'; why: string } | { verdict: 'unavailable'; error: RunproofError };
@@ -90,19 +94,39 @@ export interface ServedEntry {
  * proofs, in order) only if every entry, exactly as served, is in the signed tree.
  */
 export async function proveEntries(tree: SignedTree, entries: readonly ServedEntry[]): Promise<Tie<Hash[][]>> {
-  const { client, size, root } = tree;
-  const plans = entries.map((e) => inclusionProofNodes(e.index, size));
-  const hashes = await readProofHashes(client, size, plans.flat());
+  const { client, size } = tree;
+  const hashes = await readProofHashes(client, size, proofNodes(entries, size));
   if (hashes instanceof RunproofError) return notRead(hashes, size);
+  const tie = tieToRoot(tree, entries, hashes);
+  // The cached tiles may be what is wrong (they are unsigned too): read them again next time.
+  if (tie.verdict !== 'proven') client.forgetTiles();
+  return tie;
+}
+
+/**
+ * proveEntriesFrom is {@link proveEntries} with the proof hashes read from `read` — the audit's
+ * own recomputed tree — instead of the log's tiles. They are as unauthenticated as tiles until
+ * the proofs lead to the signed root, which is what makes them proofs of the signed tree.
+ */
+export function proveEntriesFrom(tree: SignedTree, entries: readonly ServedEntry[], read: HashReader): Checked<Hash[][]> {
+  return tieToRoot(tree, entries, read(proofNodes(entries, tree.size)));
+}
+
+/** proofNodes lists the nodes of the inclusion proofs of `entries` in the tree of `size`, entry after entry. */
+function proofNodes(entries: readonly ServedEntry[], size: number): NodeId[] {
+  return entries.flatMap((e) => inclusionProofNodes(e.index, size));
+}
+
+/** tieToRoot builds each entry's proof from `hashes` (those of {@link proofNodes}) and checks it against the signed root. */
+function tieToRoot(tree: SignedTree, entries: readonly ServedEntry[], hashes: readonly Hash[]): Checked<Hash[][]> {
+  const { size, root } = tree;
   const proofs: Hash[][] = [];
   let at = 0;
-  for (const [i, { index, entry }] of entries.entries()) {
-    const n = plans[i]!.length;
+  for (const { index, entry } of entries) {
+    const n = inclusionProofNodes(index, size).length;
     const proof = inclusionProofFromHashes(index, size, hashes.slice(at, at + n));
     at += n;
     if (!leadsToRoot(leafHash(entry), index, size, proof, root)) {
-      // The cached tiles may be what is wrong (they are unsigned too): read them again next time.
-      client.forgetTiles();
       return { verdict: 'unproven', why: `the inclusion proof of entry ${index} as served does not lead to the signed root` };
     }
     proofs.push(proof);

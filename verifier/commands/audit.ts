@@ -25,9 +25,11 @@ Downloads the log's current checkpoint, every hash tile and every entry bundle, 
 The first fault stops the audit and is printed with its evidence (entry index, expected and
 found values, the tile or bundle URL). A broken entry rule is first proven with inclusion
 proofs against the signed root: "proven: true" with the checkpoint, entries and proofs to
-re-check offline; "proven: false" when the data served does not match the signed tree or the
-log does not serve the proof (the audit fails all the same, but that is not evidence that the
-log broke its rules). Partial tiles that are gone are replaced by full ones;
+re-check offline (read from the log's tiles or, if it does not serve them, built from the tree
+the audit recomputes from all the bundles: "proofsFrom: recomputed tree"); "proven: false" when
+the data served does not match the signed tree or the log serves neither the proof nor what
+building it needs (the audit fails all the same, but that is not evidence that the log broke
+its rules). Partial tiles that are gone are replaced by full ones;
 gzip-compressed bundles are accepted.
 
   --log URL          the log's URL prefix (c2sp.org/tlog-tiles)
