@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fdatasyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { hashFullBundle, leafHashAt, nodeHashAt } from '../../verifier/audit/hasher.js';
-import { ed25519PublicKey, ed25519Sign, ed25519Verify } from '../../src/note/ed25519.js';
+import { ed25519Accelerator, ed25519PublicKey, ed25519Sign, ed25519Verify, useEd25519Accelerator } from '../../src/note/ed25519.js';
 
 /**
  * sqliteInsertRate inserts random 32-byte digests with their index into a WITHOUT ROWID table
@@ -138,8 +138,22 @@ function foldLevels(level: Uint8Array, width: number): void {
   }
 }
 
-/** ed25519VerifyRate verifies one checkpoint-sized signature repeatedly for `seconds`; returns verifications per second. */
+/**
+ * ed25519VerifyRate verifies one checkpoint-sized signature repeatedly for `seconds` with the pure
+ * check (@noble/ed25519; an installed node:crypto accelerator is set aside meanwhile, as the
+ * calibration's reference figure is noble's); returns verifications per second.
+ */
 export function ed25519VerifyRate(seconds: number): number {
+  const installed = ed25519Accelerator();
+  useEd25519Accelerator(undefined);
+  try {
+    return pureVerifyRate(seconds);
+  } finally {
+    useEd25519Accelerator(installed);
+  }
+}
+
+function pureVerifyRate(seconds: number): number {
   const seed = randomBytes(32);
   const pub = ed25519PublicKey(seed);
   const msg = new TextEncoder().encode('bench.runproof.local/log\n1000000\n' + randomBytes(32).toString('base64') + '\n');

@@ -110,6 +110,11 @@ export function useEd25519Accelerator(a: Ed25519Accelerator | undefined): void {
   accelerator = a;
 }
 
+/** ed25519Accelerator returns the installed {@link Ed25519Accelerator}, if any. */
+export function ed25519Accelerator(): Ed25519Accelerator | undefined {
+  return accelerator;
+}
+
 /** Public keys already judged by {@link strictKey}, by their latin1 text (a process holds a few). */
 const strictKeys = new Map<string, boolean>();
 const MAX_STRICT_KEYS = 1024;
