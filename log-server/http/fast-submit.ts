@@ -22,8 +22,12 @@ import type { AppParts } from './app.js';
 import { bodyCutShort, isJsonMediaType } from './middleware/body.js';
 import { declareBytes, identityBytes } from './routes/submit.js';
 
-/** The paths this handles, each with its route written as bytes. */
-const ROUTES: Record<string, typeof declareBytes> = { '/v1/declarations': declareBytes, '/v1/identities': identityBytes };
+/** routeOf returns the route, written as bytes, of a path this handles (exactly, no query), or undefined. */
+function routeOf(url: string | undefined): typeof declareBytes | undefined {
+  if (url === '/v1/declarations') return declareBytes;
+  if (url === '/v1/identities') return identityBytes;
+  return undefined;
+}
 
 /** How {@link fastSubmit} knows the server is stopping and tells it about requests in flight. */
 export interface FastSubmitOptions {
@@ -43,7 +47,7 @@ export function fastSubmit(parts: AppParts, o: FastSubmitOptions): (req: Incomin
   // Escaped checkpoints for the answers' bytes (routes/submit.ts declareBytes).
   const checkpoints = new Map<string, Buffer>();
   return (req, res) => {
-    const route = req.method === 'POST' && req.url !== undefined && Object.hasOwn(ROUTES, req.url) ? ROUTES[req.url]! : undefined;
+    const route = req.method === 'POST' ? routeOf(req.url) : undefined;
     if (route === undefined || !o.accepting()) return false;
     const h = req.headers;
     const type = h['content-type'];
