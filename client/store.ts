@@ -11,7 +11,9 @@
  * - `batches/<name>.json` — `{custom_id: identity}` of a declared provider batch.
  * The identity's `:` is written as `-` because `:` is not allowed in Windows file names.
  * Each file is written to a temporary name, flushed to disk and renamed into place, so a reader
- * never sees half a file; the declaration is written before its receipt.
+ * never sees half a file; the declaration is written before its receipt. The directory is
+ * flushed after the renames (and a new directory's parent after it is made), so a pair that
+ * `put` returned for is still there, under its name, after a crash.
  *
  * A declaration holds the prompt — the whole run, minus credentials — and it is what makes the
  * receipt meaningful (the log holds only its hash). So the store is private: the directory is
@@ -19,7 +21,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { RunproofError } from '../src/errors.js';
 import { equalBytes } from '../src/encoding/utf8.js';
 import { toHex } from '../src/encoding/hex.js';
@@ -60,10 +62,10 @@ export function storeFileName(identity: string): string {
 export function directoryStore(dir: string): ReceiptStore {
   let ready: Promise<void> | undefined;
   // Created (or tightened) once, owner-only, before the first file is written.
-  const privateDir = () => (ready ??= mkdir(dir, { recursive: true, mode: 0o700 }).then(() => chmod(dir, 0o700)));
+  const privateDir = () => (ready ??= made(dir).then(() => chmod(dir, 0o700)));
   const subdir = async (name: string) => {
     await privateDir();
-    await mkdir(join(dir, name), { recursive: true, mode: 0o700 });
+    await made(join(dir, name));
     return join(dir, name);
   };
   return {
@@ -82,6 +84,7 @@ export function directoryStore(dir: string): ReceiptStore {
       }
       await renameInto(decl.value, join(dir, `${name}.json`));
       await renameInto(proof.value, join(dir, `${name}.tlog-proof`));
+      await syncDir(dir); // both names, with one flush
     },
     async putResponse(responseId, identity) {
       parseIdentity(identity);
@@ -108,9 +111,38 @@ export function directoryStore(dir: string): ReceiptStore {
   };
 }
 
-/** writeAtomic writes `data` to a temporary file beside `path`, syncs it and renames it over `path`. */
+/** writeAtomic writes `data` to a temporary file beside `path`, syncs it, renames it over `path` and syncs the directory. */
 async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
   await renameInto(await writeSynced(path, data), path);
+  await syncDir(dirname(path));
+}
+
+/** made creates directory `path` (owner-only, with missing parents) and flushes the entry of each directory it made. */
+async function made(path: string): Promise<void> {
+  const first = await mkdir(path, { recursive: true, mode: 0o700 });
+  if (first === undefined) return;
+  // Each new directory's entry is in its parent: the new ones above `path`, then the old one.
+  for (let d = dirname(path); ; d = dirname(d)) {
+    await syncDir(d);
+    if (d === dirname(first) || d === dirname(d)) break;
+  }
+}
+
+/**
+ * syncDir flushes a directory's entries (a rename, a new file or directory) to disk. Windows
+ * cannot open a directory, and some file systems refuse to sync one (EINVAL): there, nothing more
+ * can be done from here.
+ */
+async function syncDir(path: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+  } finally {
+    await fh.close();
+  }
 }
 
 /** writeSynced writes `data` to a new temporary file beside `path`, syncs it and returns its name. */
