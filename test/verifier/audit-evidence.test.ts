@@ -256,6 +256,46 @@ describe('a fault the log really signed is proven from the audit\'s own tree whe
   });
 });
 
+describe('proof tiles served wrong, or a level-0 tile the pending pass does not need refused, do not keep a real fault unproven', () => {
+  // Serving garbage to the proof's requests is as easy for a log as refusing them; so is refusing
+  // the level-0 tile of a bundle downloaded while the fault was being found.
+  const garbage =
+    (short: boolean) =>
+    (): Lie =>
+    ({ path }) => {
+      const m = /^\/tile\/[1-9]\/[0-9x/]+?(?:\.p\/(\d+))?$/.exec(path);
+      if (m === null) return undefined;
+      return { body: new Uint8Array(short ? 1 : Number(m[1] ?? 256) * HASH_SIZE), headers: octets };
+    };
+  for (const short of [false, true]) {
+    it(`${short ? 'malformed' : 'wrong'} upper tiles: proven from the recomputed tree`, async () => {
+      const { e, log } = await auditError({ size: 1_000, faults: { duplicate: [12, 901] } }, garbage(short));
+      expect(e.code).toBe('AUDIT_FAILED');
+      expect(e.evidence).toMatchObject({ index: 901, proven: true, proofsFrom: 'recomputed tree' });
+      checkOffline(e, log.vkey);
+    });
+  }
+
+  it('a doctored bundle with wrong proof tiles stays unproven: the recomputed root is not the signed root', async () => {
+    const { e } = await auditError({ size: 1_000 }, both(doctor(600, repeatOf(12)), garbage(false)));
+    expect(e.code).toBe('AUDIT_FAILED');
+    expect(e.evidence).toMatchObject({ proven: false });
+    expect(String(e.evidence?.['why'])).toMatch(/could not be proven from the audit's own recomputed tree either: the root recomputed/);
+  });
+
+  it('a level-0 tile downloaded alongside the fault, refused: proven from the recomputed tree', async () => {
+    for (const extra of [{}, { hasher: laterHasher }]) {
+      const lie =
+        (): Lie =>
+        ({ path }) =>
+          /^\/tile\/[1-9]/.test(path) || path === '/tile/0/002' ? { status: 404, body: 'no\n' } : undefined;
+      const { e, log } = await auditError({ size: 1_000, faults: { wrongType: 300 } }, lie, extra);
+      expect(e.evidence).toMatchObject({ index: 300, proven: true, proofsFrom: 'recomputed tree' });
+      checkOffline(e, log.vkey);
+    }
+  });
+});
+
 describe('a fault whose proof the log does not serve, and that its own tree cannot prove either, is left unproven, and the audit still fails', () => {
   // Not UNAVAILABLE: a log that really broke a rule could refuse only the requests a proof makes.
   const notFromTree = /the log did not serve what would prove it: .*; and it could not be proven from the audit's own recomputed tree either: /;

@@ -293,6 +293,8 @@ interface Fetched {
   width: number;
   bundle: Uint8Array;
   leaves: Uint8Array;
+  /** Why its level-0 tile was not read: thrown when it is checked, unless a fault is pending by then. */
+  tileError?: unknown;
   hashed?: Promise<Uint8Array | undefined>;
 }
 
@@ -308,11 +310,14 @@ async function checkLevelZero(run: AuditRun): Promise<void> {
     const width = tileWidthAt(0, b, size);
     const tile: Tile = { level: 0, index: b, width };
     // With a fault pending only the bundles are hashed: the level-0 tiles are not needed.
+    // A level-0 tile that fails is held until this bundle is checked: by then a fault may be
+    // pending, and the tile no longer needed.
     const [bundle, leaves] = await Promise.all([
       readLog(() => client.entries(b, width), client.url(entriesPath(b, width)), size),
-      run.pending !== undefined ? new Uint8Array(0) : readLog(() => client.tile(tile), client.url(tilePath(tile)), size),
+      run.pending !== undefined ? new Uint8Array(0) : readLog(() => client.tile(tile), client.url(tilePath(tile)), size).catch((e: unknown) => ({ error: e })),
     ]);
-    return { b, width, bundle, leaves };
+    if (leaves instanceof Uint8Array) return { b, width, bundle, leaves };
+    return { b, width, bundle, leaves: new Uint8Array(0), tileError: leaves.error };
   };
   const hasher = run.opts.hasher;
   const hashing: Fetched[] = [];
@@ -331,6 +336,10 @@ async function checkLevelZero(run: AuditRun): Promise<void> {
     const f = next.value;
     run.bundlesFetched++;
     run.tilesFetched++;
+    if (f.tileError !== undefined) {
+      while (hashing.length > 0) await checkFetched(run, hashing.shift()!);
+      if (run.pending === undefined) throw f.tileError;
+    }
     if (hasher !== undefined && f.width === TILE_WIDTH && run.pending === undefined) {
       f.hashed = hasher.hashBundle(f.bundle, f.leaves);
       f.hashed.catch(() => undefined); // rethrown when checked; an earlier fault abandons it

@@ -5,13 +5,13 @@
  * 41 bytes or of another type, a time going back, an identity logged twice) is reported as the
  * log's only with inclusion proofs of the entries that show it against the signed root
  * (`evidence.proven: true`, with everything a third party needs to check it offline). If the
- * proofs do not check, the served data does not match the signed tree: the audit still fails,
- * with `proven: false`, and nothing about the log's rules follows. If the log does not serve the
- * proofs' tiles now, the fault is pending ({@link PendingFault}): the audit recomputes the tree
- * from the rest of the bundles and proves it from that ({@link proveFromRecomputed}). If that
- * fails too, or the other entry's bundle is not served, the fault is left unproven the same way
- * (AUDIT_FAILED, `proven: false`, naming it): the audit saw it, so it fails, but it holds
- * nothing against the log.
+ * log does not serve the proofs' tiles now, or the proofs read from them do not check (tiles are
+ * unsigned too, and a log can answer a proof's requests with garbage as easily as refuse them),
+ * the fault is pending ({@link PendingFault}): the audit recomputes the tree from the rest of the
+ * bundles and proves it from that ({@link proveFromRecomputed}). If that fails too (for a
+ * doctored bundle the recomputed root is not the signed root), or the other entry's bundle is
+ * not served, the fault is left unproven (AUDIT_FAILED, `proven: false`, saying why): the audit
+ * saw it, so it fails, but it holds nothing against the log.
  *
  * A bundle read again to compare an identity that is not the bundle audited is two unsigned
  * answers that disagree: the audit fails (it cannot tell which, if either, the log signed), with
@@ -159,7 +159,8 @@ export class PendingFault {
 
   constructor(
     readonly found: Fault,
-    readonly notServed: RunproofError,
+    /** What the log's tiles gave: not served (an error), or proofs that did not check (why). */
+    readonly notServed: RunproofError | string,
   ) {
     this.bundles = new Map(found.entries.map((e) => [e.bundle, e.bytes]));
   }
@@ -169,7 +170,12 @@ export class PendingFault {
    * the recomputed tree either, for the reason `why`.
    */
   unprovable(why: string): RunproofError {
-    return unprovable(this.found.seen, this.notServed, this.found.about, `; and it could not be proven from the audit's own recomputed tree either: ${why}`);
+    const also = `; and it could not be proven from the audit's own recomputed tree either: ${why}`;
+    if (typeof this.notServed === 'string') {
+      const served = this.found.entries.map((e) => ({ index: e.index, entry: toBase64(e.entry) }));
+      return unproven(this.found.seen, `${this.notServed}${also}`, { ...this.found.about, entries: served });
+    }
+    return unprovable(this.found.seen, this.notServed, this.found.about, also);
   }
 }
 
@@ -178,8 +184,9 @@ export class PendingFault {
  * served) and reported as `seen` (AUDIT_FAILED with the index, URLs and the rule's details), and
  * returns the error to throw: AUDIT_FAILED with `evidence.proven` true (the signed checkpoint, and
  * each entry showing the fault in base64 with its index and inclusion proof) or false (the
- * reason: the proofs do not check, or the log does not serve the entries they are for). If the
- * log does not serve the proofs' tiles, it returns a {@link PendingFault} instead.
+ * reason: the entries the proofs are for are not served, or the proven entries do not break the
+ * rule, or the time compared came from saved progress). If the log does not serve the proofs'
+ * tiles, or they do not lead to the signed root, it returns a {@link PendingFault} instead.
  * @throws Error only for a bug
  */
 export async function proveRuleFault(tree: AuditedTree, b: number, bundle: Uint8Array, index: number, fault: EntryFault, seen: RunproofError): Promise<RunproofError | PendingFault> {
@@ -197,6 +204,9 @@ export async function proveRuleFault(tree: AuditedTree, b: number, bundle: Uint8
   const tie = await proveEntries(tree, entries);
   // A log could refuse exactly the requests a proof makes: the audit's own tree can prove it.
   if (tie.verdict === 'unavailable') return new PendingFault(f, tie.error);
+  // Tiles that are served but do not lead to the signed root are unsigned too: a log could serve
+  // wrong ones to exactly those requests as easily as refuse them.
+  if (tie.verdict === 'unproven') return new PendingFault(f, tie.why);
   return judged(f, tie);
 }
 
