@@ -34,7 +34,7 @@ import { ENTRY_IDENTITY_OFFSET, entryTime } from '../../src/note/entry.js';
 import { checkEntry, type EntryFault, type EntryRulesState } from '../../src/note/entry-rules.js';
 import { verifyCheckpoint, type ReceiptTrust, type WitnessVerdict } from '../../src/receipt/verify.js';
 import type { LogClient } from '../log-client.js';
-import { PendingFault, proveFromRecomputed, proveRuleFault, rereadMismatch } from './fault-evidence.js';
+import { type HeldBundle, PendingFault, proveFromRecomputed, proveRuleFault, rereadMismatch } from './fault-evidence.js';
 import { FAST_ENTRY_SIZE, bundleLeaves, foldTile, hashFullBundle, leafMatches } from './hasher.js';
 import { IdentitySet } from './identity-set.js';
 import { inOrder } from './ordered.js';
@@ -145,6 +145,12 @@ interface AuditRun {
    * hashes the bundles, to prove it from the recomputed tree ({@link settlePending}).
    */
   pending?: PendingFault;
+  /**
+   * The last full bundle checked in this pass (a reference, not a copy: answers are never reused
+   * buffers), so that a time going back at the next bundle's first entry is proven without
+   * reading this one again — which the log could refuse.
+   */
+  previous?: HeldBundle;
   tilesFetched: number;
   bundlesFetched: number;
 }
@@ -372,7 +378,7 @@ async function checkFetched(run: AuditRun, f: Fetched): Promise<void> {
     } catch (e) {
       // Seen in served data: proven against the signed tree before it is held against the log.
       if (e instanceof RuleFault) {
-        const verdict = await proveRuleFault(run, b, bundle, b * TILE_WIDTH + e.k, e.fault, e.seen);
+        const verdict = await proveRuleFault(run, b, bundle, b * TILE_WIDTH + e.k, e.fault, e.seen, run.previous);
         if (verdict instanceof RunproofError) throw verdict;
         // No progress is saved from here on: a resumed audit meets the fault again.
         run.pending = verdict;
@@ -389,6 +395,7 @@ async function checkFetched(run: AuditRun, f: Fetched): Promise<void> {
   if (width !== TILE_WIDTH) run.lastLeaves = leaves;
   else if (tileHash !== undefined) run.tileHashes.set(tileHash, b * HASH_SIZE);
   else fullTileHash(leaves, run.tileHashes, b * HASH_SIZE);
+  if (width === TILE_WIDTH) run.previous = { b, bundle };
   run.opts.onProgress?.(Math.min(run.size, (b + 1) * TILE_WIDTH), run.size);
   const saveEvery = Math.max(1, run.opts.saveEvery ?? 64);
   if (width === TILE_WIDTH && (b + 1 - run.savedUpTo >= saveEvery || b + 1 === run.fullBundles)) await saveProgress(run, b + 1);

@@ -66,14 +66,22 @@ interface ReadEntry extends ServedEntry {
   bytes: Uint8Array;
 }
 
+/** A full bundle the audit checked and still holds: its index and bytes as served. */
+export interface HeldBundle {
+  b: number;
+  bundle: Uint8Array;
+}
+
 /**
- * servedEntry returns entry `index` as the log serves it: from `bundle` (bundle `b`, at hand) or by
- * reading its full bundle again. A bundle not served now, or served without that entry, is the {@link Untied} to report.
+ * servedEntry returns entry `index` as the log serves it: from `bundle` (bundle `b`, at hand), from
+ * `held` (the bundle checked before it, for a time going back at `b`'s first entry), or by reading
+ * its full bundle again. A bundle not served now, or served without that entry, is the {@link Untied} to report.
  */
-async function servedEntry(tree: AuditedTree, index: number, b: number, bundle: Uint8Array): Promise<ReadEntry | Untied> {
+async function servedEntry(tree: AuditedTree, index: number, b: number, bundle: Uint8Array, held: HeldBundle | undefined): Promise<ReadEntry | Untied> {
   const at = Math.floor(index / TILE_WIDTH);
   let data = bundle;
-  if (at !== b) {
+  if (at !== b && held?.b === at) data = held.bundle;
+  else if (at !== b) {
     try {
       data = await tree.client.entries(at, TILE_WIDTH);
     } catch (e) {
@@ -181,22 +189,22 @@ export class PendingFault {
 
 /**
  * proveRuleFault proves the entry-rule `fault` of entry `index`, seen in bundle `b` (`bundle` as
- * served) and reported as `seen` (AUDIT_FAILED with the index, URLs and the rule's details), and
- * returns the error to throw: AUDIT_FAILED with `evidence.proven` true (the signed checkpoint, and
+ * served) and reported as `seen` (AUDIT_FAILED with the index, URLs and the rule's details), the
+ * other entry taken from `bundle`, from `held` or read again, and returns the error to throw: AUDIT_FAILED with `evidence.proven` true (the signed checkpoint, and
  * each entry showing the fault in base64 with its index and inclusion proof) or false (the
  * reason: the entries the proofs are for are not served, or the proven entries do not break the
  * rule, or the time compared came from saved progress). If the log does not serve the proofs'
  * tiles, or they do not lead to the signed root, it returns a {@link PendingFault} instead.
  * @throws Error only for a bug
  */
-export async function proveRuleFault(tree: AuditedTree, b: number, bundle: Uint8Array, index: number, fault: EntryFault, seen: RunproofError): Promise<RunproofError | PendingFault> {
+export async function proveRuleFault(tree: AuditedTree, b: number, bundle: Uint8Array, index: number, fault: EntryFault, seen: RunproofError, held?: HeldBundle): Promise<RunproofError | PendingFault> {
   const about = { rule: fault.rule, checkpoint: tree.note };
   const other = otherEntry(fault, index);
   // Only saved progress (its last time) can put a time before entry 0: nothing the log served.
   if (other !== undefined && other < 0) return unproven(seen, 'the time it was compared with came from saved progress, not from an entry', about);
   const entries: ReadEntry[] = [];
   for (const i of other === undefined ? [index] : [other, index]) {
-    const got = await servedEntry(tree, i, b, bundle);
+    const got = await servedEntry(tree, i, b, bundle, held);
     if ('verdict' in got) return got.verdict === 'unavailable' ? unprovable(seen, got.error, about) : unproven(seen, got.why, about);
     entries.push(got);
   }
