@@ -25,6 +25,7 @@ import { dirname, join } from 'node:path';
 import { RunproofError } from '../src/errors.js';
 import { equalBytes } from '../src/encoding/utf8.js';
 import { toHex } from '../src/encoding/hex.js';
+import { syncDir } from '../node-shared/sync-dir.js';
 import { parseIdentity } from '../src/declaration/identity.js';
 import { sha256 } from '../src/merkle/hash.js';
 
@@ -125,23 +126,6 @@ async function made(path: string): Promise<void> {
   for (let d = dirname(path); ; d = dirname(d)) {
     await syncDir(d);
     if (d === dirname(first) || d === dirname(d)) break;
-  }
-}
-
-/**
- * syncDir flushes a directory's entries (a rename, a new file or directory) to disk. Windows
- * cannot open a directory, and some file systems refuse to sync one (EINVAL): there, nothing more
- * can be done from here.
- */
-async function syncDir(path: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
-  } finally {
-    await fh.close();
   }
 }
 

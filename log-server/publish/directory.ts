@@ -13,6 +13,7 @@ import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promis
 import { dirname, join, resolve } from 'node:path';
 import { equalBytes } from '../../src/encoding/utf8.js';
 import { ConfigError } from '../config.js';
+import { syncDir } from '../../node-shared/sync-dir.js';
 import { CHECKPOINT_PATH, type PublishFile } from './files.js';
 import type { PublishTarget, WriteResult } from './target.js';
 
@@ -109,7 +110,7 @@ export class DirectoryTarget implements PublishTarget {
   async flush(): Promise<void> {
     const dirs = [...this.dirty].sort((a, b) => b.length - a.length);
     for (const d of dirs) {
-      await fsyncDir(d);
+      await syncDir(d);
       this.dirty.delete(d);
       this.onStep?.('dir-synced', d);
     }
@@ -131,18 +132,6 @@ export class DirectoryTarget implements PublishTarget {
     const full = resolve(this.root, path);
     if (!full.startsWith(this.root + '/')) throw new Error(`publish: path ${JSON.stringify(path)} leaves the directory`);
     return full;
-  }
-}
-
-/** fsyncDir makes a directory's entries durable; file systems that cannot fsync a directory (EINVAL) need nothing. */
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
-  } finally {
-    await fh.close();
   }
 }
 
