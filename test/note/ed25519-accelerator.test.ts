@@ -8,7 +8,8 @@ import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { ed25519PublicKey, ed25519Sign, ed25519Verify, useEd25519Accelerator } from '../../src/note/ed25519.js';
-import { installNativeEd25519, nativeEd25519Verify } from '../../node-shared/native-ed25519.js';
+import { nativeEd25519Verify } from '../../node-shared/native-ed25519.js';
+import { installNativeEd25519 } from '../../verifier/node.js';
 import { hex, loadVector } from './helpers.js';
 
 const rfc = loadVector('rfc8032-ed25519.json');
