@@ -1,0 +1,10 @@
+import { openSync, writeSync, fdatasyncSync, ftruncateSync } from 'node:fs';
+const buf = Buffer.alloc(33 * 1024, 7);
+const med = (t) => t.sort((a, b) => a - b)[t.length >> 1].toFixed(3);
+const dir = process.argv[2] ?? '/work/scratch';
+const fd = openSync(dir + '/fk.bin', 'w');
+const run = (name, f) => { const t = []; for (let i = 0; i < 300; i++) { const a = performance.now(); f(i); t.push(performance.now() - a); } console.log(name, med(t)); };
+run('append 33K + fdatasync', () => { writeSync(fd, buf); fdatasyncSync(fd); });
+ftruncateSync(fd, 4 << 20);
+run('overwrite in place (preallocated 4 MB) + fdatasync', (i) => { writeSync(fd, buf, 0, buf.length, (i * buf.length) % (3 << 20)); fdatasyncSync(fd); });
+run('24+4096 x8 pwrites then fdatasync, in place', (i) => { for (let k = 0; k < 8; k++) { writeSync(fd, buf, 0, 24, (i * 8 + k) * 4120 % (3 << 20)); writeSync(fd, buf, 0, 4096, ((i * 8 + k) * 4120 + 24) % (3 << 20)); } fdatasyncSync(fd); });
