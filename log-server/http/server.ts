@@ -105,7 +105,7 @@ export async function startLogServer(cfg: ServeConfig, say: (line: string) => vo
             fenced: cfg.testFence !== 'none',
             coordination: { leaseMs: cfg.leaseMs, trusting: cfg.testFence !== undefined },
           })
-        : sqliteBackend(cfg.dbPath),
+        : sqliteBackend(cfg.dbPath, { blobCopy: cfg.blobCopy }),
       origin,
       signer,
       create: postgres ? cfg.init : !dbExists || resuming,

@@ -56,7 +56,7 @@ export async function publishCommand(args: string[], print: (line: string) => vo
   await openTargets(targets);
   let log: Log;
   try {
-    log = await Log.open({ backend: sqliteBackend(values.db), origin: signer.name, signer });
+    log = await Log.open({ backend: sqliteBackend(values.db, { blobCopy: false }), origin: signer.name, signer });
   } catch (e) {
     targets[0]!.close();
     throw e;

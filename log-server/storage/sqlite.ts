@@ -10,6 +10,7 @@ import type Database from 'better-sqlite3';
 import { RunproofError } from '../../src/errors.js';
 import { FencedError, type BackendFactory, type BatchWrite, type LogBackend, type LogGenesis, type SequencingBatch, type StoredCheckpoint } from './backend.js';
 import { resolveDbPath } from './db-path.js';
+import { BlobCopy } from './blob-copy.js';
 import { acquireWriterLock } from './lock.js';
 import { ReadSnapshot } from './read-snapshot.js';
 import { Store, openDatabase } from './store.js';
@@ -22,6 +23,14 @@ export interface SqliteBackendOptions {
    * the log reads or writes anything (tests set `PRAGMA max_page_count` or `query_only`).
    */
   onDatabase?: (db: Database.Database) => void;
+  /**
+   * Keep a flat copy of the full level-0 tiles and bundles for old reads (`<db>-blobs`,
+   * ./blob-copy.ts; default true). Costs ≈ 75 bytes of disk per entry; a one-pass reader (the
+   * `publish` command) has no use for it.
+   */
+  blobCopy?: boolean;
+  /** Where the blob copy reports the I/O error that stops it (default: standard error). */
+  warn?: (message: string) => void;
 }
 
 /**
@@ -48,7 +57,7 @@ export function openSqliteBackend(path: string, create: boolean, opts: SqliteBac
   try {
     db = openDatabase(dbPath, create);
     opts.onDatabase?.(db);
-    return new SqliteBackend(dbPath, db, new Store(db), () => lock.release());
+    return new SqliteBackend(dbPath, db, new Store(db), () => lock.release(), opts);
   } catch (e) {
     db?.close();
     lock.release();
@@ -67,12 +76,15 @@ class SqliteBackend implements LogBackend {
   private readonly batch: SqliteBatch;
   /** Old tiles and bundles, read at random, through a shared, renewed snapshot (./read-snapshot.ts). */
   private readonly snapshot: ReadSnapshot;
+  /** Full level-0 tiles and bundles outside SQLite, one `pread` each (./blob-copy.ts); filled from the snapshot. */
+  private readonly copy: BlobCopy | undefined;
 
   constructor(
     private readonly path: string,
     private readonly db: Database.Database,
     private readonly store: Store,
     private readonly releaseLock: () => void,
+    opts: SqliteBackendOptions,
   ) {
     this.name = `log database ${path}`;
     this.begin_ = db.prepare('BEGIN');
@@ -80,6 +92,10 @@ class SqliteBackend implements LogBackend {
     this.rollback_ = db.prepare('ROLLBACK');
     this.batch = new SqliteBatch(this);
     this.snapshot = new ReadSnapshot(path);
+    if (opts.blobCopy !== false) {
+      const warn = opts.warn ?? ((m: string) => process.stderr.write(`runproof-log: ${m}\n`));
+      this.copy = new BlobCopy(`${path}-blobs`, (level, idx, size) => this.snapshot.read(level, idx, size), warn);
+    }
   }
 
   origin(): string | undefined {
@@ -109,6 +125,10 @@ class SqliteBackend implements LogBackend {
   }
 
   readPublishedBlob(level: number | 'entries', idx: number, size: number): Uint8Array | undefined {
+    if (this.copy !== undefined && (level === 0 || level === 'entries')) {
+      const copied = this.copy.read(level, idx, size);
+      if (copied !== undefined) return copied;
+    }
     return this.snapshot.read(level, idx, size);
   }
 
@@ -165,6 +185,7 @@ class SqliteBackend implements LogBackend {
 
   close(): void {
     try {
+      this.copy?.close();
       this.snapshot.close();
       this.wal?.close();
       this.db.close();

@@ -14,6 +14,9 @@ import { verifierKey } from '../../src/note/keys.js';
 import { ReceiptVerifier } from '../../src/receipt/verify.js';
 import { formatIdentity } from '../../src/declaration/identity.js';
 import type { Log } from '../../log-server/log.js';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { claimedRecords, HEADER_BYTES, RECORD_BYTES } from '../../log-server/storage/blob-copy.js';
+import { onSqlite } from '../helpers/backends.js';
 import { identity, openLog, oracleLeaf, signer, tempDir } from './helpers.js';
 
 // 160 full tiles: tiles 0–31 are "old" (RECENT_BLOBS = 128), the rest recent.
@@ -69,5 +72,30 @@ describe('entries far behind the tree size', () => {
     // The log grows (tile 160 fills up): reads after it see the new published size.
     await log.submitMany(Array.from({ length: 256 }, (_, i) => identity(SIZE + i, 'old')));
     await Promise.all([0, 31, 159, 160].map((index) => check(index, 256)));
+  });
+
+  it.runIf(onSqlite)('are read from the blob copy once it holds them (SQLite)', async () => {
+    // The reads above started the copy (log-server/storage/blob-copy.ts); wait for its claim.
+    const path = `${t.db}-blobs`;
+    const full = Math.floor(log.size / 256);
+    for (let i = 0; i < 2_000 && !(existsSync(path) && claimedRecords(path) === full); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(claimedRecords(path)).toBe(full);
+    // A byte changed in the file's record 5 shows in the answer: old reads come from the copy.
+    // (Each read of tile 5 follows one of tile 6: the blob cache keeps the last old blob read.)
+    const tile5 = async () => {
+      await log.readTile({ level: 0, index: 6, width: 256 });
+      return (await log.readTile({ level: 0, index: 5, width: 256 }))!;
+    };
+    const stored = (await tile5()).slice();
+    const at = HEADER_BYTES + 5 * RECORD_BYTES + 100;
+    const fd = openSync(path, 'r+');
+    try {
+      writeSync(fd, Uint8Array.of(stored[100]! ^ 1), 0, 1, at);
+      expect((await tile5())[100]).toBe(stored[100]! ^ 1);
+      writeSync(fd, Uint8Array.of(stored[100]!), 0, 1, at);
+    } finally {
+      closeSync(fd);
+    }
+    expect(await tile5()).toEqual(stored);
   });
 });

@@ -39,6 +39,7 @@ describe('parseServeConfig', () => {
       witnesses: [],
       witnessQuorum: 0,
       witnessTimeoutMs: 5000,
+      blobCopy: true,
     });
   });
 
@@ -55,15 +56,17 @@ describe('parseServeConfig', () => {
       RUNPROOF_WITNESS: `witness.example/w1=${witnessKey}@http://127.0.0.1:7380/`,
       RUNPROOF_WITNESS_TIMEOUT: '1500',
       RUNPROOF_INIT: '1',
+      RUNPROOF_NO_BLOB_COPY: '1',
     };
     const c = cfg([], env);
     expect(c).toMatchObject({ dbPath: join('/srv/log', 'log.db'), keyPath: join('/srv/log', 'log.key'), origin: 'log.example.com/a', host: '::1', port: 9000 });
-    expect(c).toMatchObject({ maxBodyBytes: 4096, maxBatchItems: 50, batchWorkers: 0, ratePerSecond: 20, witnessQuorum: 1, witnessTimeoutMs: 1500, init: true });
+    expect(c).toMatchObject({ maxBodyBytes: 4096, maxBatchItems: 50, batchWorkers: 0, ratePerSecond: 20, witnessQuorum: 1, witnessTimeoutMs: 1500, init: true, blobCopy: false });
     expect(c.tokenDigests.length).toBe(2);
     expect(c.witnesses).toEqual([{ name: 'witness.example/w1', vkey: witnessKey, url: 'http://127.0.0.1:7380' }]);
     const f = cfg(['--origin', 'other/b', '--listen', '127.0.0.1:0', '--max-body', '2048', '--db', '/x/y.db', '--token-hash', `sha256:${'ef'.repeat(32)}`, '--witness-quorum', '0'], env);
     expect(f).toMatchObject({ origin: 'other/b', port: 0, maxBodyBytes: 2048, dbPath: '/x/y.db', keyPath: join('/srv/log', 'log.key'), witnessQuorum: 0 });
     expect(f.tokenDigests.length).toBe(1);
+    expect(cfg(['--no-blob-copy']).blobCopy).toBe(false);
   });
 
   it('refuses bad values with a ConfigError', () => {
