@@ -61,6 +61,7 @@ export function fastReads(s: AppSettings, o: FastReadsOptions): (req: IncomingMe
 
 function write(res: ServerResponse, answer: ReadAnswer): void {
   const body = typeof answer.body === 'string' ? Buffer.from(answer.body, 'utf8') : answer.body;
-  res.writeHead(200, { ...answer.headers, 'Content-Length': String(body.length) });
+  // Full tiles and bundles come with their (shared) headers complete.
+  res.writeHead(200, answer.headers['Content-Length'] !== undefined ? answer.headers : { ...answer.headers, 'Content-Length': String(body.length) });
   res.end(body);
 }

@@ -8,7 +8,9 @@
 import { gzipSync } from 'node:zlib';
 import type { Hono } from 'hono';
 import { RunproofError } from '../../../src/errors.js';
+import { HASH_SIZE } from '../../../src/merkle/hash.js';
 import { parseTilePath, TILE_WIDTH } from '../../../src/merkle/tiles.js';
+import { BUNDLE_RECORD } from '../../storage/right-edge.js';
 import type { MaybePromise } from '../../log.js';
 import type { AppSettings } from '../context.js';
 
@@ -42,7 +44,8 @@ export function acceptsGzip(header: string | undefined): boolean {
 /** A read answer: always status 200; failures are thrown. */
 export interface ReadAnswer {
   body: string | Uint8Array;
-  headers: Record<string, string>;
+  /** Content-Length included when it is known in advance (full tiles and bundles); frozen when shared. */
+  headers: Readonly<Record<string, string>>;
 }
 
 /**
@@ -65,19 +68,31 @@ export function readResource(s: AppSettings, path: string, acceptEncoding: strin
   return read instanceof Promise ? read.then(answer) : answer(read);
 }
 
+/** Headers of a tile or bundle answer, without Content-Length (tlog-tiles: octet-stream; bundles vary by Accept-Encoding). */
+function blobHeaders(full: boolean, bundle: boolean, gzip: boolean): Record<string, string> {
+  return {
+    'Content-Type': 'application/octet-stream',
+    'Cache-Control': full ? IMMUTABLE : PARTIAL,
+    ...PUBLIC,
+    ...(bundle ? { Vary: 'Accept-Encoding' } : {}),
+    ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+  };
+}
+
+/**
+ * The headers of the reads answered most (full tiles, full bundles not gzipped), made once with
+ * their Content-Length: a read then allocates no header object (frozen: answers share them).
+ */
+const FULL_TILE_HEADERS = Object.freeze({ ...blobHeaders(true, false, false), 'Content-Length': String(TILE_WIDTH * HASH_SIZE) });
+const FULL_BUNDLE_HEADERS = Object.freeze({ ...blobHeaders(true, true, false), 'Content-Length': String(TILE_WIDTH * BUNDLE_RECORD) });
+
 /** tileAnswer is the answer carrying a tile or bundle read (undefined: beyond the tree). */
 function tileAnswer(data: Uint8Array | undefined, path: string, bundle: boolean, full: boolean, acceptEncoding: string | undefined, size: number): ReadAnswer {
   if (data === undefined) throw new RunproofError('NOT_FOUND', `${path.slice(1)} is beyond the tree (size ${size})`);
-  const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream', 'Cache-Control': full ? IMMUTABLE : PARTIAL, ...PUBLIC };
   // tlog-tiles "Log entries": bundles SHOULD be compressed at the HTTP layer; we gzip when asked.
-  if (bundle) {
-    headers['Vary'] = 'Accept-Encoding';
-    if (acceptsGzip(acceptEncoding)) {
-      headers['Content-Encoding'] = 'gzip';
-      return { body: gzipSync(data), headers };
-    }
-  }
-  return { body: data, headers };
+  if (bundle && acceptsGzip(acceptEncoding)) return { body: gzipSync(data), headers: blobHeaders(full, true, true) };
+  if (full) return { body: data, headers: bundle ? FULL_BUNDLE_HEADERS : FULL_TILE_HEADERS };
+  return { body: data, headers: blobHeaders(false, bundle, false) };
 }
 
 /** readRoutes adds the tlog-tiles endpoints. */
