@@ -4,8 +4,9 @@
  *   node dist/bench/baselines/servers.js hono   a bare Hono app on the same @hono/node-server:
  *       POST any path parses the JSON body and answers a small JSON object;
  *       GET /v1/identities/:hex answers a fixed JSON object the size of a lookup answer.
- *   node dist/bench/baselines/servers.js http   a bare node:http server that answers every
- *       request with the same 8 KiB buffer (the size of a full hash tile), of bytes that look like
+ *   node dist/bench/baselines/servers.js http [BYTES]   a bare node:http server that answers
+ *       every request with the same buffer of BYTES (default 8192, the size of a full hash tile;
+ *       a row compares with a baseline of its own answer's size), of bytes that look like
  *       hashes, as a tile's do. (With autocannon, the load generator before bench/load/worker.ts,
  *       the content mattered: it decoded every body into a string, and 8 KiB of one letter
  *       decoded ≈1.6× faster than 8 KiB of random bytes.)
@@ -35,12 +36,12 @@ function honoServer(): Promise<Server> {
   });
 }
 
-function httpServer(): Promise<Server> {
+function httpServer(bytes: number): Promise<Server> {
   // A fixed buffer of hash-like bytes: SHA-256 chained from a constant (the same every run).
-  const body = Buffer.alloc(8192);
+  const body = Buffer.alloc(bytes);
   let h = createHash('sha256').update('runproof-bench baseline').digest();
   for (let off = 0; off < body.length; off += h.length) {
-    h.copy(body, off);
+    h.copy(body, off, 0, Math.min(h.length, body.length - off));
     h = createHash('sha256').update(h).digest();
   }
   const s = createServer((_req, res) => {
@@ -52,8 +53,9 @@ function httpServer(): Promise<Server> {
 
 async function main(): Promise<void> {
   const kind = process.argv[2];
-  if (kind !== 'hono' && kind !== 'http') throw new Error('usage: servers.js hono|http');
-  const server = kind === 'hono' ? await honoServer() : await httpServer();
+  const bytes = Number(process.argv[3] ?? 8192);
+  if ((kind !== 'hono' && kind !== 'http') || !Number.isSafeInteger(bytes) || bytes < 1) throw new Error('usage: servers.js hono | http [BYTES]');
+  const server = kind === 'hono' ? await honoServer() : await httpServer(bytes);
   const { port } = server.address() as AddressInfo;
   process.stdout.write(`listening: http://127.0.0.1:${port}\n`);
   const stop = () => {

@@ -97,9 +97,9 @@ export function startLog(dataDir: string, extra: string[] = []): Promise<Served 
   }));
 }
 
-/** startBaseline runs a baseline server (`hono` or `http`). */
-export function startBaseline(kind: 'hono' | 'http'): Promise<Served> {
-  return startServer([BIN.baseline, kind]);
+/** startBaseline runs a baseline server (`hono`, or `http` answering `bytes`, default 8192). */
+export function startBaseline(kind: 'hono' | 'http', bytes?: number): Promise<Served> {
+  return startServer([BIN.baseline, kind, ...(bytes === undefined ? [] : [String(bytes)])]);
 }
 
 /** runNode runs `node <args>` to completion and returns its exit code and output. */
