@@ -2,21 +2,25 @@
  * A flat copy of the SQLite log's full level-0 tiles and full entry bundles, for reads only:
  * `<db>-blobs`, record `i` (tile `i` then bundle `i`, both full, so every record has the same
  * size) at a fixed offset. An old tile or bundle is then one `pread` into a slab instead of a
- * b-tree walk and two or three page reads of SQLite plus a malloc'd copy (5–6 against 9–12 µs
+ * b-tree walk and two or three page reads of SQLite plus a malloc'd copy (≈ 5 against 9–12 µs
  * in-process; docs/performance.md, Reads). SQLite stays the only source of truth: the copy is
  * filled from the published tree, never written by a commit, and `backup`, `migrate` and
  * `publish` never read it. Deleting it loses nothing; it is filled again by later reads.
  *
  * Crash safety: records are written, then fdatasync'ed, and only then does the header claim
- * them. The header has two slots, written alternately, each with its own check, so a torn
- * header write leaves the older slot. On open the claimed count is cut to what the file holds
- * and to the database's published full records (a restored, older database), and the first and
- * last claimed records are compared with SQLite (a copy left by another log); anything else
- * starts the copy again from empty. Any I/O error (a full disk, say) stops using the copy:
+ * them; only claimed records are served (a record whose writeback failed would read back as
+ * zeros until the next fdatasync reports the error). The header has two slots, written
+ * alternately, each with its own check, so a torn header write leaves the older slot. On open
+ * the claimed count is cut to what the file holds and to the database's published full records
+ * (a restored, older database: its tree is a prefix of the one the file was copied from), and
+ * the first and last claimed records are compared with SQLite: a file of another log, or of a
+ * history that went another way after a restore, differs from the point where the histories
+ * part (each entry holds its sequencing time), so its last record differs if any does. Anything
+ * else starts the copy again from empty. Any I/O error (a full disk, say) stops using the copy:
  * reads go to SQLite as before, and the error is reported once.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, constants, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, statfsSync, writeSync, writevSync } from 'node:fs';
 import { TILE_WIDTH } from '../../src/merkle/tiles.js';
 import { FULL_BUNDLE, FULL_TILE } from './right-edge.js';
 
@@ -31,10 +35,18 @@ const MAGIC = Buffer.from('runproof blobs 1', 'latin1'); // 16 bytes
 const SLOT_BYTES = 56;
 /** Records copied per turn of the event loop while filling (≈ 0.5 ms of the main thread). */
 const RECORDS_PER_TURN = 16;
-/** Bytes written between two fdatasyncs while filling (a fill also syncs whenever it catches up). */
+/** Bytes written between two fdatasyncs while filling. */
 const SYNC_EVERY = 8 << 20;
-/** Reads are carved out of slabs of this size (a slab is freed once no answer holds a view of it). */
-const SLAB_BYTES = 1 << 20;
+/** How long a caught-up fill waits before it syncs and claims what it wrote, ms. */
+const CLAIM_DELAY_MS = 1000;
+/**
+ * Reads are carved out of slabs of this size; a slab is freed once no answer holds a view of it.
+ * Small, so that an answer held back by a slow client pins at most 8× its own size.
+ */
+const SLAB_BYTES = 64 << 10;
+/** Free space the copy leaves to the database: this fraction of the file system, at least RESERVE_MIN bytes. */
+const RESERVE_FRACTION = 0.05;
+const RESERVE_MIN = 256 << 20;
 
 /** Where the copy's records come from: SQLite's published tree (the log's read snapshot). */
 export type BlobSource = (level: 0 | 'entries', idx: number, size: number) => Uint8Array | undefined;
@@ -42,15 +54,24 @@ export type BlobSource = (level: 0 | 'entries', idx: number, size: number) => Ui
 /** BlobCopy is the open copy of one log database; see the module comment. */
 export class BlobCopy {
   private fd: number | undefined;
-  /** Records readable from the file (written; claimed by the header once synced too). */
+  /** Records written to the file (the fill's position). */
   private written = 0;
+  /**
+   * Records fdatasync'ed and claimed by the header: the only ones served. A record written but
+   * not yet synced could come back from the disk as zeros if its writeback failed (the error
+   * shows only at the next fdatasync), so it is not served until then.
+   */
+  private claimed = 0;
   private generation = 0;
   /** Full records of the newest published size seen; the fill copies up to it. */
   private target = 0;
   private latestSize = 0;
   private filling = false;
   private syncing = false;
+  /** Bytes written since the last fdatasync began. */
   private unsynced = 0;
+  /** The delayed claim of a caught-up fill ({@link CLAIM_DELAY_MS}). */
+  private claimTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private closed = false;
   private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
@@ -69,10 +90,10 @@ export class BlobCopy {
    * has the copy catch up with `size`, a turn at a time.
    */
   read(level: 0 | 'entries', idx: number, size: number): Uint8Array | undefined {
-    if (this.stopped) return undefined;
+    if (this.stopped || this.closed) return undefined;
     if (this.fd === undefined && !this.open(size)) return undefined;
     this.want(size);
-    if (idx >= this.written) return undefined;
+    if (idx >= this.claimed) return undefined;
     const n = level === 0 ? FULL_TILE : FULL_BUNDLE;
     const view = this.carve(n);
     try {
@@ -85,10 +106,24 @@ export class BlobCopy {
     return view;
   }
 
-  /** close stops filling and releases the file (once a sync in flight returns). */
+  /**
+   * close stops filling, claims what is written (one fdatasync, so that the next start need not
+   * copy it again) and releases the file; a sync in flight releases it when it returns.
+   */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
-    if (!this.syncing) this.release();
+    clearTimeout(this.claimTimer);
+    if (this.syncing) return;
+    if (this.fd !== undefined && !this.stopped && this.written > this.claimed) {
+      try {
+        fdatasyncSync(this.fd);
+        this.claim(this.written);
+      } catch {
+        // Unclaimed records are only copied again at the next start.
+      }
+    }
+    this.release();
   }
 
   /** open reads and checks the header against the database (see the module comment); false: not usable. */
@@ -114,7 +149,7 @@ export class BlobCopy {
         this.claim(count);
         fdatasyncSync(fd);
       }
-      this.written = count;
+      this.written = this.claimed = count;
       return true;
     } catch (e) {
       this.stop(e);
@@ -138,16 +173,22 @@ export class BlobCopy {
     const full = Math.floor(size / TILE_WIDTH);
     if (full <= this.target) return;
     this.target = full;
-    if (!this.filling) {
+    if (!this.filling && !this.syncing) {
       this.filling = true;
       setImmediate(() => this.fill());
     }
   }
 
-  /** fill copies up to RECORDS_PER_TURN records, then goes on next turn, syncing every SYNC_EVERY bytes and when done. */
+  /**
+   * fill copies up to RECORDS_PER_TURN records per turn. Every SYNC_EVERY bytes it waits for an
+   * fdatasync (which also bounds the dirty pages it leaves to the kernel); once caught up, it
+   * claims what it wrote CLAIM_DELAY_MS later, so that a log taking entries steadily pays one
+   * fdatasync per delay, not one per new full tile.
+   */
   private fill(): void {
     if (this.closed || this.stopped) return void (this.filling = false);
     try {
+      if (this.written === this.claimed) this.checkSpace();
       const end = Math.min(this.target, this.written + RECORDS_PER_TURN);
       for (let idx = this.written; idx < end; idx++) {
         const tile = this.source(0, idx, this.latestSize);
@@ -162,30 +203,53 @@ export class BlobCopy {
       this.filling = false;
       return this.stop(e);
     }
-    const done = this.written >= this.target;
-    if ((done || this.unsynced >= SYNC_EVERY) && !this.syncing) return this.sync(done);
-    if (done) this.filling = false;
-    else setImmediate(() => this.fill());
+    if (this.written < this.target) {
+      if (this.unsynced >= SYNC_EVERY) return this.sync(() => this.fill());
+      return void setImmediate(() => this.fill());
+    }
+    this.filling = false;
+    this.claimTimer ??= setTimeout(() => {
+      this.claimTimer = undefined;
+      // A fill running again claims at its own end.
+      if (!this.filling && !this.syncing && this.written > this.claimed) this.sync();
+    }, CLAIM_DELAY_MS).unref();
   }
 
-  /** sync makes the written records durable, then claims them in the header, then fills on if needed. */
-  private sync(done: boolean): void {
-    const claimed = this.written;
+  /** sync fdatasyncs the file, then claims the records written before it, then runs `then`. */
+  private sync(then?: () => void): void {
+    const count = this.written;
     this.syncing = true;
     this.unsynced = 0;
     fdatasync(this.fd!, (err) => {
       this.syncing = false;
-      if (this.closed) return this.release();
       try {
         if (err) throw err;
-        this.claim(claimed);
+        if (!this.stopped) this.claim(count);
       } catch (e) {
         this.filling = false;
-        return this.stop(e);
+        this.stop(e);
       }
-      if (done && this.written >= this.target) this.filling = false;
-      else setImmediate(() => this.fill());
+      if (this.closed || this.stopped) return this.release();
+      if (then !== undefined) return then();
+      // The published size moved on while this sync ran.
+      if (this.written < this.target) {
+        this.filling = true;
+        setImmediate(() => this.fill());
+      }
     });
+  }
+
+  /**
+   * checkSpace stops the copy before it takes the database's room: it needs what it has left to
+   * copy plus a reserve (RESERVE_FRACTION of the file system, at least RESERVE_MIN bytes) free.
+   */
+  private checkSpace(): void {
+    const fs = statfsSync(this.path);
+    const free = fs.bavail * fs.bsize;
+    const needed = (this.target - this.written) * RECORD_BYTES + Math.max(RESERVE_MIN, fs.blocks * fs.bsize * RESERVE_FRACTION);
+    if (free < needed) {
+      throw new Error(`${Math.floor(free / 2 ** 20)} MiB free on its file system, and the copy would leave less than ${Math.ceil(Math.max(RESERVE_MIN, fs.blocks * fs.bsize * RESERVE_FRACTION) / 2 ** 20)} MiB for the database`);
+    }
   }
 
   /** claim writes the next header generation: the first `count` records are durable. */
@@ -199,6 +263,7 @@ export class BlobCopy {
     slot.writeUInt32BE(FULL_BUNDLE, 36);
     slotCheck(slot).copy(slot, 40);
     writeSync(this.fd!, slot, 0, SLOT_BYTES, SLOTS[this.generation % 2]);
+    this.claimed = count;
   }
 
   /** carve returns `n` bytes of the current slab (a new one when it is used up); slabs are never reused. */
@@ -214,6 +279,7 @@ export class BlobCopy {
 
   /** stop gives up on the copy after an I/O error: reads go to SQLite from now on. */
   private stop(e: unknown): void {
+    if (this.stopped) return;
     this.stopped = true;
     this.warn(`blob copy ${this.path} not used from now on (old tiles and bundles are read from the database): ${e instanceof Error ? e.message : String(e)}`);
     if (!this.syncing) this.release();

@@ -94,6 +94,23 @@ describe.runIf(onSqlite)('the blob copy of full tiles and bundles', () => {
     }
   });
 
+  it('serves a record only once it is synced and claimed; close claims what was written', async () => {
+    const path = join(t.dir, 'claim-blobs');
+    const copy = new BlobCopy(path, sourceOf(log), () => {});
+    copy.read(0, 0, log.size);
+    // Written within a few turns, claimed only CLAIM_DELAY_MS later: not served before.
+    for (let i = 0; i < 200 && statSync(path).size < HEADER_BYTES + full() * RECORD_BYTES; i++) await turn();
+    expect(statSync(path).size).toBe(HEADER_BYTES + full() * RECORD_BYTES);
+    expect(claimedRecords(path)).toBe(0);
+    expect(copy.read(0, 0, log.size), 'written, not yet claimed').toBeUndefined();
+    copy.close();
+    expect(claimedRecords(path), 'claimed at close').toBe(full());
+    // Closed: never opened again, nothing served.
+    const again = new BlobCopy(path, sourceOf(log), () => {});
+    again.close();
+    expect(again.read(0, 0, log.size)).toBeUndefined();
+  });
+
   it('follows the published size as the log grows', async () => {
     const path = join(t.dir, 'grow-blobs');
     const copy = await filled(path);
