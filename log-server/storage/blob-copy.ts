@@ -129,7 +129,8 @@ export class BlobCopy {
   /** open reads and checks the header against the database (see the module comment); false: not usable. */
   private open(size: number): boolean {
     try {
-      const fd = (this.fd = openSync(this.path, constants.O_RDWR | constants.O_CREAT, 0o644));
+      // Not through a symbolic link (as for the lock file): the copy is written where the database is.
+      const fd = (this.fd = openSync(this.path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o644));
       const length = fstatSync(fd).size;
       let count = 0;
       if (length >= HEADER_BYTES) {

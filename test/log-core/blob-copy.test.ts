@@ -5,7 +5,7 @@
  * claims only records it can vouch for. An I/O error stops it without failing a read. Real log,
  * real files.
  */
-import { appendFileSync, copyFileSync, existsSync, openSync, closeSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, openSync, closeSync, readSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Log } from '../../log-server/log.js';
@@ -209,6 +209,15 @@ describe.runIf(onSqlite)('the blob copy of full tiles and bundles', () => {
     copy.close();
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/not-a-dir\/blobs not used from now on .*ENOTDIR/);
+
+    // Not written through a symbolic link.
+    const target = join(t.dir, 'elsewhere');
+    symlinkSync(target, join(t.dir, 'linked-blobs'));
+    const linked = new BlobCopy(join(t.dir, 'linked-blobs'), sourceOf(log), (m) => warnings.push(m));
+    expect(linked.read(0, 0, log.size)).toBeUndefined();
+    linked.close();
+    expect(warnings.pop()).toMatch(/linked-blobs not used from now on .*ELOOP/);
+    expect(existsSync(target)).toBe(false);
 
     // A database that lacks a record it published (never in a sound log) stops the fill too.
     const path = join(t.dir, 'lacking-blobs');
