@@ -15,6 +15,7 @@ import { runLoad } from '../lib/load.js';
 import { builtLog, freshDir } from '../lib/logs.js';
 import { runNodePeak } from '../lib/peak.js';
 import { BIN, startLog } from '../lib/procs.js';
+import { claimedRecords } from '../../log-server/storage/blob-copy.js';
 
 const MB = 1024 * 1024;
 
@@ -34,6 +35,31 @@ function diskBytes(dir: string): number {
 function copyBytes(dir: string): number {
   const f = join(dir, 'log.db-blobs');
   return existsSync(f) ? statSync(f).size : 0;
+}
+
+/**
+ * fillBlobCopy starts the log and, unless its blob copy already holds every full tile, reads one
+ * old tile (which starts the fill) and waits until the copy claims them all: records copied, ms,
+ * and the server's peak RSS meanwhile.
+ */
+async function fillBlobCopy(dir: string, entries: number): Promise<{ records: number; ms: number; peak: number }> {
+  const path = join(dir, 'log.db-blobs');
+  const full = Math.floor(entries / 256);
+  const before = existsSync(path) ? claimedRecords(path) : 0;
+  if (before === full) return { records: 0, ms: 0, peak: 0 };
+  const log = await startLog(dir);
+  try {
+    const started = performance.now();
+    const res = await fetch(`${log.url}/${tilePath({ level: 0, index: 0, width: 256 })}`);
+    await res.arrayBuffer();
+    while (!(existsSync(path) && claimedRecords(path) === full)) {
+      if (performance.now() - started > 600_000) throw new Error(`the blob copy of ${dir} did not fill in 10 minutes`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { records: full - before, ms: performance.now() - started, peak: peakRss(log.child.pid!) };
+  } finally {
+    await log.stop();
+  }
 }
 
 export const large: Scenario = {
@@ -63,6 +89,10 @@ export const large: Scenario = {
       '/' + tilePath({ level: 0, index, width: 256 }),
       '/' + entriesPath(index, 256),
     ]);
+    // The blob copy (log-server/storage/blob-copy.ts) is filled once per log, by its first old
+    // reads: done here, on a start-up of its own, so that the RSS below is the steady state and
+    // the fill's own cost is reported apart.
+    const fill = await fillBlobCopy(dir, built.entries);
     for (let i = 0; i < 3; i++) {
       const log = await startLog(dir);
       try {
@@ -120,7 +150,7 @@ export const large: Scenario = {
       unit: 'MB',
       target: '≤ 150 MB',
       met: rss <= 150 * MB,
-      note: `${(rssStart / MB).toFixed(0)} MB after start-up, ${(rssAfter / MB).toFixed(0)} MB after ${burst} s of lookups with fresh receipts, ${(rssTiles / MB).toFixed(0)} MB after ${burst} s more of tile and bundle reads; peak (VmHWM) ${(rssPeak / MB).toFixed(0)} MB`,
+      note: `${(rssStart / MB).toFixed(0)} MB after start-up, ${(rssAfter / MB).toFixed(0)} MB after ${burst} s of lookups with fresh receipts, ${(rssTiles / MB).toFixed(0)} MB after ${burst} s more of tile and bundle reads; peak (VmHWM) ${(rssPeak / MB).toFixed(0)} MB; with the blob copy filled (${fill.records === 0 ? 'it was already' : `its first fill, on a start-up of its own, copied ${fill.records.toLocaleString('en-US')} records in ${(fill.ms / 1000).toFixed(1)} s, peak RSS ${(fill.peak / MB).toFixed(0)} MB`})`,
     });
     ctx.say(`large: monitor catch-up peak RSS ${(monitorPeak / MB).toFixed(0)} MB, audit ${(auditPeak / MB).toFixed(0)} MB`);
     ctx.record({
@@ -141,7 +171,7 @@ export const large: Scenario = {
       unit: 'B',
       target: '≤ 200 B/entry',
       met: perEntry <= 200,
-      note: `log.db + WAL = ${(diskBytes(dir) / MB).toFixed(0)} MB; built through the log core in 4,096-entry batches at ${Math.round(built.entriesPerSecond).toLocaleString('en-US')} entries/s; not counted: the blob copy log.db-blobs (exactly 75 B per entry of full tiles once filled, 19,200 B per 256; ${(copyBytes(dir) / MB).toFixed(0)} MB now, filled by the reads above), which --no-blob-copy leaves out`,
+      note: `log.db + WAL = ${(diskBytes(dir) / MB).toFixed(0)} MB; built through the log core in 4,096-entry batches at ${Math.round(built.entriesPerSecond).toLocaleString('en-US')} entries/s; not counted: the blob copy log.db-blobs (exactly 75 B per entry of full tiles once filled, 19,200 B per 256; ${(copyBytes(dir) / MB).toFixed(0)} MB now, filled before the figures above), which --no-blob-copy leaves out`,
     });
   },
 };
