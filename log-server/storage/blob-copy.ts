@@ -4,8 +4,8 @@
  * size) at a fixed offset. An old tile or bundle is then one `pread` into a slab instead of a
  * b-tree walk and two or three page reads of SQLite plus a malloc'd copy (≈ 5 against 9–12 µs
  * in-process; docs/performance.md, Reads). SQLite stays the only source of truth: the copy is
- * filled from the published tree, never written by a commit, and `backup`, `migrate` and
- * `publish` never read it. Deleting it loses nothing; it is filled again by later reads.
+ * filled from the published tree, never written by a commit, and `migrate`, `publish` and a
+ * backup of the database never need it. Deleting it loses nothing; it is filled again by later reads.
  *
  * Crash safety: records are written, then fdatasync'ed, and only then does the header claim
  * them; only claimed records are served (a record whose writeback failed would read back as
