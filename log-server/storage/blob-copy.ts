@@ -211,8 +211,8 @@ export class BlobCopy {
     this.filling = false;
     this.claimTimer ??= setTimeout(() => {
       this.claimTimer = undefined;
-      // A fill running again claims at its own end.
-      if (!this.filling && !this.syncing && this.written > this.claimed) this.sync();
+      // A fill running again claims at its own end; a stopped copy has no file left to sync.
+      if (!this.filling && !this.syncing && !this.stopped && !this.closed && this.written > this.claimed) this.sync();
     }, CLAIM_DELAY_MS).unref();
   }
 
@@ -282,6 +282,7 @@ export class BlobCopy {
   private stop(e: unknown): void {
     if (this.stopped) return;
     this.stopped = true;
+    clearTimeout(this.claimTimer);
     this.warn(`blob copy ${this.path} not used from now on (old tiles and bundles are read from the database): ${e instanceof Error ? e.message : String(e)}`);
     if (!this.syncing) this.release();
   }

@@ -227,5 +227,16 @@ describe.runIf(onSqlite)('the blob copy of full tiles and bundles', () => {
     expect(warnings[1]).toMatch(/no full tile and bundle 2/);
     expect(lacking.read(0, 0, log.size), 'stopped: nothing served from it').toBeUndefined();
     lacking.close();
+
+    // Stopped while its delayed claim is pending: the claim does not run (no file is left).
+    const late = new BlobCopy(join(t.dir, 'late-blobs'), (level, idx, size) => (idx >= full() ? undefined : sourceOf(log)(level, idx, size)), (m) => warnings.push(m));
+    late.read(0, 0, log.size);
+    for (let i = 0; i < 200 && statSync(join(t.dir, 'late-blobs')).size < HEADER_BYTES + full() * RECORD_BYTES; i++) await turn();
+    late.read(0, 0, log.size + 256); // a larger size: the next fill finds no record and stops
+    for (let i = 0; i < 50 && warnings.length < 3; i++) await turn();
+    expect(warnings[2]).toMatch(/late-blobs not used from now on/);
+    await new Promise((r) => setTimeout(r, 1_200)); // past CLAIM_DELAY_MS
+    expect(claimedRecords(join(t.dir, 'late-blobs'))).toBe(0);
+    late.close();
   });
 });
