@@ -47,8 +47,8 @@ export type OpenLogOptions = Partial<Omit<LogOptions, 'backend'>> & SqliteBacken
 
 /** openLog opens (creating) the log stored at `db` on this run's backend, with the test key and a fast tick. */
 export function openLog(db: string, extra: OpenLogOptions = {}): Promise<Log> {
-  const { onDatabase, ...rest } = extra;
-  const backend = testBackend().factory(db, onDatabase ? { onDatabase } : {});
+  const { onDatabase, blobCopy, warn, ...rest } = extra;
+  const backend = testBackend().factory(db, { ...(onDatabase ? { onDatabase } : {}), ...(blobCopy !== undefined ? { blobCopy } : {}), ...(warn ? { warn } : {}) });
   return Log.open({ backend, origin: ORIGIN, signer, create: true, batchIntervalMs: 1, ...rest });
 }
 
