@@ -12,12 +12,7 @@ import type { BenchContext, Scenario } from '../lib/context.js';
 import { clean, runLoad, type LoadConfig, type LoadResult } from '../lib/load.js';
 import { builtLog } from '../lib/logs.js';
 import { startBaseline, startLog, type Served } from '../lib/procs.js';
-import { HASH_SIZE } from '../../src/merkle/hash.js';
-import { ENTRY_SIZE } from '../../src/note/entry.js';
-
-/** Bytes of a full level-0 tile, and of a full bundle (uint16 length + entry, 256 times). */
-const FULL_TILE = 256 * HASH_SIZE;
-const FULL_BUNDLE = 256 * (2 + ENTRY_SIZE);
+import { FULL_BUNDLE, FULL_TILE } from '../../log-server/storage/right-edge.js';
 import { checkReceipts } from './single.js';
 import { alternate, rates } from '../lib/compare.js';
 

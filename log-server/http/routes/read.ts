@@ -8,9 +8,8 @@
 import { gzipSync } from 'node:zlib';
 import type { Hono } from 'hono';
 import { RunproofError } from '../../../src/errors.js';
-import { HASH_SIZE } from '../../../src/merkle/hash.js';
 import { parseTilePath, TILE_WIDTH } from '../../../src/merkle/tiles.js';
-import { BUNDLE_RECORD } from '../../storage/right-edge.js';
+import { FULL_BUNDLE, FULL_TILE } from '../../storage/right-edge.js';
 import type { MaybePromise } from '../../log.js';
 import type { AppSettings } from '../context.js';
 
@@ -83,8 +82,8 @@ function blobHeaders(full: boolean, bundle: boolean, gzip: boolean): Record<stri
  * The headers of the reads answered most (full tiles, full bundles not gzipped), made once with
  * their Content-Length: a read then allocates no header object (frozen: answers share them).
  */
-const FULL_TILE_HEADERS = Object.freeze({ ...blobHeaders(true, false, false), 'Content-Length': String(TILE_WIDTH * HASH_SIZE) });
-const FULL_BUNDLE_HEADERS = Object.freeze({ ...blobHeaders(true, true, false), 'Content-Length': String(TILE_WIDTH * BUNDLE_RECORD) });
+const FULL_TILE_HEADERS = Object.freeze({ ...blobHeaders(true, false, false), 'Content-Length': String(FULL_TILE) });
+const FULL_BUNDLE_HEADERS = Object.freeze({ ...blobHeaders(true, true, false), 'Content-Length': String(FULL_BUNDLE) });
 
 /** tileAnswer is the answer carrying a tile or bundle read (undefined: beyond the tree). */
 function tileAnswer(data: Uint8Array | undefined, path: string, bundle: boolean, full: boolean, acceptEncoding: string | undefined, size: number): ReadAnswer {
