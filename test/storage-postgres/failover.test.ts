@@ -113,7 +113,10 @@ describe('several instances on one PostgreSQL: failover without loss or fork', (
     await sleep(2500);
     const mid = load.acks.length;
     await pg.restart();
-    await sleep(4000);
+    // The log must take entries again: waited for (up to 20 s), not assumed after a fixed 4 s,
+    // which a busy machine outlasted once (reconnecting and the lease take longer there).
+    for (let waited = 0; waited < 20_000 && load.acks.length <= mid; waited += 100) await sleep(100);
+    await sleep(1000);
     await load.stop();
     expect(load.acks.length).toBeGreaterThan(mid);
     await expectClean(c, load, 'terminate+restart');
