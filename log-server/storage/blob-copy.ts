@@ -108,13 +108,14 @@ export class BlobCopy {
 
   /**
    * close stops filling, claims what is written (one fdatasync, so that the next start need not
-   * copy it again) and releases the file; a sync in flight releases it when it returns.
+   * copy it again) and releases the file; a sync in flight releases it when it returns. The last
+   * header write happens here, before the caller releases the database's lock: a claim written
+   * later could land over a file the next holder has already cut and is rewriting.
    */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.claimTimer);
-    if (this.syncing) return;
     if (this.fd !== undefined && !this.stopped && this.written > this.claimed) {
       try {
         fdatasyncSync(this.fd);
@@ -123,7 +124,7 @@ export class BlobCopy {
         // Unclaimed records are only copied again at the next start.
       }
     }
-    this.release();
+    if (!this.syncing) this.release();
   }
 
   /** open reads and checks the header against the database (see the module comment); false: not usable. */
@@ -225,7 +226,8 @@ export class BlobCopy {
       this.syncing = false;
       try {
         if (err) throw err;
-        if (!this.stopped) this.claim(count);
+        // Closed meanwhile: close() has claimed everything written, and the lock may be another's.
+        if (!this.stopped && !this.closed) this.claim(count);
       } catch (e) {
         this.filling = false;
         this.stop(e);

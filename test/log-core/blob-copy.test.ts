@@ -111,6 +111,30 @@ describe.runIf(onSqlite)('the blob copy of full tiles and bundles', () => {
     expect(again.read(0, 0, log.size)).toBeUndefined();
   });
 
+  it('writes its last claim at close, not after: the next holder of the database may already be rewriting the file', async () => {
+    // A source of 2,000 constant full records, so that a fill syncs (every 8 MiB) on its way.
+    const tile = new Uint8Array(8192).fill(1);
+    const bundle = new Uint8Array(RECORD_BYTES - 8192).fill(2);
+    const src: BlobSource = (level) => (level === 0 ? tile : bundle);
+    const size = 256 * 2_000;
+    const path = join(t.dir, 'handover-blobs');
+    const a = new BlobCopy(path, src, () => {});
+    a.read(0, 0, size);
+    // (Private state, read only to close at the one moment that matters: a sync in flight.)
+    const inFlight = () => (a as unknown as { syncing: boolean; fd: number | undefined });
+    while (!inFlight().syncing) await turn();
+    a.close();
+    const atClose = claimedRecords(path);
+    expect(atClose, 'everything written is claimed by close() itself').toBeGreaterThan(0);
+    // The next holder opens the file while the old sync is still running (at the size claimed,
+    // so that only the old instance could still write the header).
+    const b = new BlobCopy(path, src, () => {});
+    expect(b.read(0, 0, atClose * 256)).toBeDefined();
+    while (inFlight().fd !== undefined) await new Promise((r) => setTimeout(r, 1));
+    expect(claimedRecords(path), "the old sync's return wrote no claim").toBe(atClose);
+    b.close();
+  });
+
   it('follows the published size as the log grows', async () => {
     const path = join(t.dir, 'grow-blobs');
     const copy = await filled(path);
