@@ -127,7 +127,7 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { flag: 'witness', env: 'RUNPROOF_WITNESS', arg: 'NAME=VKEY@URL', multiple: true, help: 'ask this witness to cosign checkpoints (repeatable; env: space-separated)' },
   { flag: 'witness-quorum', env: 'RUNPROOF_WITNESS_QUORUM', arg: 'K', help: 'cosignatures that ?wait=cosigned waits for (default: all witnesses)' },
   { flag: 'witness-timeout', env: 'RUNPROOF_WITNESS_TIMEOUT', arg: 'MS', help: 'longest wait for a witness (default 5000)' },
-  { flag: 'no-blob-copy', env: 'RUNPROOF_NO_BLOB_COPY', arg: '', boolean: true, help: 'SQLite: serve old tiles and bundles from the database only, without the flat copy FILE-blobs next to it (≈ 75 bytes of disk per entry)' },
+  { flag: 'no-blob-copy', env: 'RUNPROOF_NO_BLOB_COPY', arg: '', boolean: true, help: 'SQLite: serve old tiles and bundles from the database only, without their flat copy DB-blobs beside the database (≈ 75 bytes of disk per entry)' },
   { flag: 'publish-dir', env: 'RUNPROOF_PUBLISH_DIR', arg: 'DIR', help: 'also publish checkpoint, tiles and bundles as static files into DIR' },
   { flag: 'publish-s3', env: 'RUNPROOF_PUBLISH_S3', arg: 's3://BUCKET/PREFIX', help: 'also publish them into this S3 bucket (AWS_* variables for credentials)' },
   { flag: 'publish-s3-endpoint', env: 'RUNPROOF_PUBLISH_S3_ENDPOINT', arg: 'URL', help: 'endpoint of an S3-compatible store (default: AWS)' },

@@ -15,7 +15,7 @@ import { runLoad } from '../lib/load.js';
 import { builtLog, freshDir } from '../lib/logs.js';
 import { runNodePeak } from '../lib/peak.js';
 import { BIN, startLog } from '../lib/procs.js';
-import { claimedRecords } from '../../log-server/storage/blob-copy.js';
+import { blobCopyPath, claimedRecords } from '../../log-server/storage/blob-copy.js';
 
 const MB = 1024 * 1024;
 
@@ -33,7 +33,7 @@ function diskBytes(dir: string): number {
 
 /** copyBytes is the size of the log's blob copy (log-server/storage/blob-copy.ts), 0 if it has none. */
 function copyBytes(dir: string): number {
-  const f = join(dir, 'log.db-blobs');
+  const f = blobCopyPath(join(dir, 'log.db'));
   return existsSync(f) ? statSync(f).size : 0;
 }
 
@@ -43,7 +43,7 @@ function copyBytes(dir: string): number {
  * and the server's peak RSS meanwhile.
  */
 async function fillBlobCopy(dir: string, entries: number): Promise<{ records: number; ms: number; peak: number }> {
-  const path = join(dir, 'log.db-blobs');
+  const path = blobCopyPath(join(dir, 'log.db'));
   const full = Math.floor(entries / 256);
   const before = existsSync(path) ? claimedRecords(path) : 0;
   if (before === full) return { records: 0, ms: 0, peak: 0 };

@@ -48,6 +48,11 @@ const SLAB_BYTES = 64 << 10;
 const RESERVE_FRACTION = 0.05;
 const RESERVE_MIN = 256 << 20;
 
+/** blobCopyPath names the blob copy of the SQLite database at `dbPath`: `<db>-blobs`, beside it (as SQLite's `-wal`). */
+export function blobCopyPath(dbPath: string): string {
+  return `${dbPath}-blobs`;
+}
+
 /** Where the copy's records come from: SQLite's published tree (the log's read snapshot). */
 export type BlobSource = (level: 0 | 'entries', idx: number, size: number) => Uint8Array | undefined;
 

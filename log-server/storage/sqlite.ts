@@ -10,7 +10,7 @@ import type Database from 'better-sqlite3';
 import { RunproofError } from '../../src/errors.js';
 import { FencedError, type BackendFactory, type BatchWrite, type LogBackend, type LogGenesis, type SequencingBatch, type StoredCheckpoint } from './backend.js';
 import { resolveDbPath } from './db-path.js';
-import { BlobCopy } from './blob-copy.js';
+import { BlobCopy, blobCopyPath } from './blob-copy.js';
 import { acquireWriterLock } from './lock.js';
 import { ReadSnapshot } from './read-snapshot.js';
 import { Store, openDatabase } from './store.js';
@@ -94,7 +94,7 @@ class SqliteBackend implements LogBackend {
     this.snapshot = new ReadSnapshot(path);
     if (opts.blobCopy !== false) {
       const warn = opts.warn ?? ((m: string) => process.stderr.write(`runproof-log: ${m}\n`));
-      this.copy = new BlobCopy(`${path}-blobs`, (level, idx, size) => this.snapshot.read(level, idx, size), warn);
+      this.copy = new BlobCopy(blobCopyPath(path), (level, idx, size) => this.snapshot.read(level, idx, size), warn);
     }
   }
 

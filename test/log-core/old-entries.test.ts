@@ -15,7 +15,7 @@ import { ReceiptVerifier } from '../../src/receipt/verify.js';
 import { formatIdentity } from '../../src/declaration/identity.js';
 import type { Log } from '../../log-server/log.js';
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
-import { claimedRecords, HEADER_BYTES, RECORD_BYTES } from '../../log-server/storage/blob-copy.js';
+import { blobCopyPath, claimedRecords, HEADER_BYTES, RECORD_BYTES } from '../../log-server/storage/blob-copy.js';
 import { onSqlite } from '../helpers/backends.js';
 import { identity, openLog, oracleLeaf, signer, tempDir } from './helpers.js';
 
@@ -76,7 +76,7 @@ describe('entries far behind the tree size', () => {
 
   it.runIf(onSqlite)('are read from the blob copy once it holds them (SQLite)', async () => {
     // The reads above started the copy (log-server/storage/blob-copy.ts); wait for its claim.
-    const path = `${t.db}-blobs`;
+    const path = blobCopyPath(t.db);
     const full = Math.floor(log.size / 256);
     for (let i = 0; i < 2_000 && !(existsSync(path) && claimedRecords(path) === full); i++) await new Promise((r) => setTimeout(r, 5));
     expect(claimedRecords(path)).toBe(full);

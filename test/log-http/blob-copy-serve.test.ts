@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimedRecords } from '../../log-server/storage/blob-copy.js';
+import { blobCopyPath, claimedRecords } from '../../log-server/storage/blob-copy.js';
 import { entriesPath, tilePath } from '../../src/merkle/tiles.js';
 import { onSqlite } from '../helpers/backends.js';
 import { startLogProcess } from '../helpers/log-process.js';
@@ -50,7 +50,7 @@ describe.runIf(onSqlite)('old tiles served from the blob copy (runproof-log serv
 
   it('answers the stored bytes before, while and after the copy fills', async () => {
     const server = await startLogProcess({ dataDir: dir });
-    const path = join(dir, 'log.db-blobs');
+    const path = blobCopyPath(join(dir, 'log.db'));
     try {
       await readsAll(server.url); // the first reads: from SQLite; they start the fill
       for (let i = 0; i < 400 && !(existsSync(path) && claimedRecords(path) === FULL); i++) {
@@ -66,7 +66,7 @@ describe.runIf(onSqlite)('old tiles served from the blob copy (runproof-log serv
   });
 
   it('--no-blob-copy serves the same bytes and makes no file', async () => {
-    rmSync(join(dir, 'log.db-blobs'), { force: true });
+    rmSync(blobCopyPath(join(dir, 'log.db')), { force: true });
     const server = await startLogProcess({ dataDir: dir, args: ['--no-blob-copy'] });
     try {
       await readsAll(server.url);
@@ -75,6 +75,6 @@ describe.runIf(onSqlite)('old tiles served from the blob copy (runproof-log serv
     } finally {
       expect(await server.stop()).toBe(0);
     }
-    expect(existsSync(join(dir, 'log.db-blobs'))).toBe(false);
+    expect(existsSync(blobCopyPath(join(dir, 'log.db')))).toBe(false);
   });
 });
