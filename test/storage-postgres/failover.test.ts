@@ -126,45 +126,60 @@ describe('several instances on one PostgreSQL: failover without loss or fork', (
    * The paused old sequencer wakes up with a 50-entry batch built on its stale tree, after the
    * new one appended a single entry. Both runs trust the lease locally (no local expiry check),
    * so the database fence is all that stands between them and a fork: with it, nothing is lost;
-   * without it (RUNPROOF_TEST_FENCE=none), the log forks.
+   * without it (RUNPROOF_TEST_FENCE=none), the log forks. staleBatch runs it once on a fresh
+   * cluster and judges the log it leaves.
    */
-  for (const fence of ['db', 'none'] as const) {
-    it(`a resumed old sequencer with a stale batch, fence ${fence === 'db' ? 'on' : 'REMOVED'}`, async () => {
-      const c = await fresh(2, { RUNPROOF_TEST_FENCE: fence });
-      let old: (typeof c.instances)[number] | undefined;
-      const load = new Load(() => c.live().filter((p) => p !== old), 2);
-      await sleep(1000);
-      old = await c.leader();
-      old.child.kill('SIGSTOP');
-      const stale = fetch(`${old.url}/v1/batch`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ items: Array.from({ length: 50 }, (_, i) => ({ identity: `sha256:${(i + 1).toString(16).padStart(64, '0')}` })) }),
-      });
-      await c.leader(15_000, old);
-      await load.stop(); // the new sequencer has appended at least one entry by now
-      const newer = new Load(() => c.live().filter((p) => p !== old), 1, 'after');
-      await sleep(300);
-      await newer.stop();
-      old.child.kill('SIGCONT');
-      const res = await stale;
-      const body = (await res.json()) as { results: { identity: string; index: number; receipt: string }[] };
-      const acks = [...load.acks, ...newer.acks];
-      if (res.status === 200) for (const r of body.results) if (r.receipt !== undefined) acks.push({ identity: r.identity, index: r.index, receipt: r.receipt, instance: old.url });
-      await sleep(1000);
-      const via = c.live().find((p) => p !== old)!;
-      const check = await checkLog(via, c.vkey, acks);
-      console.log(`fence ${fence}: ${JSON.stringify(check)}`);
-      if (fence === 'db') {
-        expect(check.audit.code, check.audit.reason).toBe(0);
-        expect([check.lost, check.forks, check.badReceipts]).toEqual([0, 0, 0]);
-        // Liveness, not safety: the stale batch's 50 submitters are usually answered (forwarded
-        // to the new sequencer); on a loaded machine some may get 503 instead — never a receipt
-        // for an entry the log does not hold, which the line above checks.
-        console.log(`fence db: stale batch answered ${res.status}, ${acks.length - load.acks.length - newer.acks.length} of 50 with receipts`);
-      } else {
-        expect(check.lost + check.forks).toBeGreaterThan(0);
-      }
+  const staleBatch = async (fence: 'db' | 'none') => {
+    const c = await fresh(2, { RUNPROOF_TEST_FENCE: fence });
+    let old: (typeof c.instances)[number] | undefined;
+    const load = new Load(() => c.live().filter((p) => p !== old), 2);
+    await sleep(1000);
+    old = await c.leader();
+    old.child.kill('SIGSTOP');
+    const stale = fetch(`${old.url}/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ items: Array.from({ length: 50 }, (_, i) => ({ identity: `sha256:${(i + 1).toString(16).padStart(64, '0')}` })) }),
     });
-  }
+    await c.leader(15_000, old);
+    await load.stop(); // the new sequencer has appended at least one entry by now
+    const newer = new Load(() => c.live().filter((p) => p !== old), 1, 'after');
+    await sleep(300);
+    await newer.stop();
+    old.child.kill('SIGCONT');
+    const res = await stale;
+    const body = (await res.json()) as { results: { identity: string; index: number; receipt: string }[] };
+    const acks = [...load.acks, ...newer.acks];
+    if (res.status === 200) for (const r of body.results) if (r.receipt !== undefined) acks.push({ identity: r.identity, index: r.index, receipt: r.receipt, instance: old.url });
+    await sleep(1000);
+    const via = c.live().find((p) => p !== old)!;
+    const check = await checkLog(via, c.vkey, acks);
+    console.log(`fence ${fence}: ${JSON.stringify(check)}`);
+    await cluster?.stop();
+    cluster = undefined;
+    return { check, status: res.status, staleReceipts: acks.length - load.acks.length - newer.acks.length };
+  };
+
+  it('a resumed old sequencer with a stale batch, fence on', async () => {
+    const { check, status, staleReceipts } = await staleBatch('db');
+    expect(check.audit.code, check.audit.reason).toBe(0);
+    expect([check.lost, check.forks, check.badReceipts]).toEqual([0, 0, 0]);
+    // Liveness, not safety: the stale batch's 50 submitters are usually answered (forwarded
+    // to the new sequencer); on a loaded machine some may get 503 instead — never a receipt
+    // for an entry the log does not hold, which the line above checks.
+    console.log(`fence db: stale batch answered ${status}, ${staleReceipts} of 50 with receipts`);
+  });
+
+  // What the fence prevents: without it the log forks when the stale batch commits after the
+  // new sequencer's entry. Whether it does depends on a race (on a quiet machine the resumed
+  // instance often learns of the new head first, on the code before 2026-12-03 too: one run in
+  // two), so the scenario is tried up to three times; one fork shows what the fence is for.
+  it('a resumed old sequencer with a stale batch, fence REMOVED', async () => {
+    let harm = 0;
+    for (let attempt = 0; attempt < 3 && harm === 0; attempt++) {
+      const { check } = await staleBatch('none');
+      harm = check.lost + check.forks;
+    }
+    expect(harm).toBeGreaterThan(0);
+  }, 180_000);
 });
