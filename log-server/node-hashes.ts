@@ -18,8 +18,9 @@ import { rangeNodes } from '../src/merkle/tree.js';
 /**
  * Remembered hashes per tree level. Receipts for new entries hit the right edge again and
  * again; random lookups of old entries rarely repeat, so a large cache only grows the server's
- * memory. Each remembered hash costs about 75 bytes (32 in the level's ring, the rest its Map
- * entry): 8,192 × ~21 levels ≈ 13 MB at 10M entries, at most. As one Uint8Array(32) and a Map
+ * memory (and they remember nodes only at the levels where they do repeat: `remembers`). Each
+ * remembered hash costs about 75 bytes (32 in the level's ring, the rest its Map entry):
+ * 8,192 × ~21 levels ≈ 13 MB at 10M entries, at most. As one Uint8Array(32) and a Map
  * entry each they cost ~190 bytes — 33 MB of old-generation heap at 10M entries, measured.
  */
 export const PER_LEVEL = 8_192;
@@ -121,9 +122,10 @@ export class NodeHashes {
    * one hash per node when the neighbours' proofs need those children anyway — the receipts of
    * a batch of new entries, whose proofs cover every node of their range (measured: 7 hashes
    * per receipt of a 1,000-entry batch in one pass per node, 1 this way). A lone old entry's
-   * proof needs only the node, so lookups keep the one pass and do not fill the cache.
+   * proof needs only the node, so lookups keep the one pass and do not fill the cache with
+   * children. With `remember` false the node is not remembered either (see {@link remembers}).
    */
-  node(level: number, index: number, fromChildren = false): Hash {
+  node(level: number, index: number, fromChildren = false, remember = true): Hash {
     const tileLevel = Math.floor(level / TILE_HEIGHT);
     const r = level % TILE_HEIGHT;
     if (r === 0) {
@@ -151,9 +153,22 @@ export class NodeHashes {
         row = up;
       }
       h = row[0]!;
-      at.set(index, h);
+      if (remember) at.set(index, h);
     }
     return h;
+  }
+
+  /**
+   * remembers tells whether a proof of an old entry (not {@link RECENT}) should remember its
+   * node (or its text) at `level` in a tree of `size`: only where the level has at most twice as
+   * many nodes as the cache holds (`capacity`), so that a random lookup finds it again at least
+   * half the time.
+   * Below that, lookups of random old entries would only churn the cache and keep it full of
+   * nodes almost never read again: at 10M entries the hashes of levels 1–7 and 9 and the texts
+   * of those and level 10 (docs/performance.md, the large log's RSS).
+   */
+  private remembers(level: number, size: number, capacity: number): boolean {
+    return size / 2 ** level <= 2 * capacity;
   }
 
   /** root returns MTH(D[0:size]) for 0 < size ≤ the published size (remembered: do not modify it). */
@@ -195,8 +210,11 @@ export class NodeHashes {
       const memo = (this.text[level] ??= new Map<number, string>());
       let line = memo.get(node);
       if (line === undefined) {
-        if (memo.size >= TEXT_PER_LEVEL) memo.clear();
-        memo.set(node, (line = base64Of(this.pathHash(level, node, lo, size, recent))));
+        line = base64Of(this.pathHash(level, node, lo, size, recent));
+        if (recent || this.remembers(level, size, TEXT_PER_LEVEL)) {
+          if (memo.size >= TEXT_PER_LEVEL) memo.clear();
+          memo.set(node, line);
+        }
       }
       lines.push(line);
     });
@@ -208,7 +226,7 @@ export class NodeHashes {
    * subtree (level, node), or for node −1 the range MTH(D[lo:size]). A view: use it at once.
    */
   private pathHash(level: number, node: number, lo: number, size: number, recent: boolean): Hash {
-    return node < 0 ? this.rightRange(lo, size) : this.node(level, node, recent);
+    return node < 0 ? this.rightRange(lo, size) : this.node(level, node, recent, recent || this.remembers(level, size, this.perLevel));
   }
 
   /**

@@ -95,3 +95,49 @@ describe('NodeHashes', () => {
     expect(nh.root(65_536)).toEqual(oracleMth(leaves, 0, 65_536));
   });
 });
+
+describe('NodeHashes, what proofs of old entries remember', () => {
+  // A perfect tree of 65,536 leaves: an old entry's proof is 16 perfect subtrees, one per level.
+  const size = 65_536;
+  let leaves: Uint8Array[];
+  beforeAll(() => {
+    leaves = Array.from({ length: size }, (_, i) => leafHash(identity(i, 'node-hashes-remember')));
+  });
+
+  /** A NodeHashes whose tile reads are counted. */
+  function counted(perLevel: number) {
+    const reads = { n: 0 };
+    const nh = new NodeHashes((level, index) => {
+      reads.n++;
+      return oracleTile(leaves, level, index, tileWidthAt(level, index, size));
+    }, perLevel);
+    return { nh, reads };
+  }
+
+  it('remembers a node only at levels whose nodes a random lookup finds again at least half the time', () => {
+    // Two hashes per level: levels 14 (4 nodes) and 15 (2 nodes) hold at most twice that;
+    // every other level between tile levels holds more, so lookups there hash from the tile again.
+    const { nh, reads } = counted(2);
+    const proof = nh.inclusion(1_000, size);
+    expect(reads.n).toBe(16); // one tile read per level
+    reads.n = 0;
+    expect(nh.inclusion(1_000, size)).toEqual(proof);
+    expect(reads.n).toBe(14); // levels 14 and 15 were remembered
+  });
+
+  it('remembers every node of a recent entry, and texts where a lookup finds them again', () => {
+    const { nh, reads } = counted(8_192);
+    // Recent (within 16,384 of the tree size): hashed from children, all remembered.
+    nh.inclusion(60_000, size);
+    reads.n = 0;
+    nh.inclusion(60_000, size);
+    expect(reads.n).toBe(2); // levels 0 and 8 are tile hashes, read every time
+    // An old entry's proof as texts: texts are remembered at levels with ≤ 8,192 nodes (4,096
+    // texts per level: levels 3 and up), hashes at levels with ≤ 16,384 (level 2 too); level 1
+    // (32,768 nodes) is hashed from its tile again, and level 0 is read.
+    const text = nh.inclusionTexts(1_000, size);
+    reads.n = 0;
+    expect(nh.inclusionTexts(1_000, size)).toEqual(text);
+    expect(reads.n).toBe(2);
+  });
+});
