@@ -4,7 +4,7 @@ import { runLoad } from '../../../../dist/bench/lib/load.js';
 import { mkdtempSync } from 'node:fs';
 const [flagsB, conns = '128', rounds = '4', kind = 'declaration'] = process.argv.slice(2);
 const path = kind === 'identity' ? '/v1/identities' : '/v1/declarations';
-const cli = '../../../../dist/log-server/cli.js';
+const cli = new URL('../../../../dist/log-server/cli.js', import.meta.url).pathname;
 const srv = {
   A: await startServer([cli, 'serve', '--data', mkdtempSync('/tmp/abf-a-'), '--listen', '127.0.0.1:0']),
   B: await startServer([...JSON.parse(flagsB), cli, 'serve', '--data', mkdtempSync('/tmp/abf-b-'), '--listen', '127.0.0.1:0']),
