@@ -20,7 +20,7 @@
  * reads go to SQLite as before, and the error is reported once.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, statfsSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, constants, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, statfsSync, writeSync } from 'node:fs';
 import { TILE_WIDTH } from '../../src/merkle/tiles.js';
 import { FULL_BUNDLE, FULL_TILE } from './right-edge.js';
 
@@ -53,8 +53,13 @@ export function blobCopyPath(dbPath: string): string {
   return `${dbPath}-blobs`;
 }
 
-/** Where the copy's records come from: SQLite's published tree (the log's read snapshot). */
-export type BlobSource = (level: 0 | 'entries', idx: number, size: number) => Uint8Array | undefined;
+/**
+ * Where the copy's records come from: SQLite's published tree (the log's read snapshot). It
+ * copies blob `idx` of the tree published at `size` into `into` at `offset` if it fits there, and
+ * returns the blob's length (undefined: no such blob) — so that a fill through the whole log
+ * makes no Buffer per blob (ReadSnapshot.readInto).
+ */
+export type BlobSource = (level: 0 | 'entries', idx: number, size: number, into: Buffer, offset: number) => number | undefined;
 
 /** BlobCopy is the open copy of one log database; see the module comment. */
 export class BlobCopy {
@@ -80,6 +85,8 @@ export class BlobCopy {
   private stopped = false;
   private closed = false;
   private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+  /** The record being copied by the fill: read into, then written from. */
+  private readonly record = Buffer.alloc(RECORD_BYTES);
   private used = 0;
 
   /** Nothing is opened until the first {@link read}. `warn` gets the one report of an I/O error. */
@@ -169,9 +176,9 @@ export class BlobCopy {
     const at = HEADER_BYTES + idx * RECORD_BYTES;
     const record = Buffer.alloc(RECORD_BYTES);
     if (readSync(this.fd!, record, 0, RECORD_BYTES, at) !== RECORD_BYTES) return false;
-    const tile = this.source(0, idx, size);
-    const bundle = this.source('entries', idx, size);
-    return tile !== undefined && bundle !== undefined && record.subarray(0, FULL_TILE).equals(tile) && record.subarray(FULL_TILE).equals(bundle);
+    const tile = this.source(0, idx, size, this.record, 0);
+    const bundle = this.source('entries', idx, size, this.record, FULL_TILE);
+    return tile === FULL_TILE && bundle === FULL_BUNDLE && record.equals(this.record);
   }
 
   /** want has the fill copy every full record of `size`. */
@@ -198,11 +205,11 @@ export class BlobCopy {
       if (this.written === this.claimed) this.checkSpace();
       const end = Math.min(this.target, this.written + RECORDS_PER_TURN);
       for (let idx = this.written; idx < end; idx++) {
-        const tile = this.source(0, idx, this.latestSize);
-        const bundle = this.source('entries', idx, this.latestSize);
-        if (tile?.length !== FULL_TILE || bundle?.length !== FULL_BUNDLE) throw new Error(`the database has no full tile and bundle ${idx} at size ${this.latestSize}`);
+        const tile = this.source(0, idx, this.latestSize, this.record, 0);
+        const bundle = this.source('entries', idx, this.latestSize, this.record, FULL_TILE);
+        if (tile !== FULL_TILE || bundle !== FULL_BUNDLE) throw new Error(`the database has no full tile and bundle ${idx} at size ${this.latestSize}`);
         const at = HEADER_BYTES + idx * RECORD_BYTES;
-        if (writevSync(this.fd!, [tile, bundle], at) !== RECORD_BYTES) throw new Error(`record ${idx} was written short`);
+        if (writeSync(this.fd!, this.record, 0, RECORD_BYTES, at) !== RECORD_BYTES) throw new Error(`record ${idx} was written short`);
         this.written = idx + 1;
         this.unsynced += RECORD_BYTES;
       }

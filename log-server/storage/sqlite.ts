@@ -94,7 +94,7 @@ class SqliteBackend implements LogBackend {
     this.snapshot = new ReadSnapshot(path);
     if (opts.blobCopy !== false) {
       const warn = opts.warn ?? ((m: string) => process.stderr.write(`runproof-log: ${m}\n`));
-      this.copy = new BlobCopy(blobCopyPath(path), (level, idx, size) => this.snapshot.read(level, idx, size), warn);
+      this.copy = new BlobCopy(blobCopyPath(path), (level, idx, size, into, offset) => this.snapshot.readInto(level, idx, size, into, offset), warn);
     }
   }
 

@@ -16,13 +16,20 @@ import { identity, openLog, tempDir } from './helpers.js';
 const turn = () => new Promise((r) => setImmediate(r));
 const same = (a: Uint8Array | undefined, b: Uint8Array | undefined) => a !== undefined && b !== undefined && a.length > 0 && Buffer.compare(a, b) === 0;
 
+/** into copies a blob into a source's buffer as BlobSource does: only where it fits; its length, or undefined for none. */
+function into(blob: Uint8Array | undefined, buffer: Buffer, offset: number): number | undefined {
+  if (blob === undefined) return undefined;
+  if (offset + blob.length <= buffer.length) buffer.set(blob, offset);
+  return blob.length;
+}
+
 /** sourceOf reads a log's stored tiles and bundles (synchronous on SQLite), counting the reads. */
 function sourceOf(log: Log): BlobSource & { reads: number } {
-  const f = ((level: 0 | 'entries', idx: number) => {
+  const f = ((level: 0 | 'entries', idx: number, _size: number, buffer: Buffer, offset: number) => {
     f.reads++;
     const r = level === 0 ? log.readTile({ level: 0, index: idx, width: 256 }) : log.readEntries(idx, 256);
     if (r instanceof Promise) throw new Error('expected a synchronous read');
-    return r;
+    return into(r, buffer, offset);
   }) as unknown as BlobSource & { reads: number };
   f.reads = 0;
   return f;
@@ -115,7 +122,7 @@ describe.runIf(onSqlite)('the blob copy of full tiles and bundles', () => {
     // A source of 2,000 constant full records, so that a fill syncs (every 8 MiB) on its way.
     const tile = new Uint8Array(8192).fill(1);
     const bundle = new Uint8Array(RECORD_BYTES - 8192).fill(2);
-    const src: BlobSource = (level) => (level === 0 ? tile : bundle);
+    const src: BlobSource = (level, _idx, _size, buffer, offset) => into(level === 0 ? tile : bundle, buffer, offset);
     const size = 256 * 2_000;
     const path = join(t.dir, 'handover-blobs');
     const a = new BlobCopy(path, src, () => {});
@@ -245,7 +252,7 @@ describe.runIf(onSqlite)('the blob copy of full tiles and bundles', () => {
 
     // A database that lacks a record it published (never in a sound log) stops the fill too.
     const path = join(t.dir, 'lacking-blobs');
-    const lacking = new BlobCopy(path, (level, idx, size) => (idx === 2 ? undefined : sourceOf(log)(level, idx, size)), (m) => warnings.push(m));
+    const lacking = new BlobCopy(path, (level, idx, size, buffer, offset) => (idx === 2 ? undefined : sourceOf(log)(level, idx, size, buffer, offset)), (m) => warnings.push(m));
     lacking.read(0, 0, log.size);
     for (let i = 0; i < 50 && warnings.length < 2; i++) await turn();
     expect(warnings[1]).toMatch(/no full tile and bundle 2/);
@@ -253,7 +260,7 @@ describe.runIf(onSqlite)('the blob copy of full tiles and bundles', () => {
     lacking.close();
 
     // Stopped while its delayed claim is pending: the claim does not run (no file is left).
-    const late = new BlobCopy(join(t.dir, 'late-blobs'), (level, idx, size) => (idx >= full() ? undefined : sourceOf(log)(level, idx, size)), (m) => warnings.push(m));
+    const late = new BlobCopy(join(t.dir, 'late-blobs'), (level, idx, size, buffer, offset) => (idx >= full() ? undefined : sourceOf(log)(level, idx, size, buffer, offset)), (m) => warnings.push(m));
     late.read(0, 0, log.size);
     for (let i = 0; i < 200 && statSync(join(t.dir, 'late-blobs')).size < HEADER_BYTES + full() * RECORD_BYTES; i++) await turn();
     late.read(0, 0, log.size + 256); // a larger size: the next fill finds no record and stops

@@ -55,6 +55,31 @@ describe.runIf(onSqlite)('the read snapshot of old tiles and bundles', () => {
     expect(checkpointRestarts()).toBe(true);
   });
 
+  it('copies the same bytes into a buffer (readInto), only where they fit, and says which blobs it lacks', async () => {
+    const snap = new ReadSnapshot(t.db);
+    try {
+      const size = log.size;
+      const into = Buffer.alloc(8192 + 11_008 + 7).fill(0xee);
+      for (let i = 0; i < 3; i++) {
+        const tile = (await log.readTile({ level: 0, index: i, width: 256 }))!;
+        const bundle = (await log.readEntries(i, 256))!;
+        expect(snap.readInto(0, i, size, into, 3)).toBe(tile.length);
+        expect(same(into.subarray(3, 3 + tile.length), tile), `tile 0/${i}`).toBe(true);
+        expect(snap.readInto('entries', i, size, into, 3 + tile.length)).toBe(bundle.length);
+        expect(same(into.subarray(3 + tile.length, 3 + tile.length + bundle.length), bundle), `bundle ${i}`).toBe(true);
+      }
+      expect(into.subarray(0, 3).every((b) => b === 0xee), 'nothing before the offset').toBe(true);
+      // A blob that does not fit is not written, and its length still says so.
+      const before = Buffer.from(into);
+      expect(snap.readInto('entries', 0, size, into, into.length - 100)).toBe(11_008);
+      expect(into.equals(before)).toBe(true);
+      // A level-0 tile far past the tree is not stored.
+      expect(snap.readInto(0, 1_000_000, size, into, 0)).toBeUndefined();
+    } finally {
+      snap.close();
+    }
+  });
+
   it('ends a snapshot after MAX_SNAPSHOT_MS, and renews it when the size moves', async () => {
     const snap = new ReadSnapshot(t.db);
     try {
