@@ -48,8 +48,8 @@ export class ReadSnapshot {
    * SQLite's `hex()` text, a string in V8's young generation that the next scavenge frees,
    * where each blob read as a Buffer is external memory that V8 reclaims only after tens of MB
    * have piled up. For the blob copy's fill, which reads the whole log once: a 10M-entry log's
-   * first fill under reads peaked at 164–167 MB of RSS with Buffers, 139 MB this way, and it
-   * costs less CPU (95–97 against 108–123 µs per record; docs/performance.md, seventh pass).
+   * first fill under reads peaked at 164–167 MB of RSS with Buffers, 140–148 MB this way, and it
+   * costs less CPU (97–100 against 108–123 µs per record; docs/performance.md, seventh pass).
    */
   readInto(level: number | 'entries', idx: number, size: number, into: Buffer, offset: number): number | undefined {
     const s = this.statements(size);
