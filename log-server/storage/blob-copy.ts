@@ -85,7 +85,7 @@ export class BlobCopy {
   private stopped = false;
   private closed = false;
   private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-  /** The record being copied by the fill: read into, then written from. */
+  /** One record as the database holds it: read into by the fill (then written from) and by the open-time check (then compared). */
   private readonly record = Buffer.alloc(RECORD_BYTES);
   private used = 0;
 
