@@ -67,7 +67,7 @@ async function main(): Promise<number> {
     quick,
     seconds: quick ? 3 : 6,
     warmup: quick ? 1 : 2,
-    rounds: quick ? 1 : 2,
+    rounds: quick ? 1 : 3,
     connections: 32,
     dataDir,
     auditEntries: quick ? 100_000 : 1_000_000,

@@ -3,7 +3,9 @@
  * (11 KiB), and the checkpoint, GET from `runproof-log serve` on the cached bench log, rotating
  * over many different tiles. Baseline: a bare node:http server answering a fixed buffer of the
  * row's answer size (8 KiB for tiles, 11,008 B for bundles, the checkpoint's size for it), so
- * that a ratio measures the log's work per request, not a difference in bytes carried.
+ * that a ratio measures the log's work per request, not a difference in bytes carried. Each
+ * row also reports both servers' CPU per answer (/proc) in the kept rounds: the rate shares the
+ * 2 cores with the load generator, the CPU figure is the server's own cost.
  * Also: lookup by identity with a fresh receipt (`GET /v1/identities/<hex>`), against a bare
  * Hono endpoint answering a fixed JSON object of the same size.
  */
@@ -13,7 +15,7 @@ import { clean, runLoad, type LoadConfig, type LoadResult } from '../lib/load.js
 import { builtLog } from '../lib/logs.js';
 import { startBaseline, startLog, type Served } from '../lib/procs.js';
 import { FULL_BUNDLE, FULL_TILE } from '../../log-server/storage/right-edge.js';
-import { checkReceipts } from './single.js';
+import { checkReceipts, cpuPerAnswer } from './single.js';
 import { alternate, rates } from '../lib/compare.js';
 
 
@@ -46,11 +48,11 @@ export const reads: Scenario = {
         const base = http;
         const r = await alternate(
           ctx.rounds,
-          async () => clean(await runLoad({ ...cfg, url: base.url }), 'node:http'),
-          async () => clean(await runLoad({ ...cfg, url: log.url }), name),
+          async () => clean(await runLoad({ ...cfg, url: base.url }, { cpuOf: base.child.pid! }), 'node:http'),
+          async () => clean(await runLoad({ ...cfg, url: log.url }, { cpuOf: log.child.pid! }), name),
         );
         got[name] = { bytes, ...r };
-        ctx.say(`${name}: ${r.subject.perSecond.toFixed(0)}/s (bare node:http, ${bytes} B: ${r.base.perSecond.toFixed(0)}/s)`);
+        ctx.say(`${name}: ${r.subject.perSecond.toFixed(0)}/s, ${cpuPerAnswer(r.subject).toFixed(1)} µs CPU each (bare node:http, ${bytes} B: ${r.base.perSecond.toFixed(0)}/s, ${cpuPerAnswer(r.base).toFixed(1)} µs)`);
       }
     } finally {
       for (const b of bases.values()) await b.stop();
@@ -65,7 +67,7 @@ export const reads: Scenario = {
         baseline: { name: `bare node:http, fixed ${bytes.toLocaleString('en-US')} B`, value: base.perSecond, unit: '/s' },
         target: '≥ 0.8× bare node:http',
         met: r.perSecond >= 0.8 * base.perSecond,
-        note: `${ctx.connections} connections on a ${built.entries.toLocaleString('en-US')}-entry log${name === 'checkpoint' ? '' : name.startsWith('hash tiles (hot') ? ', rotating over the 64 most recent full tiles (held in the server\'s blob cache)' : `, rotating over ${count} different full ${name} (all but the latest 128 read from the log's flat blob copy, uncached, one pread each)`}; p99 ${r.latencyMs.p99} ms; best of ${ctx.rounds} alternating rounds (runproof ${rates(all.subject)}/s; node:http ${rates(all.base)}/s)`,
+        note: `${ctx.connections} connections on a ${built.entries.toLocaleString('en-US')}-entry log${name === 'checkpoint' ? '' : name.startsWith('hash tiles (hot') ? ', rotating over the 64 most recent full tiles (held in the server\'s blob cache)' : `, rotating over ${count} different full ${name} (all but the latest 128 read from the log's flat blob copy, uncached, one pread each)`}; p99 ${r.latencyMs.p99} ms; server CPU per answer in the kept rounds ${cpuPerAnswer(r).toFixed(1)} µs (node:http ${cpuPerAnswer(base).toFixed(1)} µs); best of ${ctx.rounds} alternating rounds (runproof ${rates(all.subject)}/s; node:http ${rates(all.base)}/s)`,
       });
     }
   },

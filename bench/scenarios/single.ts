@@ -141,6 +141,6 @@ function busy(r: LoadResult): string {
 
 /** cpuPerAnswer is the server's CPU time per 2xx answer over the measured run, µs. */
 export function cpuPerAnswer(r: LoadResult): number {
-  if (r.serverCpuSec === undefined || r.ok === 0) throw new Error('single: no server CPU figure');
+  if (r.serverCpuSec === undefined || r.ok === 0) throw new Error('bench: no server CPU figure for this load');
   return (r.serverCpuSec * 1e6) / r.ok;
 }
