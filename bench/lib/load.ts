@@ -58,6 +58,12 @@ export const MEASURING = 'measuring';
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on Linux). */
 const USER_HZ = 100;
 
+/** cpuPerAnswer is the server's CPU time per 2xx answer over the measured run, µs. */
+export function cpuPerAnswer(r: LoadResult): number {
+  if (r.serverCpuSec === undefined || r.ok === 0) throw new Error('bench: no server CPU figure for this load');
+  return (r.serverCpuSec * 1e6) / r.ok;
+}
+
 /** cpuSeconds reads a process's user + system CPU time from /proc/<pid>/stat. */
 export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

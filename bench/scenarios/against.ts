@@ -9,11 +9,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchContext, Scenario } from '../lib/context.js';
-import { clean, runLoad } from '../lib/load.js';
+import { clean, cpuPerAnswer, runLoad } from '../lib/load.js';
 import { freshDir } from '../lib/logs.js';
 import { startLog, startServer } from '../lib/procs.js';
 import { alternate, rates } from '../lib/compare.js';
-import { cpuPerAnswer } from './single.js';
 
 const CONNECTIONS = [32, 128];
 

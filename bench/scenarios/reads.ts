@@ -11,11 +11,11 @@
  */
 import { entriesPath, tilePath } from '../../src/merkle/tiles.js';
 import type { BenchContext, Scenario } from '../lib/context.js';
-import { clean, runLoad, type LoadConfig, type LoadResult } from '../lib/load.js';
+import { clean, cpuPerAnswer, runLoad, type LoadConfig, type LoadResult } from '../lib/load.js';
 import { builtLog } from '../lib/logs.js';
 import { startBaseline, startLog, type Served } from '../lib/procs.js';
 import { FULL_BUNDLE, FULL_TILE } from '../../log-server/storage/right-edge.js';
-import { checkReceipts, cpuPerAnswer } from './single.js';
+import { checkReceipts } from './single.js';
 import { alternate, rates } from '../lib/compare.js';
 
 

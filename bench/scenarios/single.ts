@@ -10,7 +10,7 @@ import { ReceiptVerifier } from '../../src/receipt/verify.js';
 import { parseCheckpoint } from '../../src/note/checkpoint.js';
 import { parseNote } from '../../src/note/note.js';
 import type { BenchContext, Scenario } from '../lib/context.js';
-import { clean, runLoad, type LoadResult } from '../lib/load.js';
+import { clean, cpuPerAnswer, runLoad, type LoadResult } from '../lib/load.js';
 import { freshDir } from '../lib/logs.js';
 import { startBaseline, startLog } from '../lib/procs.js';
 import { alternate, rates } from '../lib/compare.js';
@@ -137,10 +137,4 @@ async function singleAt(ctx: BenchContext, connections: number, form: 'canonical
 /** busy says how many cores the server kept busy over the measured run (its main thread can fill one). */
 function busy(r: LoadResult): string {
   return `${(r.serverCpuSec! / r.seconds).toFixed(2)} cores busy`;
-}
-
-/** cpuPerAnswer is the server's CPU time per 2xx answer over the measured run, µs. */
-export function cpuPerAnswer(r: LoadResult): number {
-  if (r.serverCpuSec === undefined || r.ok === 0) throw new Error('bench: no server CPU figure for this load');
-  return (r.serverCpuSec * 1e6) / r.ok;
 }

@@ -5,12 +5,12 @@
  * per request, durable receipts); each count alternates SQLite and PostgreSQL rounds.
  */
 import type { BenchContext } from '../../lib/context.js';
-import { clean, runLoad, type LoadResult } from '../../lib/load.js';
+import { clean, cpuPerAnswer, runLoad, type LoadResult } from '../../lib/load.js';
 import { freshDir } from '../../lib/logs.js';
 import { clusterCpuSeconds, type TestPostgres } from '../../lib/postgres.js';
 import { startLog, type Served } from '../../lib/procs.js';
 import { alternate, rates, warmupFor } from '../../lib/compare.js';
-import { checkReceipts, cpuPerAnswer, treeSize } from '../single.js';
+import { checkReceipts, treeSize } from '../single.js';
 
 /** Connection counts, as in `single`: enough work in flight for group commit, and fewer. */
 const CONNECTIONS = [128, 32];
