@@ -350,6 +350,18 @@ describe('IdentitySet', () => {
     expect(pre.size).toBe(plain.size);
   });
 
+  it('finds repeats of identities on both sides of a chunk of first words (2^20 identities)', () => {
+    // The first words are kept in chunks of 2^20; a candidate confirms its first word there.
+    const n = 2 ** 20 + 50_000;
+    const ids = new Uint8Array(randomBytes(32 * n));
+    const set = new IdentitySet(16);
+    let candidates = 0;
+    for (let i = 0; i < n; i++) if (set.add(ids, 32 * i) !== -1) candidates++; // one expect per add would take seconds
+    expect(candidates).toBe(0);
+    for (const i of [0, 2 ** 20 - 1, 2 ** 20, 2 ** 20 + 1, n - 1]) expect(set.add(ids.slice(32 * i, 32 * i + 32), 0)).toBe(i);
+    expect(set.size).toBe(n);
+  });
+
   it('gives the same answers when sized up front', () => {
     const ids = new Uint8Array(randomBytes(32 * 3000));
     for (const set of [new IdentitySet(), new IdentitySet(3000), new IdentitySet(0)]) {

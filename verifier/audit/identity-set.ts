@@ -13,6 +13,12 @@
  * probability 2^-64 per pair. One million identities take a 16 MB table and 4 MB of first words
  * (kept for growing the table and for confirming the key).
  *
+ * The table is split into {@link SHARDS} shards by the key's top bits, each growing on its own,
+ * and the first words are kept in fixed chunks: growing then copies one shard (1/64 of the
+ * table) and never the first words, instead of holding the whole old table beside the whole new
+ * one. At 10 million identities that doubling had the audit's peak RSS at 566–569 MB; 414–418 MB
+ * with the shards (docs/performance.md, audit).
+ *
  * The digests are not trusted to be uniform: anyone may submit bare identities, so a log can hold
  * any number of digests that share chosen bits, and a table indexed by fixed bits of them would
  * probe quadratically (an audit made to crawl). The key is simple tabulation hashing — the XOR of
@@ -26,19 +32,36 @@
 
 const ID_SIZE = 32;
 const NONE: readonly number[] = [];
+/** log2 of the number of shards: a key's top SHARD_BITS bits choose its shard. */
+const SHARD_BITS = 6;
+/** Shards of the table; each doubles on its own. */
+const SHARDS = 2 ** SHARD_BITS;
+/** Slots of a shard at the least (a power of two). */
+const MIN_SHARD_SLOTS = 32;
+/** First words per chunk of {@link IdentitySet.firsts} (4 MiB). */
+const CHUNK = 2 ** 20;
 
 /** IdentitySet remembers identities in insertion order and reports candidates for a repeat. */
 export class IdentitySet {
   private count = 0;
   /**
-   * Open addressing, capacity a power of two kept at most half full; slot s holds
-   * `table[2s]` = position + 1 (0 = empty) and `table[2s+1]` = the key's second word.
+   * The shards: open addressing, each with a power-of-two slot count kept at most half full;
+   * slot s holds `shard[2s]` = position + 1 (0 = empty) and `shard[2s+1]` = the key's second word.
    */
-  private table: Int32Array;
-  /** The first word of each position's key (by position): the table's index when it grows. */
-  private firsts: Int32Array;
-  /** log2 of the table's slot count; a slot is the key's top `bits` bits. */
-  private bits: number;
+  private readonly shards: Int32Array[] = [];
+  /** Identities in each shard. */
+  private readonly counts = new Int32Array(SHARDS);
+  /** log2 of each shard's slot count; a slot is the key's next `bits` bits after the shard's. */
+  private readonly bits = new Int32Array(SHARDS);
+  /**
+   * The first word of each position's key (by position): a shard's index when it grows. Chunk
+   * i holds positions from i·{@link CHUNK}; chunk 0 starts at the expected size and doubles up to
+   * CHUNK, the later ones are made full-size.
+   */
+  private readonly firsts: Int32Array[];
+  /** The chunk being filled, and the next index in it. */
+  private chunk: Int32Array;
+  private inChunk = 0;
   /**
    * The random tables of the key: for byte position i and value v, the first word's term at
    * `2·(256·i + v)` and the second's next to it (one cache line serves both; 64 KiB).
@@ -61,14 +84,16 @@ export class IdentitySet {
 
   /** `expected` identities fit without growing (default: start small and double). */
   constructor(expected = 1024) {
-    let cap = 2048;
-    this.bits = 11;
-    while (cap < 2 * expected) {
-      cap *= 2;
-      this.bits++;
+    let slots = MIN_SHARD_SLOTS;
+    let bits = Math.log2(MIN_SHARD_SLOTS);
+    while (slots * SHARDS < 2 * expected) {
+      slots *= 2;
+      bits++;
     }
-    this.firsts = new Int32Array(Math.max(1, expected));
-    this.table = new Int32Array(2 * cap);
+    for (let i = 0; i < SHARDS; i++) this.shards.push(new Int32Array(2 * slots));
+    this.bits.fill(bits);
+    this.chunk = new Int32Array(Math.min(CHUNK, Math.max(1, expected)));
+    this.firsts = [this.chunk];
   }
 
   /** The number of identities in the set. */
@@ -84,9 +109,6 @@ export class IdentitySet {
    * past them.
    */
   add(bytes: Uint8Array, offset: number, distinct: readonly number[] = NONE): number {
-    if (4 * (this.count + 1) > this.table.length) this.grow();
-    const table = this.table;
-    const mask = table.length / 2 - 1;
     const i = (offset - this.preFirst) / this.preStride;
     let first: number;
     let second: number;
@@ -98,25 +120,27 @@ export class IdentitySet {
       first = this.first;
       second = this.second;
     }
-    let slot = first >>> (32 - this.bits);
+    // The shard is the key's top bits, its slot the next ones (bitwise operators on hash words only).
+    const n = first >>> (32 - SHARD_BITS);
+    let shard = this.shards[n]!;
+    if (4 * (this.counts[n]! + 1) > shard.length) shard = this.grow(n);
+    const mask = shard.length / 2 - 1;
+    let slot = (first << SHARD_BITS) >>> (32 - this.bits[n]!);
     let probes = 1;
     for (;;) {
-      const at = table[2 * slot]!;
+      const at = shard[2 * slot]!;
       if (at === 0) break;
       // Both words: a slot met on the way holds another key's second word by chance (2^-32 each).
-      if (table[2 * slot + 1] === second && this.firsts[at - 1] === first && !distinct.includes(at - 1)) return at - 1;
+      if (shard[2 * slot + 1] === second && this.firstOf(at - 1) === first && !distinct.includes(at - 1)) return at - 1;
       slot = (slot + 1) & mask;
       probes++;
     }
     if (probes > this.longestProbe) this.longestProbe = probes;
-    if (this.count === this.firsts.length) {
-      const bigger = new Int32Array(this.firsts.length * 2);
-      bigger.set(this.firsts);
-      this.firsts = bigger;
-    }
-    this.firsts[this.count] = first;
-    table[2 * slot] = ++this.count;
-    table[2 * slot + 1] = second;
+    if (this.inChunk === this.chunk.length) this.nextChunk();
+    this.chunk[this.inChunk++] = first;
+    this.counts[n]!++;
+    shard[2 * slot] = ++this.count;
+    shard[2 * slot + 1] = second;
     return -1;
   }
 
@@ -141,10 +165,11 @@ export class IdentitySet {
       firsts[i] = this.first;
       seconds[i] = this.second;
     }
-    const table = this.table;
-    const shift = 32 - this.bits;
     let touched = 0;
-    for (let i = 0; i < count; i++) touched += table[2 * (firsts[i]! >>> shift)]!;
+    for (let i = 0; i < count; i++) {
+      const n = firsts[i]! >>> (32 - SHARD_BITS);
+      touched += this.shards[n]![2 * ((firsts[i]! << SHARD_BITS) >>> (32 - this.bits[n]!))]!;
+    }
     this.touched = touched; // kept, so that the reads are not optimised away
     this.preBytes = bytes;
     this.preFirst = first;
@@ -156,6 +181,25 @@ export class IdentitySet {
   endPrefetch(): void {
     this.preBytes = undefined;
     this.preCount = 0;
+  }
+
+  /** nextChunk makes room for the next first word: chunk 0 doubled (up to CHUNK), or a new chunk. */
+  private nextChunk(): void {
+    if (this.chunk.length < CHUNK) {
+      const bigger = new Int32Array(Math.min(CHUNK, 2 * this.chunk.length));
+      bigger.set(this.chunk);
+      this.firsts[0] = this.chunk = bigger;
+    } else {
+      this.chunk = new Int32Array(CHUNK);
+      this.firsts.push(this.chunk);
+      this.inChunk = 0;
+    }
+  }
+
+  /** firstOf is the first word of the key of the identity at `position`. */
+  private firstOf(position: number): number {
+    const chunk = Math.floor(position / CHUNK);
+    return this.firsts[chunk]![position - chunk * CHUNK]!;
   }
 
   /**
@@ -176,20 +220,22 @@ export class IdentitySet {
     this.second = g;
   }
 
-  private grow(): void {
-    const old = this.table;
-    const cap = old.length; // doubles: twice the slots, two words each
-    const mask = cap - 1;
-    const table = new Int32Array(2 * cap);
-    this.bits++;
+  /** grow doubles shard `n`, puts its identities into the new one and returns it. */
+  private grow(n: number): Int32Array {
+    const old = this.shards[n]!;
+    const slots = old.length; // doubles: twice the slots, two words each
+    const mask = slots - 1;
+    const shard = new Int32Array(2 * slots);
+    const bits = ++this.bits[n]!;
     for (let s = 0; s < old.length; s += 2) {
       const at = old[s]!;
       if (at === 0) continue;
-      let slot = this.firsts[at - 1]! >>> (32 - this.bits);
-      while (table[2 * slot] !== 0) slot = (slot + 1) & mask;
-      table[2 * slot] = at;
-      table[2 * slot + 1] = old[s + 1]!;
+      let slot = (this.firstOf(at - 1) << SHARD_BITS) >>> (32 - bits);
+      while (shard[2 * slot] !== 0) slot = (slot + 1) & mask;
+      shard[2 * slot] = at;
+      shard[2 * slot + 1] = old[s + 1]!;
     }
-    this.table = table;
+    this.shards[n] = shard;
+    return shard;
   }
 }
