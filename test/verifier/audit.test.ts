@@ -352,14 +352,25 @@ describe('IdentitySet', () => {
 
   it('finds repeats of identities on both sides of a chunk of first words (2^20 identities)', () => {
     // The first words are kept in chunks of 2^20; a candidate confirms its first word there.
+    // Chunk 0 starts at the expected size and doubles: from a power of two that reaches 2^20
+    // exactly, from 3,000 it must be cut at 2^20.
     const n = 2 ** 20 + 50_000;
     const ids = new Uint8Array(randomBytes(32 * n));
-    const set = new IdentitySet(16);
-    let candidates = 0;
-    for (let i = 0; i < n; i++) if (set.add(ids, 32 * i) !== -1) candidates++; // one expect per add would take seconds
-    expect(candidates).toBe(0);
-    for (const i of [0, 2 ** 20 - 1, 2 ** 20, 2 ** 20 + 1, n - 1]) expect(set.add(ids.slice(32 * i, 32 * i + 32), 0)).toBe(i);
-    expect(set.size).toBe(n);
+    for (const expected of [16, 3000]) {
+      const set = new IdentitySet(expected);
+      let candidates = 0;
+      for (let i = 0; i < n; i++) if (set.add(ids, 32 * i) !== -1) candidates++; // one expect per add would take seconds
+      expect(candidates).toBe(0);
+      for (const i of [0, 2 ** 20 - 1, 2 ** 20, 2 ** 20 + 1, n - 1]) expect(set.add(ids.slice(32 * i, 32 * i + 32), 0)).toBe(i);
+      expect(set.size).toBe(n);
+      // Random digests at most half a shard full probe a few dozen slots (measured 36–57); a
+      // shard let fill up, or slots indexed by the shard's own bits, probe thousands.
+      expect(set.longestProbe).toBeLessThan(1_000);
+    }
+  });
+
+  it('refuses an expected size that is not a count', () => {
+    for (const bad of [NaN, -1, 1.5, Infinity]) expect(() => new IdentitySet(bad)).toThrow(/not a count/);
   });
 
   it('gives the same answers when sized up front', () => {

@@ -225,7 +225,8 @@ async function beginRun(client: LogClient, opts: AuditOptions): Promise<AuditRun
     fullBundles,
     allBundles: Math.ceil(size / TILE_WIDTH),
     start,
-    // Sized for the tree up front (no rehashing), within reason: the size is only the log's claim.
+    // Sized for the tree up front (a shard given more than its share doubles alone), within
+    // reason: the size is only the log's claim.
     ids: new IdentitySet(Math.min(size, 1 << 21)),
     resumed: saved?.identities.subarray(0, start * TILE_WIDTH * HASH_SIZE) ?? new Uint8Array(0),
     unsaved: new Uint8Array(0),

@@ -14,9 +14,9 @@
  * (kept for growing the table and for confirming the key).
  *
  * The table is split into {@link SHARDS} shards by the key's top bits, each growing on its own,
- * and the first words are kept in fixed chunks: growing then copies one shard (1/64 of the
- * table) and never the first words, instead of holding the whole old table beside the whole new
- * one. At 10 million identities that doubling had the audit's peak RSS at 566–569 MB; 414–418 MB
+ * and the first words are kept in 4 MiB chunks: growing then copies one shard (about 1/64 of the
+ * table) and, past the first chunk, no first words, instead of holding the whole old table
+ * beside the whole new one. At 10 million identities that doubling had the audit's peak RSS at 566–569 MB; 414–418 MB
  * with the shards (docs/performance.md, audit).
  *
  * The digests are not trusted to be uniform: anyone may submit bare identities, so a log can hold
@@ -40,6 +40,8 @@ const SHARDS = 2 ** SHARD_BITS;
 const MIN_SHARD_SLOTS = 32;
 /** First words per chunk of {@link IdentitySet.firsts} (4 MiB). */
 const CHUNK = 2 ** 20;
+/** Most chunks: a position + 1 must fit an Int32 (2047 · 2^20 < 2^31 − 1). */
+const MAX_CHUNKS = 2047;
 
 /** IdentitySet remembers identities in insertion order and reports candidates for a repeat. */
 export class IdentitySet {
@@ -82,8 +84,14 @@ export class IdentitySet {
   /** The longest probe sequence so far (slots visited by one add); a diagnostic, and for tests. */
   longestProbe = 0;
 
-  /** `expected` identities fit without growing (default: start small and double). */
+  /**
+   * Each shard is made for its share of `expected` identities (default: start small and
+   * double); a shard that gets more than its share before `expected` doubles alone. (At 2^20
+   * expected, about half the shards do; at a million none, as their share is further below half
+   * their slots.)
+   */
   constructor(expected = 1024) {
+    if (!Number.isSafeInteger(expected) || expected < 0) throw new Error(`identity set: expected ${expected} is not a count`);
     let slots = MIN_SHARD_SLOTS;
     let bits = Math.log2(MIN_SHARD_SLOTS);
     while (slots * SHARDS < 2 * expected) {
@@ -190,6 +198,7 @@ export class IdentitySet {
       bigger.set(this.chunk);
       this.firsts[0] = this.chunk = bigger;
     } else {
+      if (this.firsts.length === MAX_CHUNKS) throw new Error(`identity set: more than ${MAX_CHUNKS * CHUNK} identities`);
       this.chunk = new Int32Array(CHUNK);
       this.firsts.push(this.chunk);
       this.inChunk = 0;
