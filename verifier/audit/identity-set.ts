@@ -16,8 +16,8 @@
  * The table is split into {@link SHARDS} shards by the key's top bits, each growing on its own,
  * and the first words are kept in 4 MiB chunks: growing then copies one shard (about 1/64 of the
  * table) and, past the first chunk, no first words, instead of holding the whole old table
- * beside the whole new one. At 10 million identities that doubling had the audit's peak RSS at 566–569 MB; 414–418 MB
- * with the shards (docs/performance.md, audit).
+ * beside the whole new one. At 10 million identities that doubling had the audit's peak RSS at
+ * 566–569 MB; with the shards it is 414–418 MB (docs/performance.md, audit).
  *
  * The digests are not trusted to be uniform: anyone may submit bare identities, so a log can hold
  * any number of digests that share chosen bits, and a table indexed by fixed bits of them would
